@@ -1,0 +1,88 @@
+/**
+ * What every command shares: --json and --netns, and the mapping from errors to messages and exit
+ * codes (0 success, 1 the operation failed, 2 invalid input or usage).
+ */
+import {Command} from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
+import type {Interfaces} from '@oclif/core'
+import {EXIT_FAILED, EXIT_USAGE, InvalidInputError, TunadmError} from './errors'
+import {isKernelError} from './kernel/errno'
+import {explainKernelError} from './services/explain'
+import {style} from './render/style'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof TunadmCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+export abstract class TunadmCommand extends Command {
+  static enableJsonFlag = true
+
+  static baseFlags = {
+    netns: Flags.string({
+      summary: 'Work inside the named network namespace (/run/netns/NAME), like ip -n NAME.',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  /** Parse argv, then enter --netns before anything opens a socket or /dev/net/tun. */
+  protected async parseAndEnter<T extends typeof Command>(cls: T): Promise<{flags: BaseFlags<T>; args: BaseArgs<T>; argv: string[]}> {
+    const parsed = await this.parse(cls)
+    const netns = (parsed.flags as {netns?: string}).netns
+    if (netns !== undefined) enterNetns(netns)
+    return parsed as unknown as {flags: BaseFlags<T>; args: BaseArgs<T>; argv: string[]}
+  }
+
+  /** Human output to stdout; suppressed in --json mode (oclif prints the returned value instead). */
+  protected say(text: string): void {
+    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+  }
+
+  protected async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
+    const e = normalise(err)
+    process.exitCode = e.exitCode
+    if (this.jsonEnabled()) {
+      process.stdout.write(JSON.stringify({error: e.toJSON()}, null, 2) + '\n')
+      return undefined
+    }
+    process.stderr.write(formatError(e) + '\n')
+    if (process.env.TUNADM_DEBUG && err.stack) process.stderr.write(err.stack + '\n')
+    return undefined
+  }
+}
+
+/** Any thrown value as a TunadmError with an exit code. */
+export function normalise(err: Error & {oclif?: {exit?: number}; code?: string}): TunadmError {
+  if (err instanceof TunadmError) return err
+  if (isKernelError(err)) return explainKernelError(err, {action: err.op}) as TunadmError
+  if (err.oclif?.exit === EXIT_USAGE || err.name === 'FailedFlagValidationError' || /Parse|Flag|Arg/.test(err.name)) {
+    const msg = err.message.split('\n')[0]
+    return new InvalidInputError(msg, {code: 'USAGE', fix: 'see --help for the accepted flags and examples'})
+  }
+  if (err.oclif?.exit !== undefined) return new TunadmError(err.message, {code: err.code ?? 'ERROR', exitCode: err.oclif.exit})
+  return new TunadmError(err.message || String(err), {code: err.code ?? 'INTERNAL', exitCode: EXIT_FAILED, why: 'unexpected error (set TUNADM_DEBUG=1 for the stack trace)'})
+}
+
+export function formatError(e: TunadmError): string {
+  const st = style(process.stderr)
+  const lines = [`${st.bad('error:')} ${e.message}`]
+  if (e.why) lines.push(`  ${st.dim('why:')} ${e.why}`)
+  if (e.fix) lines.push(`  ${st.dim('fix:')} ${e.fix}`)
+  return lines.join('\n')
+}
+
+const NETNS_NAME = /^[A-Za-z0-9_.-]{1,255}$/
+
+export function enterNetns(name: string): void {
+  if (!NETNS_NAME.test(name) || name === '.' || name === '..') {
+    throw new InvalidInputError(`"${name}" is not a network namespace name`, {code: 'INVALID_NETNS', why: 'names are those in /run/netns (ip netns list)'})
+  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const {enterNetnsPath} = require('./kernel/libc') as typeof import('./kernel/libc')
+  try {
+    enterNetnsPath(`/run/netns/${name}`, name)
+  } catch (err) {
+    if (isKernelError(err, 'ENOENT')) {
+      throw new TunadmError(`there is no network namespace named ${name}`, {code: 'NO_NETNS', fix: `see ip netns list; create it with: ip netns add ${name}`})
+    }
+    throw explainKernelError(err, {action: `enter network namespace ${name}`})
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The only place that loads libc through koffi. Functions are bound lazily on first use so that
+ * commands that never touch the kernel (help, init) do not pay for it.
+ *
+ * koffi.errno() reads the live errno: every wrapper reads it immediately after the failing call,
+ * before any other JavaScript runs, and throws a KernelError naming the operation.
+ */
+import {KernelError} from './errno'
+import {O_CLOEXEC, O_RDWR, O_RDONLY, CLONE_NEWNET} from './constants'
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Fn = (...args: any[]) => any
+
+interface Libc {
+  koffi: any
+  open: Fn
+  close: Fn
+  ioctlPtr: Fn
+  ioctlInt: Fn
+  socket: Fn
+  setns: Fn
+  send: Fn
+  recv: Fn
+  bind: Fn
+  getpwnam: Fn
+  getpwuid: Fn
+  getgrnam: Fn
+  getgrgid: Fn
+  passwd: any
+  group: any
+}
+
+let libc: Libc | undefined
+
+function load(): Libc {
+  if (libc) return libc
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const koffi = require('koffi')
+  const lib = koffi.load('libc.so.6')
+  const passwd = koffi.struct('tunadm_passwd', {
+    pw_name: 'const char *', pw_passwd: 'const char *', pw_uid: 'uint32_t', pw_gid: 'uint32_t',
+    pw_gecos: 'const char *', pw_dir: 'const char *', pw_shell: 'const char *',
+  })
+  const group = koffi.struct('tunadm_group', {
+    gr_name: 'const char *', gr_passwd: 'const char *', gr_gid: 'uint32_t', gr_mem: 'void *',
+  })
+  libc = {
+    koffi,
+    open: lib.func('int open(const char *path, int flags, int mode)'),
+    close: lib.func('int close(int fd)'),
+    // ioctl is variadic in C; we bind one fixed prototype per argument kind.
+    ioctlPtr: lib.func('ioctl', 'int', ['int', 'unsigned long', 'void *']),
+    ioctlInt: lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']),
+    socket: lib.func('int socket(int domain, int type, int protocol)'),
+    setns: lib.func('int setns(int fd, int nstype)'),
+    send: lib.func('long send(int fd, void *buf, size_t len, int flags)'),
+    recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
+    bind: lib.func('int bind(int fd, void *addr, uint32_t len)'),
+    getpwnam: lib.func('tunadm_passwd *getpwnam(const char *name)'),
+    getpwuid: lib.func('tunadm_passwd *getpwuid(uint32_t uid)'),
+    getgrnam: lib.func('tunadm_group *getgrnam(const char *name)'),
+    getgrgid: lib.func('tunadm_group *getgrgid(uint32_t gid)'),
+    passwd,
+    group,
+  }
+  return libc
+}
+
+function check(ret: number | bigint, op: string, target?: string): number {
+  const n = Number(ret)
+  if (n < 0) throw new KernelError(op, load().koffi.errno(), target)
+  return n
+}
+
+export function openPath(path: string, write = true): number {
+  const l = load()
+  return check(l.open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0), `open ${path}`)
+}
+
+export function closeFd(fd: number): void {
+  load().close(fd)
+}
+
+/** ioctl whose third argument points to a buffer the kernel reads and/or fills. */
+export function ioctlBuffer(fd: number, request: number, buf: Buffer, op: string, target?: string): number {
+  const l = load()
+  return check(l.ioctlPtr(fd, request, buf), op, target)
+}
+
+/** ioctl whose third argument is an integer passed by value (TUNSETPERSIST, TUNSETOWNER, TUNSETGROUP). */
+export function ioctlValue(fd: number, request: number, value: number, op: string, target?: string): number {
+  const l = load()
+  return check(l.ioctlInt(fd, request, value), op, target)
+}
+
+export function openSocket(domain: number, type: number, protocol: number, op = 'socket'): number {
+  const l = load()
+  return check(l.socket(domain, type, protocol), op)
+}
+
+export function bindSocket(fd: number, addr: Buffer, op = 'bind'): void {
+  const l = load()
+  check(l.bind(fd, addr, addr.length), op)
+}
+
+export function sendBuffer(fd: number, buf: Buffer, op: string): number {
+  const l = load()
+  return check(l.send(fd, buf, buf.length, 0), op)
+}
+
+export function recvBuffer(fd: number, buf: Buffer, op: string): number {
+  const l = load()
+  return check(l.recv(fd, buf, buf.length, 0), op)
+}
+
+/**
+ * Move this thread into the network namespace at `path` (e.g. /run/netns/NAME). setns() affects only
+ * the calling thread, which is Node's main thread: every later socket and /dev/net/tun open happens
+ * there, so they all land in the namespace.
+ */
+export function enterNetnsPath(path: string, label: string): void {
+  const l = load()
+  const fd = check(l.open(path, O_RDONLY | O_CLOEXEC, 0), `open ${path}`, label)
+  try {
+    check(l.setns(fd, CLONE_NEWNET), 'setns', label)
+  } finally {
+    l.close(fd)
+  }
+}
+
+export interface PasswdEntry { name: string; uid: number; gid: number }
+export interface GroupEntry { name: string; gid: number; members: string[] }
+
+function decodeGroup(l: Libc, ptr: unknown): GroupEntry | undefined {
+  if (!ptr) return undefined
+  const g = l.koffi.decode(ptr, l.group)
+  const members: string[] = []
+  if (g.gr_mem) {
+    for (let i = 0; i < 65536; i++) {
+      const p = l.koffi.decode(g.gr_mem, i * 8, 'void *')
+      if (!p) break
+      members.push(l.koffi.decode(p, 'const char *'))
+    }
+  }
+  return {name: g.gr_name, gid: g.gr_gid, members}
+}
+
+/** Account look-ups go through libc so that NSS sources (LDAP, sssd, systemd-userdb) count too. */
+export function lookupUserByName(name: string): PasswdEntry | undefined {
+  const l = load()
+  const p = l.getpwnam(name)
+  if (!p) return undefined
+  const e = l.koffi.decode(p, l.passwd)
+  return {name: e.pw_name, uid: e.pw_uid, gid: e.pw_gid}
+}
+
+export function lookupUserById(uid: number): PasswdEntry | undefined {
+  const l = load()
+  const p = l.getpwuid(uid)
+  if (!p) return undefined
+  const e = l.koffi.decode(p, l.passwd)
+  return {name: e.pw_name, uid: e.pw_uid, gid: e.pw_gid}
+}
+
+export function lookupGroupByName(name: string): GroupEntry | undefined {
+  const l = load()
+  return decodeGroup(l, l.getgrnam(name))
+}
+
+export function lookupGroupById(gid: number): GroupEntry | undefined {
+  const l = load()
+  return decodeGroup(l, l.getgrgid(gid))
+}

@@ -1,0 +1,302 @@
+/**
+ * rtnetlink message encoding and decoding. Pure functions over Buffers: no sockets here, so every
+ * path (including malformed input) is unit-tested without root.
+ */
+import * as C from './constants'
+import {bytesToIp} from '../model/ip'
+
+export class NetlinkParseError extends Error {
+  constructor(message: string) {
+    super(`malformed netlink message: ${message}`)
+    this.name = 'NetlinkParseError'
+  }
+}
+
+const align4 = (n: number) => (n + 3) & ~3
+
+export interface NlMessage {
+  type: number
+  flags: number
+  seq: number
+  pid: number
+  payload: Buffer
+}
+
+export function encodeMessage(type: number, flags: number, seq: number, payload: Buffer): Buffer {
+  const len = C.NLMSG_HDRLEN + payload.length
+  const buf = Buffer.alloc(align4(len))
+  buf.writeUInt32LE(len, 0)
+  buf.writeUInt16LE(type, 4)
+  buf.writeUInt16LE(flags, 6)
+  buf.writeUInt32LE(seq, 8)
+  buf.writeUInt32LE(0, 12)
+  payload.copy(buf, C.NLMSG_HDRLEN)
+  return buf
+}
+
+/** Split one datagram into messages; throws NetlinkParseError on lengths that do not fit. */
+export function decodeMessages(buf: Buffer, length = buf.length): NlMessage[] {
+  const out: NlMessage[] = []
+  let off = 0
+  while (off + C.NLMSG_HDRLEN <= length) {
+    const len = buf.readUInt32LE(off)
+    if (len < C.NLMSG_HDRLEN) throw new NetlinkParseError(`message length ${len} at offset ${off} is shorter than its header`)
+    if (off + len > length) throw new NetlinkParseError(`message length ${len} at offset ${off} runs past the ${length}-byte datagram`)
+    out.push({
+      type: buf.readUInt16LE(off + 4),
+      flags: buf.readUInt16LE(off + 6),
+      seq: buf.readUInt32LE(off + 8),
+      pid: buf.readUInt32LE(off + 12),
+      payload: buf.subarray(off + C.NLMSG_HDRLEN, off + len),
+    })
+    off += align4(len)
+  }
+  if (off < length && length - off >= 4) throw new NetlinkParseError(`${length - off} trailing bytes after the last message`)
+  return out
+}
+
+/** NLMSG_ERROR payload: a negative errno (0 = ACK) followed by the offending header. */
+export function decodeError(payload: Buffer): number {
+  if (payload.length < 4) throw new NetlinkParseError('NLMSG_ERROR shorter than 4 bytes')
+  return -payload.readInt32LE(0)
+}
+
+// ---- attributes -------------------------------------------------------------------------------
+
+export function attr(type: number, data: Buffer): Buffer {
+  const len = 4 + data.length
+  const buf = Buffer.alloc(align4(len))
+  buf.writeUInt16LE(len, 0)
+  buf.writeUInt16LE(type, 2)
+  data.copy(buf, 4)
+  return buf
+}
+
+export const attrU32 = (type: number, v: number) => {
+  const b = Buffer.alloc(4)
+  b.writeUInt32LE(v >>> 0)
+  return attr(type, b)
+}
+export const attrString = (type: number, s: string) => attr(type, Buffer.concat([Buffer.from(s, 'utf8'), Buffer.alloc(1)]))
+export const attrNested = (type: number, children: Buffer[]) => attr(type | C.NLA_F_NESTED, Buffer.concat(children))
+
+/** Attributes by type. Repeated types keep the last (rtnetlink does not repeat the ones we read). */
+export function decodeAttrs(buf: Buffer, start = 0): Map<number, Buffer> {
+  const map = new Map<number, Buffer>()
+  let off = start
+  while (off + 4 <= buf.length) {
+    const len = buf.readUInt16LE(off)
+    const type = buf.readUInt16LE(off + 2) & C.NLA_TYPE_MASK
+    if (len < 4) throw new NetlinkParseError(`attribute ${type} at offset ${off} has length ${len}`)
+    if (off + len > buf.length) throw new NetlinkParseError(`attribute ${type} at offset ${off} runs past its message`)
+    map.set(type, buf.subarray(off + 4, off + len))
+    off += align4(len)
+  }
+  return map
+}
+
+const u8 = (b?: Buffer) => (b && b.length >= 1 ? b.readUInt8(0) : undefined)
+const u32 = (b?: Buffer) => (b && b.length >= 4 ? b.readUInt32LE(0) : undefined)
+const str = (b?: Buffer) => {
+  if (!b) return undefined
+  const end = b.indexOf(0)
+  return b.toString('utf8', 0, end < 0 ? b.length : end)
+}
+
+// ---- links ------------------------------------------------------------------------------------
+
+export interface TunLinkData {
+  type: 'tun' | 'tap'
+  /** undefined = unset (the kernel reports (uid_t)-1, or leaves the attribute out). */
+  owner?: number
+  group?: number
+  pi: boolean
+  vnetHdr: boolean
+  persist: boolean
+  multiQueue: boolean
+  numQueues?: number
+  numDisabledQueues?: number
+}
+
+export interface Link {
+  index: number
+  name: string
+  /** net_device flags (IFF_UP, ...). */
+  flags: number
+  /** ARPHRD_* hardware type. */
+  hwType: number
+  mtu?: number
+  minMtu?: number
+  maxMtu?: number
+  txqlen?: number
+  mac?: string
+  operstate?: string
+  carrier?: boolean
+  alias?: string
+  group?: number
+  master?: number
+  /** IFLA_INFO_KIND: "tun", "bridge", "veth"...; undefined for physical devices and loopback. */
+  kind?: string
+  tun?: TunLinkData
+}
+
+export function encodeIfinfomsg(index = 0, family = C.AF_UNSPEC, flags = 0, change = 0): Buffer {
+  const b = Buffer.alloc(C.IFINFOMSG_LEN)
+  b.writeUInt8(family, 0)
+  b.writeInt32LE(index, 4)
+  b.writeUInt32LE(flags, 8)
+  b.writeUInt32LE(change, 12)
+  return b
+}
+
+const unsetId = (v?: number) => (v === undefined || v === C.ID_UNSET ? undefined : v)
+
+function decodeTunData(data: Map<number, Buffer>): TunLinkData {
+  return {
+    type: u8(data.get(C.IFLA_TUN_TYPE)) === C.IFF_TAP ? 'tap' : 'tun',
+    owner: unsetId(u32(data.get(C.IFLA_TUN_OWNER))),
+    group: unsetId(u32(data.get(C.IFLA_TUN_GROUP))),
+    pi: u8(data.get(C.IFLA_TUN_PI)) === 1,
+    vnetHdr: u8(data.get(C.IFLA_TUN_VNET_HDR)) === 1,
+    persist: u8(data.get(C.IFLA_TUN_PERSIST)) === 1,
+    multiQueue: u8(data.get(C.IFLA_TUN_MULTI_QUEUE)) === 1,
+    numQueues: u32(data.get(C.IFLA_TUN_NUM_QUEUES)),
+    numDisabledQueues: u32(data.get(C.IFLA_TUN_NUM_DISABLED_QUEUES)),
+  }
+}
+
+export function formatMac(b: Buffer): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':')
+}
+
+export function decodeLink(payload: Buffer): Link {
+  if (payload.length < C.IFINFOMSG_LEN) throw new NetlinkParseError(`ifinfomsg of ${payload.length} bytes`)
+  const attrs = decodeAttrs(payload, C.IFINFOMSG_LEN)
+  const link: Link = {
+    index: payload.readInt32LE(4),
+    hwType: payload.readUInt16LE(2),
+    flags: payload.readUInt32LE(8),
+    name: str(attrs.get(C.IFLA_IFNAME)) ?? '',
+    mtu: u32(attrs.get(C.IFLA_MTU)),
+    minMtu: u32(attrs.get(C.IFLA_MIN_MTU)),
+    maxMtu: u32(attrs.get(C.IFLA_MAX_MTU)),
+    txqlen: u32(attrs.get(C.IFLA_TXQLEN)),
+    alias: str(attrs.get(C.IFLA_IFALIAS)) || undefined,
+    group: u32(attrs.get(C.IFLA_GROUP)),
+    master: u32(attrs.get(C.IFLA_MASTER)),
+  }
+  const mac = attrs.get(C.IFLA_ADDRESS)
+  if (mac && mac.length > 0) link.mac = formatMac(mac)
+  const oper = u8(attrs.get(C.IFLA_OPERSTATE))
+  if (oper !== undefined) link.operstate = C.OPERSTATES[oper] ?? String(oper)
+  const carrier = u8(attrs.get(C.IFLA_CARRIER))
+  if (carrier !== undefined) link.carrier = carrier === 1
+  const linkinfo = attrs.get(C.IFLA_LINKINFO)
+  if (linkinfo) {
+    const info = decodeAttrs(linkinfo)
+    link.kind = str(info.get(C.IFLA_INFO_KIND))
+    const data = info.get(C.IFLA_INFO_DATA)
+    if (link.kind === 'tun') link.tun = decodeTunData(data ? decodeAttrs(data) : new Map())
+  }
+  return link
+}
+
+// ---- addresses --------------------------------------------------------------------------------
+
+export interface Address {
+  family: 4 | 6
+  index: number
+  prefixLen: number
+  /** The address of this host (IFA_LOCAL for IPv4, IFA_ADDRESS for IPv6). */
+  address: string
+  /** The point-to-point peer, when IFA_ADDRESS differs from IFA_LOCAL. */
+  peer?: string
+  scope: number
+  flags: number
+  label?: string
+}
+
+export function encodeIfaddrmsg(family: 4 | 6, prefixLen: number, index: number, scope = C.RT_SCOPE_UNIVERSE): Buffer {
+  const b = Buffer.alloc(C.IFADDRMSG_LEN)
+  b.writeUInt8(family === 4 ? C.AF_INET : C.AF_INET6, 0)
+  b.writeUInt8(prefixLen, 1)
+  b.writeUInt8(C.IFA_F_PERMANENT, 2)
+  b.writeUInt8(scope, 3)
+  b.writeUInt32LE(index, 4)
+  return b
+}
+
+export function decodeAddress(payload: Buffer): Address {
+  if (payload.length < C.IFADDRMSG_LEN) throw new NetlinkParseError(`ifaddrmsg of ${payload.length} bytes`)
+  const family = payload.readUInt8(0) === C.AF_INET6 ? 6 : 4
+  const attrs = decodeAttrs(payload, C.IFADDRMSG_LEN)
+  const local = attrs.get(C.IFA_LOCAL)
+  const address = attrs.get(C.IFA_ADDRESS)
+  const mine = local ?? address
+  const out: Address = {
+    family,
+    prefixLen: payload.readUInt8(1),
+    flags: u32(attrs.get(C.IFA_FLAGS)) ?? payload.readUInt8(2),
+    scope: payload.readUInt8(3),
+    index: payload.readUInt32LE(4),
+    address: mine ? bytesToIp(mine) : '',
+    label: str(attrs.get(C.IFA_LABEL)),
+  }
+  if (local && address && !local.equals(address)) out.peer = bytesToIp(address)
+  return out
+}
+
+// ---- routes -----------------------------------------------------------------------------------
+
+export interface Route {
+  family: 4 | 6
+  dst: string
+  dstLen: number
+  gateway?: string
+  oif?: number
+  table: number
+  protocol: number
+  scope: number
+  type: number
+  /** rtm_flags; RTNH_F_LINKDOWN (0x10) when the kernel marks the route linkdown. */
+  flags: number
+  priority?: number
+  prefsrc?: string
+}
+
+export function encodeRtmsg(r: {family: 4 | 6; dstLen: number; table?: number; protocol?: number; scope?: number; type?: number}): Buffer {
+  const b = Buffer.alloc(C.RTMSG_LEN)
+  b.writeUInt8(r.family === 4 ? C.AF_INET : C.AF_INET6, 0)
+  b.writeUInt8(r.dstLen, 1)
+  b.writeUInt8(0, 2) // src_len
+  b.writeUInt8(0, 3) // tos
+  b.writeUInt8((r.table ?? C.RT_TABLE_MAIN) < 256 ? (r.table ?? C.RT_TABLE_MAIN) : 0, 4)
+  b.writeUInt8(r.protocol ?? C.RTPROT_BOOT, 5)
+  b.writeUInt8(r.scope ?? C.RT_SCOPE_UNIVERSE, 6)
+  b.writeUInt8(r.type ?? C.RTN_UNICAST, 7)
+  b.writeUInt32LE(0, 8)
+  return b
+}
+
+export function decodeRoute(payload: Buffer): Route {
+  if (payload.length < C.RTMSG_LEN) throw new NetlinkParseError(`rtmsg of ${payload.length} bytes`)
+  const family = payload.readUInt8(0) === C.AF_INET6 ? 6 : 4
+  const attrs = decodeAttrs(payload, C.RTMSG_LEN)
+  const dst = attrs.get(C.RTA_DST)
+  const gw = attrs.get(C.RTA_GATEWAY)
+  const src = attrs.get(C.RTA_PREFSRC)
+  return {
+    family,
+    dstLen: payload.readUInt8(1),
+    dst: dst ? bytesToIp(dst) : family === 4 ? '0.0.0.0' : '::',
+    gateway: gw ? bytesToIp(gw) : undefined,
+    oif: u32(attrs.get(C.RTA_OIF)),
+    table: u32(attrs.get(C.RTA_TABLE)) ?? payload.readUInt8(4),
+    protocol: payload.readUInt8(5),
+    scope: payload.readUInt8(6),
+    type: payload.readUInt8(7),
+    flags: payload.readUInt32LE(8),
+    priority: u32(attrs.get(C.RTA_PRIORITY)),
+    prefsrc: src ? bytesToIp(src) : undefined,
+  }
+}

@@ -1,0 +1,99 @@
+/** /dev/net/tun: create devices, change owner/group on an existing one, read the driver's features. */
+import {
+  IFF_MULTI_QUEUE, IFF_NO_PI, IFF_TAP, IFF_TUN, IFF_TUN_EXCL, IFF_VNET_HDR, TUNGETFEATURES, TUNSETCARRIER,
+  TUNSETGROUP, TUNSETIFF, TUNSETOWNER, TUNSETPERSIST, ID_UNSET,
+} from './constants'
+import {closeFd, ioctlBuffer, ioctlValue, openPath} from './libc'
+import {ifreqName, ifreqWithShort} from './ifreq'
+
+export const TUN_NODE = '/dev/net/tun'
+
+export interface TunFlags {
+  mode: 'tun' | 'tap'
+  pi: boolean
+  vnetHdr: boolean
+  multiQueue: boolean
+}
+
+export function tunIfFlags(f: TunFlags): number {
+  let flags = f.mode === 'tap' ? IFF_TAP : IFF_TUN
+  if (!f.pi) flags |= IFF_NO_PI
+  if (f.vnetHdr) flags |= IFF_VNET_HDR
+  if (f.multiQueue) flags |= IFF_MULTI_QUEUE
+  return flags
+}
+
+/**
+ * An open /dev/net/tun file attached to one device. While it is open the device exists even
+ * without PERSIST; closing it without PERSIST removes a device we just created. That gives
+ * creation its rollback: persist is the last step.
+ */
+export class TunHandle {
+  readonly fd: number
+  readonly name: string
+  private closed = false
+
+  private constructor(fd: number, name: string) {
+    this.fd = fd
+    this.name = name
+  }
+
+  /** Create a new device (IFF_TUN_EXCL: never attach to an existing one). `name` may be a template (tap%d) or empty. */
+  static create(name: string, flags: TunFlags): TunHandle {
+    return TunHandle.attach(name, tunIfFlags(flags) | IFF_TUN_EXCL, 'TUNSETIFF (create)')
+  }
+
+  /** Attach to an existing device, e.g. to change its owner. The flags must match the device's. */
+  static attachExisting(name: string, flags: TunFlags): TunHandle {
+    return TunHandle.attach(name, tunIfFlags(flags), 'TUNSETIFF (attach)')
+  }
+
+  private static attach(name: string, ifFlags: number, op: string): TunHandle {
+    const fd = openPath(TUN_NODE)
+    try {
+      const req = ifreqWithShort(name, ifFlags)
+      ioctlBuffer(fd, TUNSETIFF, req, op, name || '(kernel-chosen name)')
+      return new TunHandle(fd, ifreqName(req))
+    } catch (err) {
+      closeFd(fd)
+      throw err
+    }
+  }
+
+  /** uid/gid undefined means "unset" (any user / any group). */
+  setOwner(uid: number | undefined): void {
+    ioctlValue(this.fd, TUNSETOWNER, uid ?? ID_UNSET, 'TUNSETOWNER', this.name)
+  }
+
+  setGroup(gid: number | undefined): void {
+    ioctlValue(this.fd, TUNSETGROUP, gid ?? ID_UNSET, 'TUNSETGROUP', this.name)
+  }
+
+  setPersist(on: boolean): void {
+    ioctlValue(this.fd, TUNSETPERSIST, on ? 1 : 0, 'TUNSETPERSIST', this.name)
+  }
+
+  setCarrier(on: boolean): void {
+    const arg = Buffer.alloc(4)
+    arg.writeInt32LE(on ? 1 : 0)
+    ioctlBuffer(this.fd, TUNSETCARRIER, arg, 'TUNSETCARRIER', this.name)
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    closeFd(this.fd)
+  }
+}
+
+/** TUNGETFEATURES: the IFF_* flags this kernel's driver accepts. */
+export function tunFeatures(): number {
+  const fd = openPath(TUN_NODE)
+  try {
+    const buf = Buffer.alloc(4)
+    ioctlBuffer(fd, TUNGETFEATURES, buf, 'TUNGETFEATURES', TUN_NODE)
+    return buf.readUInt32LE(0)
+  } finally {
+    closeFd(fd)
+  }
+}

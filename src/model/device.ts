@@ -1,0 +1,72 @@
+/** The platform-neutral picture of a TUN/TAP device, as show, list and --json report it. */
+import type {Holder} from '../system/holders'
+
+export type Mode = 'tun' | 'tap'
+export const MODES: readonly Mode[] = ['tun', 'tap']
+
+export interface IdRef {
+  id: number
+  /** undefined when the id has no entry in the user/group database (the account was removed). */
+  name?: string
+}
+
+export interface AddressView {
+  address: string
+  prefixLen: number
+  family: 4 | 6
+  peer?: string
+}
+
+export interface RouteView {
+  destination: string
+  gateway?: string
+  metric?: number
+  /** The kernel marks routes via a device without carrier "linkdown": packets to them are dropped. */
+  linkdown: boolean
+  protocol: string
+}
+
+export interface TunDevice {
+  name: string
+  index: number
+  mode: Mode
+  pi: boolean
+  vnetHdr: boolean
+  multiQueue: boolean
+  persist: boolean
+  /** null: no owner set. */
+  owner: IdRef | null
+  group: IdRef | null
+  /** Neither owner nor group: any user who can open /dev/net/tun may attach. */
+  anyUserMayAttach: boolean
+  up: boolean
+  carrier: boolean
+  operstate?: string
+  /** Interface flags by name: up, promisc, noarp, multicast, allmulti, pointopoint... */
+  flags: string[]
+  mac?: string
+  mtu?: number
+  minMtu?: number
+  maxMtu?: number
+  txqueuelen?: number
+  queues?: number
+  disabledQueues?: number
+  alias?: string
+  addresses?: AddressView[]
+  routes?: RouteView[]
+  processes?: Holder[]
+}
+
+/** Mode from a conventional name (tun0, tap3, tun%d); undefined when the name does not say. */
+export function modeFromName(name: string | undefined): Mode | undefined {
+  if (!name) return undefined
+  if (name.startsWith('tun')) return 'tun'
+  if (name.startsWith('tap')) return 'tap'
+  return undefined
+}
+
+export function describeOwnership(d: Pick<TunDevice, 'owner' | 'group'>): string {
+  const who = (r: IdRef | null, kind: string) => (r ? `${kind} ${r.name ?? '(unknown)'} (${r.id})` : undefined)
+  const parts = [who(d.owner, 'user'), who(d.group, 'group')].filter(Boolean)
+  return parts.length ? parts.join(', ') : 'none: any user who can open /dev/net/tun may attach'
+}

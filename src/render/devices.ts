@@ -1,0 +1,61 @@
+/** Human rendering of devices for list and show. */
+import {TunDevice, describeOwnership} from '../model/device'
+import {describeHolders} from '../system/holders'
+import {Style, table} from './style'
+
+function idText(r: TunDevice['owner']): string {
+  if (!r) return '-'
+  return r.name ? r.name : `${r.id} (no such account)`
+}
+
+function stateText(d: TunDevice, st: Style): string {
+  if (!d.up) return st.warn('down')
+  if (!d.carrier) return st.warn('up, no-carrier')
+  return st.ok('up')
+}
+
+export function tunFlagText(d: TunDevice): string {
+  const f = [d.pi ? 'pi' : '', d.vnetHdr ? 'vnet_hdr' : '', d.multiQueue ? 'multi_queue' : '', d.persist ? 'persist' : '']
+  return f.filter(Boolean).join(',') || '-'
+}
+
+export function renderList(devices: TunDevice[], st: Style, withProcesses: boolean): string {
+  if (devices.length === 0) return 'no TUN/TAP devices'
+  const headers = ['NAME', 'MODE', 'OWNER', 'GROUP', 'STATE', 'MTU', 'FLAGS', 'MAC']
+  if (withProcesses) headers.push('PROCESSES')
+  const rows = devices.map((d) => {
+    const row = [
+      d.name, d.mode,
+      d.anyUserMayAttach ? st.warn('any user') : idText(d.owner),
+      d.anyUserMayAttach ? st.warn('any user') : idText(d.group),
+      stateText(d, st), String(d.mtu ?? '-'), tunFlagText(d), d.mac ?? '-',
+    ]
+    if (withProcesses) row.push(d.processes?.length ? describeHolders(d.processes) : '-')
+    return row
+  })
+  return table(headers, rows, st)
+}
+
+export function renderShow(d: TunDevice, st: Style): string {
+  const lines: Array<[string, string]> = [
+    ['mode', d.mode],
+    ['owner', d.anyUserMayAttach ? st.warn(describeOwnership(d)) : describeOwnership(d)],
+    ['state', `${stateText(d, st)}${d.operstate ? ` (operstate ${d.operstate})` : ''}`],
+    ['tun flags', tunFlagText(d)],
+    ['link flags', d.flags.join(',') || '-'],
+  ]
+  if (d.mac) lines.push(['mac', d.mac])
+  lines.push(['mtu', `${d.mtu ?? '-'}${d.minMtu !== undefined ? ` (range ${d.minMtu}-${d.maxMtu})` : ''}`])
+  lines.push(['txqueuelen', String(d.txqueuelen ?? '-')])
+  lines.push(['queues', `${d.queues ?? 0}${d.disabledQueues ? ` (${d.disabledQueues} disabled)` : ''}`])
+  if (d.alias) lines.push(['alias', d.alias])
+  if (d.addresses) {
+    lines.push(['addresses', d.addresses.map((a) => `${a.address}/${a.prefixLen}${a.peer ? ` peer ${a.peer}` : ''}`).join(', ') || '-'])
+  }
+  if (d.routes) {
+    lines.push(['routes', d.routes.map((r) => `${r.destination}${r.gateway ? ` via ${r.gateway}` : ''}${r.linkdown ? ' ' + st.warn('linkdown') : ''}`).join(', ') || '-'])
+  }
+  if (d.processes) lines.push(['processes', d.processes.length ? describeHolders(d.processes) : 'none attached'])
+  const width = Math.max(...lines.map(([k]) => k.length))
+  return [st.bold(d.name), ...lines.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n')
+}

@@ -1,0 +1,39 @@
+/**
+ * Colours only on a TTY, never with NO_COLOR (https://no-color.org) or TERM=dumb; FORCE_COLOR wins.
+ * chalk is loaded only when colour is actually used.
+ */
+export interface Style {
+  ok(s: string): string
+  warn(s: string): string
+  bad(s: string): string
+  dim(s: string): string
+  bold(s: string): string
+}
+
+const plain: Style = {ok: (s) => s, warn: (s) => s, bad: (s) => s, dim: (s) => s, bold: (s) => s}
+
+export function colourWanted(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true
+  if (env.TERM === 'dumb') return false
+  return Boolean(stream.isTTY)
+}
+
+export function style(stream: NodeJS.WriteStream = process.stdout): Style {
+  if (!colourWanted(stream)) return plain
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const {Chalk} = require('chalk') as typeof import('chalk', {with: {'resolution-mode': 'import'}})
+  const c = new Chalk({level: 1})
+  return {ok: c.green, warn: c.yellow, bad: c.red, dim: c.dim, bold: c.bold}
+}
+
+// eslint-disable-next-line no-control-regex
+export const visibleLength = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length
+
+/** A plain-text table: columns padded to the widest cell, two spaces apart. */
+export function table(headers: string[], rows: string[][], st: Style = plain): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))))
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - visibleLength(c)))).join('  ').trimEnd()
+  return [st.bold(line(headers)), ...rows.map(line)].join('\n')
+}

@@ -1,0 +1,57 @@
+/** Users and groups: resolve what the user typed, and name the ids the kernel reports. */
+import {InvalidInputError} from '../errors'
+import {looksLikeAccountName, parseNumericId} from '../model/validate'
+import {lookupGroupById, lookupGroupByName, lookupUserById, lookupUserByName} from '../kernel/libc'
+
+export interface Account {
+  id: number
+  /** undefined when the id has no entry in the user/group database. */
+  name?: string
+}
+
+function resolve(text: string, what: 'user' | 'group'): Account {
+  const flag = what === 'user' ? '--user' : '--group'
+  const id = parseNumericId(text.trim(), what)
+  if (id !== undefined) {
+    const entry = what === 'user' ? lookupUserById(id) : lookupGroupById(id)
+    return {id, name: entry?.name}
+  }
+  if (!looksLikeAccountName(text)) {
+    throw new InvalidInputError(`${flag} "${text}" is neither a ${what} name nor a number`, {code: 'INVALID_ID'})
+  }
+  const entry = what === 'user' ? lookupUserByName(text) : lookupGroupByName(text)
+  if (!entry) {
+    throw new InvalidInputError(`there is no ${what} named "${text}"`, {
+      code: what === 'user' ? 'UNKNOWN_USER' : 'UNKNOWN_GROUP',
+      fix: `check the spelling (getent ${what === 'user' ? 'passwd' : 'group'} ${text}), or give a numeric id`,
+    })
+  }
+  return {id: what === 'user' ? (entry as {uid: number}).uid : (entry as {gid: number}).gid, name: entry.name}
+}
+
+export const resolveUser = (text: string) => resolve(text, 'user')
+export const resolveGroup = (text: string) => resolve(text, 'group')
+
+const userNames = new Map<number, string | undefined>()
+const groupNames = new Map<number, string | undefined>()
+
+export function userName(uid: number): string | undefined {
+  if (!userNames.has(uid)) userNames.set(uid, lookupUserById(uid)?.name)
+  return userNames.get(uid)
+}
+
+export function groupName(gid: number): string | undefined {
+  if (!groupNames.has(gid)) groupNames.set(gid, lookupGroupById(gid)?.name)
+  return groupNames.get(gid)
+}
+
+/**
+ * The user who asked for this command: the sudo caller when run through sudo (SUDO_UID), otherwise
+ * the effective uid. New devices default to this owner, so nobody gets an attachable-by-all device
+ * by accident.
+ */
+export function invokingUid(env: NodeJS.ProcessEnv = process.env): number {
+  const sudo = env.SUDO_UID
+  if (sudo && /^\d+$/.test(sudo) && Number(sudo) < 0xffffffff && process.geteuid?.() === 0) return Number(sudo)
+  return process.geteuid?.() ?? 0
+}

@@ -1,0 +1,52 @@
+/**
+ * Read-only host inspection behind one injectable root directory, so tests can pass a fixture tree
+ * instead of the real /proc, /sys, /dev and /etc.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+
+export class Host {
+  constructor(readonly root = '/') {}
+
+  path(p: string): string {
+    return this.root === '/' ? p : path.join(this.root, p)
+  }
+
+  read(p: string): string | undefined {
+    try {
+      return fs.readFileSync(this.path(p), 'utf8')
+    } catch {
+      return undefined
+    }
+  }
+
+  list(p: string): string[] {
+    try {
+      return fs.readdirSync(this.path(p))
+    } catch {
+      return []
+    }
+  }
+
+  readlink(p: string): string | undefined {
+    try {
+      return fs.readlinkSync(this.path(p))
+    } catch {
+      return undefined
+    }
+  }
+
+  stat(p: string): fs.Stats | undefined {
+    try {
+      return fs.statSync(this.path(p))
+    } catch {
+      return undefined
+    }
+  }
+
+  exists(p: string): boolean {
+    return this.stat(p) !== undefined
+  }
+}
+
+export const realHost = new Host('/')

@@ -1,0 +1,214 @@
+/** tunadm add / del / list / show against the real kernel, in a throwaway network namespace. */
+import {Netns, describeKernel, json, must, sh, BIN} from '../helpers/kernel'
+import {hold} from '../helpers/holder'
+
+describeKernel('core commands against the kernel', () => {
+  let ns: Netns
+
+  beforeAll(() => {
+    ns = new Netns('core')
+  })
+  afterAll(() => ns?.remove())
+
+  afterEach(() => {
+    // Leave the namespace empty between tests: delete every tun/tap device left over.
+    for (const l of ns.links()) if (l.linkinfo?.info_kind === 'tun') sh('ip', ['-n', ns.name, 'link', 'del', l.ifname])
+  })
+
+  test('add creates a persistent TUN device owned by the given user; ip agrees', () => {
+    const r = ns.tunadm(['add', 'tun77', '--user', 'nobody', '--json'])
+    expect(r.status).toBe(0)
+    const dev = json(r)
+    expect(dev).toMatchObject({name: 'tun77', mode: 'tun', persist: true, owner: {id: 65534, name: 'nobody'}, group: null, pi: false})
+    const link = ns.link('tun77')!
+    expect(link.linkinfo?.info_kind).toBe('tun')
+    expect(link.linkinfo?.info_data).toMatchObject({type: 'tun', persist: true, pi: false, user: 'nobody'})
+  })
+
+  test('mode is inferred from the name; tap devices get a MAC', () => {
+    expect(ns.tunadm(['add', 'tap5']).status).toBe(0)
+    expect(ns.link('tap5')?.linkinfo?.info_data?.type).toBe('tap')
+    const shown = json(ns.tunadm(['show', 'tap5', '--json']))
+    expect(shown.mac).toBe(ns.link('tap5')?.address)
+  })
+
+  test('the owner defaults to the invoking user, SUDO_UID under sudo', () => {
+    expect(ns.tunadm(['add', 'tun1']).status).toBe(0)
+    expect(ns.link('tun1')?.linkinfo?.info_data?.user).toBe('root')
+    expect(ns.tunadm(['add', 'tun2'], {env: {SUDO_UID: '65534'}}).status).toBe(0)
+    expect(ns.link('tun2')?.linkinfo?.info_data?.user).toBe('nobody')
+  })
+
+  test('--group alone sets only the group; --any-user sets neither and list says so', () => {
+    expect(ns.tunadm(['add', 'tap1', '--group', 'nogroup']).status).toBe(0)
+    const d1 = ns.link('tap1')?.linkinfo?.info_data
+    expect(d1?.group).toBe('nogroup')
+    expect(d1?.user).toBeUndefined()
+    expect(ns.tunadm(['add', 'tap2', '--any-user']).status).toBe(0)
+    const d2 = ns.link('tap2')?.linkinfo?.info_data
+    expect(d2?.user).toBeUndefined()
+    expect(d2?.group).toBeUndefined()
+    const listed = json<Array<{name: string; anyUserMayAttach: boolean}>>(ns.tunadm(['list', '--json']))
+    expect(listed.find((d) => d.name === 'tap2')?.anyUserMayAttach).toBe(true)
+    expect(listed.find((d) => d.name === 'tap1')?.anyUserMayAttach).toBe(false)
+    expect(ns.tunadm(['list']).stdout).toMatch(/tap2\s+tap\s+any user/)
+    expect(ns.tunadm(['show', 'tap2']).stdout).toContain('any user who can open /dev/net/tun may attach')
+  })
+
+  test('flags: --pi, --vnet-hdr, --multi-queue reach the kernel; --one-queue is accepted', () => {
+    const r = ns.tunadm(['add', 'tap9', '--pi', '--vnet-hdr', '--multi-queue', '--one-queue'])
+    expect(r.status).toBe(0)
+    expect(ns.link('tap9')?.linkinfo?.info_data).toMatchObject({pi: true, vnet_hdr: true, multi_queue: true})
+  })
+
+  test('kernel-chosen names: no name, and a template; --quiet prints just the name', () => {
+    const a = ns.tunadm(['add', '-q', '--mode', 'tap'])
+    expect(a.status).toBe(0)
+    const name = a.stdout.trim()
+    expect(name).toMatch(/^tap\d+$/)
+    expect(ns.link(name)?.linkinfo?.info_data?.type).toBe('tap')
+    const b = ns.tunadm(['add', 'vnet%d', '--mode', 'tap', '--json'])
+    expect(b.status).toBe(0)
+    expect(json(b).name).toBe('vnet0')
+    expect(ns.link('vnet0')).toBeDefined()
+  })
+
+  test('an existing name is refused, saying what is there, and the device is not re-owned', () => {
+    expect(ns.tunadm(['add', 'tun5', '--user', 'nobody']).status).toBe(0)
+    const r = ns.tunadm(['add', 'tun5', '--user', 'root'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('tun5 already exists: a tun device, owner: user nobody (65534)')
+    expect(ns.link('tun5')?.linkinfo?.info_data?.user).toBe('nobody')
+  })
+
+  test('invalid input exits 2 and creates nothing', () => {
+    const before = ns.links().length
+    const cases: Array<[string[], RegExp]> = [
+      [['add', 'tun-name-that-is-too-long'], /is 25 bytes long; the kernel allows at most 15/],
+      [['add', 'tun/0'], /contains "\/"/],
+      [['add', 'tun:0'], /contains ":"/],
+      [['add', '..', '--mode', 'tun'], /cannot be a device name/],
+      [['add', 'tun0', '--user', '4294967296'], /out of range/],
+      [['add', 'tun0', '--user', '4294967295'], /out of range/],
+      [['add', 'tun0', '--user', '-1'], /out of range|Nonexistent flag|neither/],
+      [['add', 'tun0', '--user', 'no_such_user_x'], /there is no user named "no_such_user_x"/],
+      [['add', 'tun0', '--group', 'no_such_group_x'], /there is no group named/],
+      [['add', 'tun0', '--user', 'bad;name'], /neither a user name nor a number/],
+      [['add', 'foo0'], /the mode of foo0 is not known[\s\S]*--mode tun/],
+      [['add', 'tun0', '--mode', 'bridge'], /Expected --mode=bridge to be one of|tun, tap/],
+    ]
+    for (const [args, msg] of cases) {
+      const r = ns.tunadm(args)
+      expect({args, status: r.status}).toEqual({args, status: 2})
+      expect(r.stderr).toMatch(msg)
+    }
+    expect(ns.links().length).toBe(before)
+  })
+
+  test('--json errors are JSON with a code and the exit code', () => {
+    const r = ns.tunadm(['add', 'x'.repeat(16), '--json'])
+    expect(r.status).toBe(2)
+    expect(json(r).error).toMatchObject({code: 'INVALID_NAME', exitCode: 2})
+  })
+
+  test('del reads the mode from the kernel; --if-exists; several names report each', () => {
+    ns.tunadm(['add', 'tap3'])
+    ns.tunadm(['add', 'tun3'])
+    const r = ns.tunadm(['del', 'tap3', 'nosuch0', 'tun3'])
+    expect(r.status).toBe(1)
+    expect(r.stdout).toContain('deleted tap3 (tap)')
+    expect(r.stdout).toContain('deleted tun3 (tun)')
+    expect(r.stderr).toContain('there is no device named nosuch0')
+    expect(ns.link('tap3')).toBeUndefined()
+    expect(ns.link('tun3')).toBeUndefined()
+    expect(ns.tunadm(['del', 'nosuch0']).status).toBe(1)
+    const q = ns.tunadm(['rm', '--if-exists', 'nosuch0', '--json'])
+    expect(q.status).toBe(0)
+    expect(json(q)).toEqual([{name: 'nosuch0', deleted: false, absent: true}])
+  })
+
+  test('del refuses a device that is not TUN/TAP (a bridge) and leaves it alone', () => {
+    ns.ip(['link', 'add', 'br0', 'type', 'bridge'])
+    const r = ns.tunadm(['del', 'br0'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('br0 is not a TUN/TAP device; it is a bridge')
+    expect(ns.link('br0')).toBeDefined()
+    expect(ns.tunadm(['show', 'br0']).stderr).toContain('not a TUN/TAP device')
+    const l = ns.tunadm(['show', 'lo'])
+    expect(l.stderr).toContain('it is a loopback')
+    ns.ip(['link', 'del', 'br0'])
+  })
+
+  test('a busy device: del names the holder; --force deletes it anyway', async () => {
+    ns.tunadm(['add', 'tun8'])
+    const held = await hold(ns.name, 'tun8', 'tun')
+    try {
+      expect(held.outcome).toBe('attached tun8')
+      const shown = json(ns.tunadm(['show', 'tun8', '--json']))
+      expect(shown.processes).toEqual([expect.objectContaining({pid: expect.any(Number), command: 'python3'})])
+      expect(shown.carrier).toBe(true)
+      const r = ns.tunadm(['del', 'tun8'])
+      expect(r.status).toBe(1)
+      expect(r.stderr).toMatch(/tun8 is in use by python3 \(pid \d+\)/)
+      expect(r.stderr).toContain('tunadm del --force tun8')
+      expect(ns.link('tun8')).toBeDefined()
+      const listed = ns.tunadm(['list', '--processes'])
+      expect(listed.stdout).toMatch(/tun8.*python3 \(pid \d+\)/)
+      const f = ns.tunadm(['del', '--force', 'tun8', '--json'])
+      expect(f.status).toBe(0)
+      expect(json(f)[0]).toMatchObject({name: 'tun8', deleted: true, detached: [expect.objectContaining({command: 'python3'})]})
+      expect(ns.link('tun8')).toBeUndefined()
+    } finally {
+      await held.release()
+    }
+  })
+
+  test('a non-root owner can attach to the device tunadm made; another user is refused', async () => {
+    ns.tunadm(['add', 'tun6', '--user', 'nobody'])
+    const owner = await hold(ns.name, 'tun6', 'tun', {uid: 65534, gid: 65534})
+    expect(owner.outcome).toBe('attached tun6')
+    await owner.release()
+    const other = await hold(ns.name, 'tun6', 'tun', {uid: 12345, gid: 12345})
+    expect(other.outcome).toBe('error EPERM')
+    await other.release()
+  })
+
+  test('attaching with the wrong mode is refused by the kernel (EINVAL)', async () => {
+    ns.tunadm(['add', 'tap6'])
+    const h = await hold(ns.name, 'tap6', 'tun')
+    expect(h.outcome).toBe('error EINVAL')
+    await h.release()
+  })
+
+  test('ip netns exec works as well as --netns; an unknown namespace is explained', () => {
+    const r = ns.tunadmInside(['add', 'tun4', '--json'])
+    expect(r.status).toBe(0)
+    expect(ns.link('tun4')).toBeDefined()
+    const bad = sh(process.execPath, [BIN, 'list', '--netns', 'tunadm-no-such-ns'])
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toContain('there is no network namespace named tunadm-no-such-ns')
+  })
+
+  test('list and show agree with ip about state, MTU and counts', () => {
+    ns.tunadm(['add', 'tap7'])
+    ns.ip(['link', 'set', 'tap7', 'up', 'mtu', '1400'])
+    const d = json(ns.tunadm(['show', 'tap7', '--json']))
+    expect(d).toMatchObject({up: true, carrier: false, mtu: 1400})
+    expect(ns.tunadm(['show', 'tap7']).stdout).toContain('up, no-carrier')
+    const listed = json<unknown[]>(ns.tunadm(['list', '--json']))
+    const ipCount = ns.links().filter((l) => l.linkinfo?.info_kind === 'tun').length
+    expect(listed.length).toBe(ipCount)
+  })
+
+  test('without privileges: a clear message about CAP_NET_ADMIN, exit 1', () => {
+    const r = sh('ip', ['netns', 'exec', ns.name, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'add', 'tun3'], {env: {...process.env, NO_COLOR: '1'}})
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/cannot create tun3[\s\S]*(\/dev\/net\/tun|CAP_NET_ADMIN)[\s\S]*fix:/)
+    expect(ns.link('tun3')).toBeUndefined()
+  })
+
+  test('root namespace is not touched by these tests', () => {
+    const names = (JSON.parse(must('ip', ['-j', 'link', 'show'])) as Array<{ifname: string}>).map((l) => l.ifname)
+    expect(names).not.toContain('tun77')
+  })
+})

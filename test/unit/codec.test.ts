@@ -1,0 +1,114 @@
+import * as C from '../../src/kernel/constants'
+import {
+  NetlinkParseError, attr, attrNested, attrString, attrU32, decodeAddress, decodeAttrs, decodeLink, decodeMessages,
+  decodeRoute, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage, encodeRtmsg, decodeError,
+} from '../../src/kernel/netlink-codec'
+import {ifreq, ifreqName, ifreqWithShort, ifreqShort, ifreqWithHwaddr, ifreqHwaddr, ifreqWithInt, ifreqInt, ifreqWithNewName} from '../../src/kernel/ifreq'
+import {bytesToIp, ipToBytes, parsePrefix, networkOf, prefixesOverlap} from '../../src/model/ip'
+
+describe('struct ifreq', () => {
+  test('is 40 bytes with the name NUL-terminated and the union at 16', () => {
+    const b = ifreqWithShort('tun77', C.IFF_TUN | C.IFF_NO_PI)
+    expect(b.length).toBe(40)
+    expect(b.subarray(0, 6).toString('latin1')).toBe('tun77\0')
+    expect(b.readUInt16LE(16)).toBe(0x1001)
+    expect(ifreqName(b)).toBe('tun77')
+    expect(ifreqShort(b)).toBe(0x1001)
+  })
+  test('round-trips ints, MACs and new names', () => {
+    expect(ifreqInt(ifreqWithInt('tap0', 9000))).toBe(9000)
+    const h = ifreqHwaddr(ifreqWithHwaddr('tap0', C.ARPHRD_ETHER, Buffer.from([2, 0, 0, 0, 0, 1])))
+    expect(h).toEqual({family: 1, mac: Buffer.from([2, 0, 0, 0, 0, 1])})
+    expect(ifreqWithNewName('a', 'b').toString('latin1', 16, 18)).toBe('b\0')
+  })
+  test('refuses to truncate a 16-byte name', () => {
+    expect(() => ifreq('x'.repeat(16))).toThrow(RangeError)
+    expect(ifreq('x'.repeat(15)).readUInt8(15)).toBe(0)
+  })
+  test('a full 16-byte name field without NUL decodes to 16 bytes', () => {
+    const b = Buffer.alloc(40, 0x61)
+    expect(ifreqName(b)).toBe('a'.repeat(16))
+  })
+})
+
+function tunLinkPayload(opts: {owner?: number; group?: number; type?: number} = {}): Buffer {
+  const data = [attr(C.IFLA_TUN_TYPE, Buffer.from([opts.type ?? C.IFF_TAP])), attr(C.IFLA_TUN_PI, Buffer.from([0])),
+    attr(C.IFLA_TUN_VNET_HDR, Buffer.from([1])), attr(C.IFLA_TUN_PERSIST, Buffer.from([1])), attr(C.IFLA_TUN_MULTI_QUEUE, Buffer.from([0])),
+    attrU32(C.IFLA_TUN_NUM_QUEUES, 0)]
+  if (opts.owner !== undefined) data.push(attrU32(C.IFLA_TUN_OWNER, opts.owner))
+  if (opts.group !== undefined) data.push(attrU32(C.IFLA_TUN_GROUP, opts.group))
+  return Buffer.concat([
+    encodeIfinfomsg(7, C.AF_UNSPEC, C.IFF_UP | C.IFF_BROADCAST, 0),
+    attrString(C.IFLA_IFNAME, 'tap0'), attrU32(C.IFLA_MTU, 1500), attr(C.IFLA_ADDRESS, Buffer.from([2, 0xab, 0, 0, 0, 1])),
+    attr(C.IFLA_OPERSTATE, Buffer.from([2])), attr(C.IFLA_CARRIER, Buffer.from([0])),
+    attrNested(C.IFLA_LINKINFO, [attrString(C.IFLA_INFO_KIND, 'tun'), attrNested(C.IFLA_INFO_DATA, data)]),
+  ])
+}
+
+describe('netlink messages', () => {
+  test('encode/decode round trip, several messages in one datagram', () => {
+    const a = encodeMessage(C.RTM_NEWLINK, C.NLM_F_MULTI, 5, tunLinkPayload())
+    const b = encodeMessage(C.NLMSG_DONE, C.NLM_F_MULTI, 5, Buffer.alloc(4))
+    const msgs = decodeMessages(Buffer.concat([a, b]))
+    expect(msgs.map((m) => [m.type, m.seq])).toEqual([[C.RTM_NEWLINK, 5], [C.NLMSG_DONE, 5]])
+  })
+  test('a tun link decodes with its IFLA_TUN_* attributes; -1 owner means unset', () => {
+    const link = decodeLink(tunLinkPayload({owner: 1000, group: 0xffffffff}))
+    expect(link).toMatchObject({index: 7, name: 'tap0', mtu: 1500, mac: '02:ab:00:00:00:01', operstate: 'down', carrier: false, kind: 'tun'})
+    expect(link.tun).toEqual({type: 'tap', owner: 1000, group: undefined, pi: false, vnetHdr: true, persist: true, multiQueue: false, numQueues: 0, numDisabledQueues: undefined})
+    expect(decodeLink(tunLinkPayload({type: C.IFF_TUN})).tun?.type).toBe('tun')
+  })
+  test('malformed messages are rejected, not misread', () => {
+    const good = encodeMessage(C.RTM_NEWLINK, 0, 1, tunLinkPayload())
+    const short = Buffer.from(good)
+    short.writeUInt32LE(8, 0)
+    expect(() => decodeMessages(short)).toThrow(NetlinkParseError)
+    const long = Buffer.from(good)
+    long.writeUInt32LE(good.length + 100, 0)
+    expect(() => decodeMessages(long)).toThrow('runs past')
+    const badAttr = Buffer.concat([encodeIfinfomsg(), Buffer.from([2, 0, 3, 0])])
+    expect(() => decodeLink(badAttr)).toThrow('has length 2')
+    const overAttr = Buffer.concat([encodeIfinfomsg(), Buffer.from([40, 0, 3, 0, 0x61, 0, 0, 0])])
+    expect(() => decodeLink(overAttr)).toThrow('runs past')
+    expect(() => decodeLink(Buffer.alloc(8))).toThrow('ifinfomsg of 8 bytes')
+    expect(() => decodeError(Buffer.alloc(2))).toThrow(NetlinkParseError)
+  })
+  test('NLMSG_ERROR carries a negative errno', () => {
+    const p = Buffer.alloc(20)
+    p.writeInt32LE(-16, 0)
+    expect(decodeError(p)).toBe(16)
+  })
+  test('attributes are 4-byte aligned', () => {
+    expect(attrString(1, 'ab').length).toBe(8)
+    expect(decodeAttrs(Buffer.concat([attrString(1, 'abcde'), attrU32(2, 7)])).get(2)?.readUInt32LE(0)).toBe(7)
+  })
+  test('addresses with a peer and routes with linkdown decode', () => {
+    const local = ipToBytes('10.0.0.1')
+    const peer = ipToBytes('10.0.0.2')
+    const a = decodeAddress(Buffer.concat([encodeIfaddrmsg(4, 32, 9), attr(C.IFA_LOCAL, local), attr(C.IFA_ADDRESS, peer)]))
+    expect(a).toMatchObject({family: 4, index: 9, prefixLen: 32, address: '10.0.0.1', peer: '10.0.0.2'})
+    const rt = Buffer.concat([encodeRtmsg({family: 6, dstLen: 64}), attr(C.RTA_DST, ipToBytes('fd00::')), attrU32(C.RTA_OIF, 9)])
+    rt.writeUInt32LE(C.RTNH_F_LINKDOWN, 8)
+    expect(decodeRoute(rt)).toMatchObject({family: 6, dst: 'fd00::', dstLen: 64, oif: 9, flags: C.RTNH_F_LINKDOWN, table: C.RT_TABLE_MAIN})
+  })
+})
+
+describe('IP text and bytes', () => {
+  test.each(['::', '::1', 'fd00::1', '2001:db8::8:800:200c:417a', '1:0:0:1::1', 'fe80::1:0:0:0'])('IPv6 %s round-trips', (t) => {
+    expect(bytesToIp(ipToBytes(t))).toBe(t)
+  })
+  test('IPv4-mapped and full forms', () => {
+    expect(bytesToIp(ipToBytes('::ffff:192.0.2.1'))).toBe('::ffff:c000:201')
+    expect(bytesToIp(ipToBytes('2001:0db8:0000:0000:0000:0000:0000:0001'))).toBe('2001:db8::1')
+  })
+  test('prefixes', () => {
+    expect(parsePrefix('192.168.0.1/24', '--address')).toMatchObject({family: 4, prefixLen: 24})
+    expect(networkOf(parsePrefix('192.168.0.77/24', 'x')).address).toBe('192.168.0.0')
+    expect(() => parsePrefix('192.168.0.1/33', '--address')).toThrow('allows 0 to 32')
+    expect(() => parsePrefix('192.168.0.1', '--address')).toThrow('has no prefix length')
+    expect(parsePrefix('10.0.0.2', '--peer', true).prefixLen).toBe(32)
+    expect(() => parsePrefix('300.1.1.1/8', '--address')).toThrow('is not an address')
+    expect(prefixesOverlap(parsePrefix('10.0.0.0/8', 'a'), parsePrefix('10.1.0.0/16', 'b'))).toBe(true)
+    expect(prefixesOverlap(parsePrefix('10.0.0.0/16', 'a'), parsePrefix('10.1.0.0/16', 'b'))).toBe(false)
+  })
+})
