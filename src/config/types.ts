@@ -1,0 +1,47 @@
+/**
+ * The declarative configuration (/etc/tunadm/tunadm.yaml), after parsing, validation, defaults and
+ * range expansion. Field names are the YAML keys. Every option of `tunadm add` and `tunadm set`
+ * has a key here; absent keys mean "not managed" (apply leaves that property alone), except the
+ * creation-time ones (mode, pi, vnet_hdr, multi_queue), whose absence means the kernel default (off).
+ */
+export interface RouteConfig {
+  /** Destination prefix, e.g. 10.1.0.0/16 or fd00:1::/64 (the key is "to"). */
+  to: string
+  /** Gateway of the same family. */
+  via?: string
+  metric?: number
+}
+
+export interface DeviceConfig {
+  name: string
+  mode: 'tun' | 'tap'
+  /** Owner: user name or uid. */
+  user?: string | number
+  /** Group: group name or gid. */
+  group?: string | number
+  /** Explicitly neither owner nor group: any user who can open /dev/net/tun may attach. */
+  any_user?: boolean
+  pi?: boolean
+  vnet_hdr?: boolean
+  multi_queue?: boolean
+  mac?: string
+  mtu?: number
+  txqueuelen?: number
+  up?: boolean
+  promisc?: boolean
+  allmulti?: boolean
+  arp?: boolean
+  multicast?: boolean
+  addresses?: string[]
+  peer?: string
+  routes?: RouteConfig[]
+}
+
+export interface TunadmConfig {
+  version: 1
+  /** Where it was read from, for messages. */
+  source: string
+  devices: DeviceConfig[]
+}
+
+export const DEFAULT_CONFIG_PATH = '/etc/tunadm/tunadm.yaml'
