@@ -54,8 +54,8 @@ export function normalise(err: Error & {oclif?: {exit?: number}; code?: string})
   if (err instanceof TunadmError) return err
   if (isKernelError(err)) return explainKernelError(err, {action: err.op}) as TunadmError
   if (err.oclif?.exit === EXIT_USAGE || err.name === 'FailedFlagValidationError' || /Parse|Flag|Arg/.test(err.name)) {
-    const msg = err.message.split('\n')[0]
-    return new InvalidInputError(msg, {code: 'USAGE', fix: 'see --help for the accepted flags and examples'})
+    const msg = err.message.split('\n').filter((l) => l.trim() && !/See more help with/.test(l)).map((l) => l.trim()).join('; ')
+    return new InvalidInputError(msg.replace(/^The following errors occurred:;\s*/, ''), {code: 'USAGE', fix: 'see --help for the accepted flags and examples'})
   }
   if (err.oclif?.exit !== undefined) return new TunadmError(err.message, {code: err.code ?? 'ERROR', exitCode: err.oclif.exit})
   return new TunadmError(err.message || String(err), {code: err.code ?? 'INTERNAL', exitCode: EXIT_FAILED, why: 'unexpected error (set TUNADM_DEBUG=1 for the stack trace)'})

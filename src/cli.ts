@@ -7,12 +7,14 @@ import Add from './commands/add'
 import Del from './commands/del'
 import List from './commands/list'
 import Show from './commands/show'
+import Set from './commands/set'
 
 export const COMMANDS = {
   add: Add,
   del: Del,
   list: List,
   show: Show,
+  set: Set,
 }
 
 export async function run(dir: string): Promise<void> {

@@ -5,7 +5,10 @@ import {InvalidInputError} from '../errors'
 import {IdRef, MODES, Mode, TunDevice, modeFromName} from '../model/device'
 import {validateIfName} from '../model/validate'
 import {invokingUid, resolveGroup, resolveUser, userName} from '../system/accounts'
-import {createDevice} from '../services/devices'
+import {ConfigureStep, createDevice, showDevice} from '../services/devices'
+import {applySettings, checkAgainstDevice, isEmpty, parseSettings} from '../services/configure'
+import {configureFlags, settingsInputFromFlags} from '../flags'
+
 import {renderShow} from '../render/devices'
 import {style} from '../render/style'
 import {askChoice, interactive} from '../render/prompt'
@@ -24,6 +27,7 @@ If any step after creation fails, the device is removed again.`
     {description: 'A TAP device for VMs, owned by group kvm, with a kernel-chosen name', command: 'dev=$(sudo <%= config.bin %> add -q --mode tap --group kvm)'},
     {description: 'A multi-queue TAP device with virtio-net headers for QEMU', command: 'sudo <%= config.bin %> add tap0 --user qemu --multi-queue --vnet-hdr'},
     {description: 'Inside a network namespace, reporting JSON', command: 'sudo <%= config.bin %> add tun0 --netns blue --json'},
+    {description: 'Create and configure in one step (removed again if any part fails)', command: 'sudo <%= config.bin %> add tap0 --user waldner --address 192.168.0.1/24 --promisc --up'},
   ]
 
   static args = {
@@ -40,6 +44,7 @@ If any step after creation fails, the device is removed again.`
     'multi-queue': Flags.boolean({summary: 'Allow several file descriptors (queues) to attach at once (IFF_MULTI_QUEUE).'}),
     'one-queue': Flags.boolean({summary: 'Accepted for compatibility with ip tuntap and tunctl; has no effect on current kernels.', hidden: false}),
     quiet: Flags.boolean({char: 'q', summary: 'Print only the device name, for dev=$(tunadm add -q ...).'}),
+    ...configureFlags,
   }
 
   async run(): Promise<TunDevice> {
@@ -56,10 +61,20 @@ If any step after creation fails, the device is removed again.`
         owner = {id: uid, name: userName(uid)}
       }
     }
-    const dev = createDevice({
+    const settings = parseSettings(settingsInputFromFlags(flags))
+    if (settings.mac && mode === 'tun') {
+      throw new InvalidInputError('a TUN device has no MAC address', {code: 'MAC_ON_TUN', why: 'TUN devices carry IP packets without an Ethernet header', fix: 'drop --mac, or use --mode tap'})
+    }
+    const configure: ConfigureStep | undefined = isEmpty(settings) ? undefined : (ctx) => {
+      const link = ctx.nl.link(ctx.name)!
+      checkAgainstDevice(settings, link, mode, ctx.nl)
+      applySettings({nl: ctx.nl, link, mode, handle: ctx.handle}, settings)
+    }
+    const created = createDevice({
       name: args.name, mode, owner, group,
       pi: flags.pi, vnetHdr: flags['vnet-hdr'], multiQueue: flags['multi-queue'],
-    })
+    }, configure)
+    const dev = configure ? showDevice(created.name) : created
     if (flags.quiet) this.say(dev.name)
     else this.say(`created ${renderShow(dev, style())}`)
     return dev

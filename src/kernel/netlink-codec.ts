@@ -4,6 +4,7 @@
  */
 import * as C from './constants'
 import {bytesToIp} from '../model/ip'
+import {formatMac} from '../model/mac'
 
 export class NetlinkParseError extends Error {
   constructor(message: string) {
@@ -163,10 +164,6 @@ function decodeTunData(data: Map<number, Buffer>): TunLinkData {
     numQueues: u32(data.get(C.IFLA_TUN_NUM_QUEUES)),
     numDisabledQueues: u32(data.get(C.IFLA_TUN_NUM_DISABLED_QUEUES)),
   }
-}
-
-export function formatMac(b: Buffer): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':')
 }
 
 export function decodeLink(payload: Buffer): Link {

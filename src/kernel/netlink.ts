@@ -90,6 +90,11 @@ export class Netlink {
     this.request(C.RTM_SETLINK, C.NLM_F_ACK, Buffer.concat([encodeIfinfomsg(index), attrString(C.IFLA_IFALIAS, alias)]), name)
   }
 
+  /** IFLA_CARRIER through RTM_SETLINK: tun accepts "on" only while a queue is attached. */
+  setCarrier(index: number, name: string, on: boolean): void {
+    this.request(C.RTM_SETLINK, C.NLM_F_ACK, Buffer.concat([encodeIfinfomsg(index), attr(C.IFLA_CARRIER, Buffer.from([on ? 1 : 0]))]), name)
+  }
+
   addresses(): Address[] {
     return this.request(C.RTM_GETADDR, C.NLM_F_DUMP, Buffer.alloc(C.IFADDRMSG_LEN))
       .filter((m) => m.type === C.RTM_NEWADDR)

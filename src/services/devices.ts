@@ -181,7 +181,7 @@ export function createDevice(spec: CreateSpec, configure?: ConfigureStep): TunDe
       step = 'set the group'
       if (spec.group) handle.setGroup(spec.group.id)
       if (configure) {
-        step = 'configure it'
+        step = 'configure'
         const link = nl.link(name)
         if (!link) throw new TunadmError(`${name} vanished while it was being created`, {code: 'ENODEV'})
         configure({nl, name, index: link.index, handle})

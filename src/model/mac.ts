@@ -1,0 +1,30 @@
+/** Ethernet MAC addresses: parse, validate (unicast, not all-zero), format. Pure. */
+import {InvalidInputError} from '../errors'
+
+const FORMS = [
+  /^([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})$/i,
+  /^([0-9a-f]{2})([0-9a-f]{2})\.([0-9a-f]{2})([0-9a-f]{2})\.([0-9a-f]{2})([0-9a-f]{2})$/i,
+  /^([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i,
+]
+
+export function parseMac(text: string, what = '--mac'): Buffer {
+  const m = FORMS.map((re) => re.exec(text.trim())).find(Boolean)
+  if (!m) {
+    throw new InvalidInputError(`${what} "${text}" is not a MAC address`, {code: 'INVALID_MAC', fix: 'write six hex bytes, e.g. 02:00:5e:10:00:01'})
+  }
+  const bytes = Buffer.from(m.slice(1, 7).map((h) => parseInt(h, 16)))
+  if (bytes.every((b) => b === 0)) {
+    throw new InvalidInputError(`${what} ${text} is all zeros`, {code: 'INVALID_MAC', why: 'the kernel and every peer treat 00:00:00:00:00:00 as "no address"'})
+  }
+  if (bytes[0] & 1) {
+    throw new InvalidInputError(`${what} ${text} is a multicast address (the lowest bit of the first byte is set)`, {
+      code: 'INVALID_MAC', why: 'a device needs a unicast address',
+      fix: `use an even first byte; locally administered addresses start with x2, x6, xa or xe, e.g. ${formatMac(Buffer.from([(bytes[0] & 0xfe) | 2, ...bytes.subarray(1)]))}`,
+    })
+  }
+  return bytes
+}
+
+export function formatMac(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':')
+}
