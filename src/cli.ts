@@ -19,7 +19,8 @@ export const COMMANDS = {
 
 export async function run(dir: string): Promise<void> {
   try {
-    await oclifRun(process.argv.slice(2), dir)
+    // No user-installed plugins: tunadm runs as root and as users whose HOME may not be theirs (sudo).
+    await oclifRun(process.argv.slice(2), {root: dir, userPlugins: false})
     await flush()
   } catch (err) {
     await handle(err as Error)

@@ -13,6 +13,8 @@ export interface DelOutcome extends DeleteResult {
 export default class Del extends TunadmCommand {
   static aliases = ['delete', 'rm']
 
+  static hiddenAliases = ['delete', 'rm']
+
   static summary = 'Delete TUN/TAP devices.'
 
   static description = `The mode is read from the kernel; there is no need to repeat it. A device that is not TUN/TAP is

@@ -8,6 +8,8 @@ import {style} from '../render/style'
 export default class List extends TunadmCommand {
   static aliases = ['ls']
 
+  static hiddenAliases = ['ls']
+
   static summary = 'List TUN/TAP devices.'
 
   static description = `Reads every device with one netlink dump: mode, flags, owner and group (or "any user" when

@@ -191,6 +191,15 @@ export function checkAgainstDevice(s: Settings, link: Link, mode: Mode, nl: Netl
       throw new InvalidInputError(`--peer is for point-to-point TUN devices; ${name} is a TAP device`, {code: 'INVALID_PEER', fix: 'give the address with its prefix length instead, e.g. 192.168.0.1/24'})
     }
   }
+  const tun = link.tun
+  const clears = (want: IdRef | null | undefined, cur: number | undefined) => want === null && cur !== undefined
+  if (tun && (clears(s.owner, tun.owner) || clears(s.group, tun.group))) {
+    throw new TunadmError(`cannot clear the owner or group of ${name}: the kernel cannot unset them once set`, {
+      code: 'CANNOT_UNSET',
+      why: 'TUNSETOWNER and TUNSETGROUP accept only a valid id; "unset" exists only on a device created without one',
+      fix: `recreate it: tunadm del ${name} && tunadm add ${name} --mode ${mode} --any-user`,
+    })
+  }
   if (s.rename !== undefined && s.rename !== name) {
     const clash = nl.link(s.rename)
     if (clash) throw new TunadmError(`cannot rename ${name} to ${s.rename}: a device with that name exists`, {code: 'EEXIST', fix: 'choose another name'})

@@ -1,0 +1,210 @@
+/** tunadm set, and add with configuration, against the real kernel in a throwaway namespace. */
+import {BIN, Netns, describeKernel, json, sh} from '../helpers/kernel'
+import {hold} from '../helpers/holder'
+
+interface IpAddr { ifname: string; flags: string[]; mtu: number; txqlen: number; address?: string; addr_info: Array<{family: string; local: string; prefixlen: number; address?: string}> }
+interface IpRoute { dst: string; gateway?: string; dev: string; flags: string[]; metric?: number; protocol?: string }
+
+describeKernel('configuring devices', () => {
+  let ns: Netns
+  const addr = (name: string) => ns.ipJson<IpAddr[]>(['addr', 'show', 'dev', name])[0]
+  const routes = (family: '-4' | '-6' = '-4') => ns.ipJson<IpRoute[]>([family, 'route', 'show'])
+  const globalAddrs = (name: string) => addr(name).addr_info.filter((a) => !a.local.startsWith('fe80')).map((a) => `${a.local}/${a.prefixlen}${a.address ? ` peer ${a.address}` : ''}`)
+
+  beforeAll(() => {
+    ns = new Netns('cfg')
+  })
+  afterAll(() => ns?.remove())
+  afterEach(() => {
+    for (const l of ns.links()) if (l.linkinfo?.info_kind !== undefined || l.ifname !== 'lo') sh('ip', ['-n', ns.name, 'link', 'del', l.ifname])
+  })
+
+  test('add creates and configures in one step, as the classic tunctl + ifconfig script did', () => {
+    const r = ns.tunadm(['add', 'tap0', '--user', 'nobody', '--address', '192.168.0.1/24', '--promisc', '--up', '--mtu', '1400',
+      '--txqueuelen', '2000', '--mac', '02:00:5e:10:00:01', '--route', '10.1.0.0/16 via 192.168.0.254', '--no-multicast'])
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    const a = addr('tap0')
+    expect(a.flags).toEqual(expect.arrayContaining(['UP', 'PROMISC']))
+    expect(a.flags).not.toContain('MULTICAST')
+    expect(a).toMatchObject({mtu: 1400, txqlen: 2000, address: '02:00:5e:10:00:01'})
+    expect(globalAddrs('tap0')).toEqual(['192.168.0.1/24'])
+    expect(routes()).toEqual(expect.arrayContaining([expect.objectContaining({dst: '10.1.0.0/16', gateway: '192.168.0.254', dev: 'tap0'})]))
+    expect(ns.link('tap0')?.linkinfo?.info_data?.user).toBe('nobody')
+  })
+
+  test('set each option; ip sees it; setting it again changes nothing', () => {
+    ns.tunadm(['add', 'tap1'])
+    const steps: Array<[string[], (a: IpAddr) => void]> = [
+      [['--mac', '02:11:22:33:44:55'], (a) => expect(a.address).toBe('02:11:22:33:44:55')],
+      [['--up'], (a) => expect(a.flags).toContain('UP')],
+      [['--promisc'], (a) => expect(a.flags).toContain('PROMISC')],
+      [['--no-promisc'], (a) => expect(a.flags).not.toContain('PROMISC')],
+      [['--allmulti'], (a) => expect(a.flags).toContain('ALLMULTI')],
+      [['--no-arp'], (a) => expect(a.flags).toContain('NOARP')],
+      [['--arp'], (a) => expect(a.flags).not.toContain('NOARP')],
+      [['--no-multicast'], (a) => expect(a.flags).not.toContain('MULTICAST')],
+      [['--multicast'], (a) => expect(a.flags).toContain('MULTICAST')],
+      [['--mtu', '9000'], (a) => expect(a.mtu).toBe(9000)],
+      [['--txqueuelen', '77'], (a) => expect(a.txqlen).toBe(77)],
+      [['--down'], (a) => expect(a.flags).not.toContain('UP')],
+    ]
+    for (const [opts, check] of steps) {
+      const first = json(ns.tunadm(['set', 'tap1', ...opts, '--json']))
+      expect({opts, changed: first.changed}).toEqual({opts, changed: true})
+      check(addr('tap1'))
+      const again = ns.tunadm(['set', 'tap1', ...opts, '--json'])
+      expect(again.status).toBe(0)
+      expect({opts, changes: json(again).changes}).toEqual({opts, changes: []})
+    }
+  })
+
+  test('IPv4 and IPv6 addresses, a point-to-point peer, routes with and without gateways; removal', () => {
+    ns.tunadm(['add', 'tun1', '--up'])
+    const r = ns.tunadm(['set', 'tun1', '--address', '10.0.0.1', '--peer', '10.0.0.2', '--address', 'fd00::1/64',
+      '--route', '10.8.0.0/16', '--route', 'fd01::/64 via fd00::2 metric 300'])
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(globalAddrs('tun1').sort()).toEqual(['10.0.0.1/32 peer 10.0.0.2', 'fd00::1/64'])
+    expect(routes('-4')).toEqual(expect.arrayContaining([expect.objectContaining({dst: '10.8.0.0/16', dev: 'tun1'})]))
+    expect(routes('-6')).toEqual(expect.arrayContaining([expect.objectContaining({dst: 'fd01::/64', gateway: 'fd00::2', metric: 300})]))
+    // show reports them, with linkdown since nothing is attached
+    const shown = json(ns.tunadm(['show', 'tun1', '--json']))
+    expect(shown.addresses).toEqual(expect.arrayContaining([{address: '10.0.0.1', prefixLen: 32, family: 4, peer: '10.0.0.2'}]))
+    expect(shown.routes).toEqual(expect.arrayContaining([expect.objectContaining({destination: '10.8.0.0/16', linkdown: true})]))
+    // idempotent
+    expect(json(ns.tunadm(['set', 'tun1', '--address', 'fd00::1/64', '--route', '10.8.0.0/16', '--json'])).changes).toEqual([])
+    // removal
+    const d = ns.tunadm(['set', 'tun1', '--del-address', 'fd00::1/64', '--del-route', '10.8.0.0/16'])
+    expect(d.status).toBe(0)
+    expect(globalAddrs('tun1')).toEqual(['10.0.0.1/32 peer 10.0.0.2'])
+    expect(routes('-4').find((x) => x.dst === '10.8.0.0/16')).toBeUndefined()
+    expect(json(ns.tunadm(['set', 'tun1', '--del-route', '10.8.0.0/16', '--json'])).changes).toEqual([])
+  })
+
+  test('asking for what is already true needs no privileges (runs as nobody)', () => {
+    ns.tunadm(['add', 'tap6', '--up', '--mtu', '1400'])
+    const asNobody = (args: string[]) => sh('ip', ['netns', 'exec', ns.name, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args], {env: {...process.env, NO_COLOR: '1'}})
+    const same = asNobody(['set', 'tap6', '--up', '--mtu', '1400'])
+    expect(same.stderr).toBe('')
+    expect(same.status).toBe(0)
+    expect(same.stdout).toContain('tap6: nothing to change')
+    const change = asNobody(['set', 'tap6', '--mtu', '1300'])
+    expect(change.status).toBe(1)
+    expect(change.stderr).toMatch(/CAP_NET_ADMIN[\s\S]*sudo/)
+    expect(ns.link('tap6')?.mtu).toBe(1400)
+  })
+
+  test('a route through a device that is down is explained', () => {
+    ns.tunadm(['add', 'tun2'])
+    const r = ns.tunadm(['set', 'tun2', '--route', '10.9.0.0/16'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/tun2 is down[\s\S]*fix: add --up/)
+  })
+
+  test('invalid values exit 2 and change nothing', () => {
+    ns.tunadm(['add', 'tap2'])
+    ns.tunadm(['add', 'tun3'])
+    const before = JSON.stringify([addr('tap2'), addr('tun3'), routes()])
+    const cases: Array<[string[], RegExp]> = [
+      [['set', 'tap2', '--mac', '02:00:00:00:00'], /is not a MAC address/],
+      [['set', 'tap2', '--mac', '01:00:5e:00:00:01'], /is a multicast address/],
+      [['set', 'tap2', '--mac', '00:00:00:00:00:00'], /is all zeros/],
+      [['set', 'tun3', '--mac', '02:00:00:00:00:01'], /TUN device, which has no MAC address/],
+      [['set', 'tap2', '--mtu', '67'], /MTU 67 is out of range/],
+      [['set', 'tap2', '--mtu', '65530'], /out of range for tap2[\s\S]*68 to 65521/],
+      [['set', 'tap2', '--mtu', 'big'], /Expected an integer/],
+      [['set', 'tap2', '--address', '192.168.0.1'], /has no prefix length/],
+      [['set', 'tap2', '--address', '192.168.0.300/24'], /is not an address/],
+      [['set', 'tap2', '--address', '10.0.0.1/24', '--route', '10.2.0.0/16', '--via', 'fd00::1'], /gateway fd00::1 is IPv6 but the route 10.2.0.0\/16 is IPv4/],
+      [['set', 'tap2', '--route', '10.2.0.1/16'], /has host bits set/],
+      [['set', 'tap2', '--address', '10.0.0.1', '--peer', '10.0.0.2'], /--peer is for point-to-point TUN devices/],
+      [['set', 'tap2', '--mtu', '1400', '--user', 'no_such_user_x'], /there is no user named/],
+      [['set', 'tap2', '--rename', 'a/b'], /contains "\/"/],
+      [['set', 'tap2'], /nothing to change on tap2/],
+      [['add', 'tun4', '--mac', '02:00:00:00:00:01'], /TUN device has no MAC address/],
+    ]
+    for (const [args, msg] of cases) {
+      const r = ns.tunadm(args)
+      expect({args, status: r.status}).toEqual({args, status: 2})
+      expect(r.stderr).toMatch(msg)
+    }
+    expect(JSON.stringify([addr('tap2'), addr('tun3'), routes()])).toBe(before)
+    expect(ns.link('tun4')).toBeUndefined()
+  })
+
+  test('add with configuration rolls back when a step fails, and says which step', () => {
+    // 65530 passes the generic range check but is above a TAP device's maximum: found only after creation.
+    const r = ns.tunadm(['add', 'tap3', '--mtu', '65530', '--address', '10.5.0.1/24'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('the new device tap3 was removed again')
+    expect(ns.link('tap3')).toBeUndefined()
+    // a kernel-side failure: an IPv4 route through a device that stays down
+    const k = ns.tunadm(['add', 'tun5', '--address', '10.6.0.1/24', '--route', '10.7.0.0/16'])
+    expect(k.status).toBe(1)
+    expect(k.stderr).toMatch(/cannot add route 10.7.0.0\/16 on tun5[\s\S]*removed again/)
+    expect(ns.link('tun5')).toBeUndefined()
+  })
+
+  test('rename while up is explained; --down --rename --up does it in one step', () => {
+    ns.tunadm(['add', 'tap4', '--up'])
+    const r = ns.tunadm(['set', 'tap4', '--rename', 'vm1-net'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/cannot rename tap4 while it is up[\s\S]*--down --rename vm1-net --up/)
+    expect(ns.link('tap4')).toBeDefined()
+    const ok = ns.tunadm(['set', 'tap4', '--down', '--rename', 'vm1-net', '--up'])
+    expect(ok.status).toBe(0)
+    expect(ns.link('tap4')).toBeUndefined()
+    expect(ns.link('vm1-net')?.flags).toContain('UP')
+    const clash = ns.tunadm(['set', 'vm1-net', '--down', '--rename', 'lo', '--up'])
+    expect(clash.status).toBe(1)
+    expect(clash.stderr).toContain('a device with that name exists')
+  })
+
+  test('owner and group of an existing device; a held device names its holder', async () => {
+    ns.tunadm(['add', 'tun6', '--user', 'root', '--pi'])
+    const r = json(ns.tunadm(['set', 'tun6', '--user', 'nobody', '--group', 'nogroup', '--json']))
+    expect(r.changes).toEqual([{what: 'owner', from: 0, to: 65534}, {what: 'group', from: null, to: 65534}])
+    const data = ns.link('tun6')?.linkinfo?.info_data
+    expect(data).toMatchObject({user: 'nobody', group: 'nogroup', pi: true})
+    // The kernel cannot unset an owner once set: say so, change nothing.
+    const cleared = ns.tunadm(['set', 'tun6', '--any-user'])
+    expect(cleared.status).toBe(1)
+    expect(cleared.stderr).toMatch(/cannot clear the owner or group of tun6[\s\S]*tunadm del tun6 && tunadm add tun6 --mode tun --any-user/)
+    expect(ns.link('tun6')?.linkinfo?.info_data).toMatchObject({user: 'nobody', group: 'nogroup'})
+    const held = await hold(ns.name, 'tun6', 'tun', {flags: ['pi']})
+    try {
+      expect(held.outcome).toBe('attached tun6')
+      const busy = ns.tunadm(['set', 'tun6', '--user', 'root'])
+      expect(busy.status).toBe(1)
+      expect(busy.stderr).toMatch(/cannot change the owner of tun6: it is in use by python3 \(pid \d+\)/)
+    } finally {
+      await held.release()
+    }
+  })
+
+  test('carrier: on needs an attached program; with one attached, off and on work', async () => {
+    ns.tunadm(['add', 'tap5', '--multi-queue', '--up'])
+    const no = ns.tunadm(['set', 'tap5', '--carrier', 'on'])
+    expect(no.status).toBe(1)
+    expect(no.stderr).toContain('no program is attached')
+    const held = await hold(ns.name, 'tap5', 'tap', {flags: ['multi_queue']})
+    try {
+      expect(ns.link('tap5')?.flags).not.toContain('NO-CARRIER')
+      expect(ns.tunadm(['set', 'tap5', '--carrier', 'off']).status).toBe(0)
+      expect(ns.link('tap5')?.flags).toContain('NO-CARRIER')
+      expect(ns.tunadm(['set', 'tap5', '--carrier', 'on']).status).toBe(0)
+      expect(ns.link('tap5')?.flags).not.toContain('NO-CARRIER')
+    } finally {
+      await held.release()
+    }
+  })
+
+  test('set refuses a device that is not TUN/TAP', () => {
+    ns.ip(['link', 'add', 'br1', 'type', 'bridge'])
+    const r = ns.tunadm(['set', 'br1', '--mtu', '1400'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('br1 is not a TUN/TAP device')
+    expect(ns.link('br1')?.mtu).toBe(1500)
+  })
+})
