@@ -5,8 +5,9 @@
 import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
-import {EXIT_FAILED, EXIT_USAGE, InvalidInputError, TunadmError} from './errors'
+import {InvalidInputError, TunadmError} from './errors'
 import {isKernelError} from './kernel/errno'
+import {normaliseError} from './services/normalise'
 import {explainKernelError} from './services/explain'
 import {style} from './render/style'
 
@@ -37,7 +38,7 @@ export abstract class TunadmCommand extends Command {
   }
 
   protected async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
-    const e = normalise(err)
+    const e = normaliseError(err)
     process.exitCode = e.exitCode
     if (this.jsonEnabled()) {
       process.stdout.write(JSON.stringify({error: e.toJSON()}, null, 2) + '\n')
@@ -47,18 +48,6 @@ export abstract class TunadmCommand extends Command {
     if (process.env.TUNADM_DEBUG && err.stack) process.stderr.write(err.stack + '\n')
     return undefined
   }
-}
-
-/** Any thrown value as a TunadmError with an exit code. */
-export function normalise(err: Error & {oclif?: {exit?: number}; code?: string}): TunadmError {
-  if (err instanceof TunadmError) return err
-  if (isKernelError(err)) return explainKernelError(err, {action: err.op}) as TunadmError
-  if (err.oclif?.exit === EXIT_USAGE || err.name === 'FailedFlagValidationError' || /Parse|Flag|Arg/.test(err.name)) {
-    const msg = err.message.split('\n').filter((l) => l.trim() && !/See more help with/.test(l)).map((l) => l.trim()).join('; ')
-    return new InvalidInputError(msg.replace(/^The following errors occurred:;\s*/, ''), {code: 'USAGE', fix: 'see --help for the accepted flags and examples'})
-  }
-  if (err.oclif?.exit !== undefined) return new TunadmError(err.message, {code: err.code ?? 'ERROR', exitCode: err.oclif.exit})
-  return new TunadmError(err.message || String(err), {code: err.code ?? 'INTERNAL', exitCode: EXIT_FAILED, why: 'unexpected error (set TUNADM_DEBUG=1 for the stack trace)'})
 }
 
 export function formatError(e: TunadmError): string {

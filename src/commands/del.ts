@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {TunadmCommand, formatError, normalise} from '../base-command'
+import {TunadmCommand, formatError} from '../base-command'
+import {normaliseError} from '../services/normalise'
 import {TunadmError} from '../errors'
 import {withNetlink} from '../kernel/netlink'
 import {DeleteResult, deleteDevice} from '../services/devices'
@@ -47,7 +48,7 @@ With several names, each is handled and reported; the exit code is 1 if any fail
         try {
           return deleteDevice(nl, name, {force: flags.force, ifExists: flags['if-exists']})
         } catch (err) {
-          const e = normalise(err as Error)
+          const e = normaliseError(err)
           if (names.length === 1) throw e
           failures.set(name, e)
           return {name, deleted: false, error: e.toJSON()}

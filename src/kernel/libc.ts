@@ -22,6 +22,7 @@ interface Libc {
   send: Fn
   recv: Fn
   bind: Fn
+  flock: Fn
   getpwnam: Fn
   getpwuid: Fn
   getgrnam: Fn
@@ -56,6 +57,7 @@ function load(): Libc {
     send: lib.func('long send(int fd, void *buf, size_t len, int flags)'),
     recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
     bind: lib.func('int bind(int fd, void *addr, uint32_t len)'),
+    flock: lib.func('int flock(int fd, int op)'),
     getpwnam: lib.func('tunadm_passwd *getpwnam(const char *name)'),
     getpwuid: lib.func('tunadm_passwd *getpwuid(uint32_t uid)'),
     getgrnam: lib.func('tunadm_group *getgrnam(const char *name)'),
@@ -111,6 +113,21 @@ export function sendBuffer(fd: number, buf: Buffer, op: string): number {
 export function recvBuffer(fd: number, buf: Buffer, op: string): number {
   const l = load()
   return check(l.recv(fd, buf, buf.length, 0), op)
+}
+
+const LOCK_EX = 2
+const LOCK_NB = 4
+
+/**
+ * An exclusive advisory lock on an open file (flock). Returns false when another process holds it.
+ * The kernel drops the lock when the holder exits, however it exits: no stale lock files.
+ */
+export function tryLockExclusive(fd: number, target: string): boolean {
+  const l = load()
+  if (l.flock(fd, LOCK_EX | LOCK_NB) === 0) return true
+  const errno = l.koffi.errno()
+  if (errno === 11) return false // EWOULDBLOCK
+  throw new KernelError('flock', errno, target)
 }
 
 /**

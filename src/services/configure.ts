@@ -8,7 +8,7 @@
 import * as C from '../kernel/constants'
 import {Link, Route} from '../kernel/netlink-codec'
 import {Netlink} from '../kernel/netlink'
-import {NetdevSocket, withNetdev} from '../kernel/netdev'
+import {withNetdev} from '../kernel/netdev'
 import {TunHandle} from '../kernel/tun'
 import {isKernelError} from '../kernel/errno'
 import {InvalidInputError, TunadmError} from '../errors'
@@ -126,20 +126,20 @@ export function parseRoute(text: string, defaultVia?: string, what = '--route'):
 }
 
 function parseAddresses(list: string[] | undefined, peerText: string | undefined, what: string): AddressSpec[] {
-  const texts = list ?? []
-  const specs: AddressSpec[] = texts.map((t) => ({local: parsePrefix(t, what, peerText !== undefined)}))
+  const specs: AddressSpec[] = (list ?? []).map((t) => ({local: parsePrefix(t, what, peerText !== undefined)}))
   if (peerText !== undefined) {
     const peer = parsePrefix(peerText, '--peer', true)
-    const same = specs.map((s, i) => ({s, text: texts[i]})).filter(({s}) => s.local.family === peer.family)
+    const same = specs.filter((s) => s.local.family === peer.family)
     if (same.length !== 1) {
       throw new InvalidInputError(`--peer ${peerText} needs exactly one IPv${peer.family} --address to pair with`, {
         code: 'INVALID_PEER', fix: 'e.g. --address 10.0.0.1 --peer 10.0.0.2',
       })
     }
-    const [{s, text}] = same
-    s.peer = peer
-    // A bare local address takes the peer's prefix length, as in "ip addr add 10.0.0.1 peer 10.0.0.2/32".
-    if (!text.includes('/')) s.local = {...s.local, prefixLen: peer.prefixLen}
+    const [paired] = same
+    paired.peer = peer
+    // The kernel keeps one prefix length for a point-to-point address, the peer's
+    // (as in "ip addr add 10.0.0.1 peer 10.0.0.2/32").
+    paired.local = {...paired.local, prefixLen: peer.prefixLen}
   }
   return specs
 }
@@ -244,6 +244,8 @@ export interface ApplyContext {
   mode: Mode
   /** The creator's fd while `add` configures a new device; owner changes then need no attach. */
   handle?: TunHandle
+  /** Work out and report the changes without making them (apply --dry-run). */
+  dryRun?: boolean
 }
 
 /**
@@ -259,11 +261,12 @@ export function applySettings(ctx: ApplyContext, s: Settings): {name: string; ch
   let step = ''
   const run = (label: string, fn: () => void) => {
     step = label
-    fn()
+    if (!ctx.dryRun) fn()
   }
   try {
     withNetdev((sock) => {
-      run('change the owner', () => changeOwnership(ctx, s, changes))
+      step = 'change the owner'
+      changeOwnership(ctx, s, changes)
       let flags = sock.getFlags(name)
       const wasUp = (flags & C.IFF_UP) !== 0
       if ((s.up === false || s.downFirst) && wasUp) {
@@ -274,9 +277,15 @@ export function applySettings(ctx: ApplyContext, s: Settings): {name: string; ch
         const to = s.rename
         run(`rename it to ${to}`, () => sock.rename(name, to))
         changes.push({what: 'name', from: name, to})
-        name = to
+        if (!ctx.dryRun) name = to
       }
-      if (s.mac) run('set the MAC address', () => setMac(sock, name, s.mac!, changes))
+      if (s.mac) {
+        const cur = sock.getHwaddr(name)
+        if (!cur.equals(s.mac)) {
+          run('set the MAC address', () => sock.setHwaddr(name, s.mac!))
+          changes.push({what: 'mac', from: formatMac(cur), to: formatMac(s.mac)})
+        }
+      }
       if (s.mtu !== undefined) {
         const cur = sock.getMtu(name)
         if (cur !== s.mtu) {
@@ -364,13 +373,6 @@ function stepError(err: unknown, step: string, name: string, changes: Change[]):
   return e
 }
 
-function setMac(sock: NetdevSocket, name: string, mac: Buffer, changes: Change[]): void {
-  const cur = sock.getHwaddr(name)
-  if (cur.equals(mac)) return
-  sock.setHwaddr(name, mac)
-  changes.push({what: 'mac', from: formatMac(cur), to: formatMac(mac)})
-}
-
 /**
  * Owner and group live in the tun driver: changing them needs an fd attached to the device
  * (TUNSETIFF with the device's own flags, since attaching with others would change them), then
@@ -384,6 +386,11 @@ function changeOwnership(ctx: ApplyContext, s: Settings, changes: Change[]): voi
     group: s.group === undefined ? cur.group : s.group === null ? undefined : s.group.id,
   }
   if (want.owner === cur.owner && want.group === cur.group) return
+  if (ctx.dryRun) {
+    if (want.owner !== cur.owner) changes.push({what: 'owner', from: cur.owner ?? null, to: want.owner ?? null})
+    if (want.group !== cur.group) changes.push({what: 'group', from: cur.group ?? null, to: want.group ?? null})
+    return
+  }
   let handle = ctx.handle
   const own = !handle
   if (!handle) {

@@ -1,0 +1,32 @@
+/** Serialise commands that change many devices (apply, down): one at a time per host. */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {TunadmError} from '../errors'
+import {tryLockExclusive} from '../kernel/libc'
+
+export const DEFAULT_LOCK_PATH = '/run/lock/tunadm.lock'
+
+export interface Lock {
+  release(): void
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+/** Take the lock, waiting up to `waitSeconds` for another apply to finish. */
+export function acquireLock(waitSeconds: number, lockPath = process.env.TUNADM_LOCK ?? DEFAULT_LOCK_PATH): Lock {
+  fs.mkdirSync(path.dirname(lockPath), {recursive: true})
+  const fd = fs.openSync(lockPath, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600)
+  const deadline = Date.now() + waitSeconds * 1000
+  for (;;) {
+    if (tryLockExclusive(fd, lockPath)) break
+    if (Date.now() >= deadline) {
+      fs.closeSync(fd)
+      throw new TunadmError(`another tunadm apply or down is running (lock ${lockPath} is held)`, {
+        code: 'LOCKED', why: 'two applies at once would race on the same devices',
+        fix: `wait for it to finish, or give --wait SECONDS (now ${waitSeconds})`,
+      })
+    }
+    sleep(100)
+  }
+  return {release: () => fs.closeSync(fd)}
+}
