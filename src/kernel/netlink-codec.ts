@@ -81,8 +81,11 @@ export const attrU32 = (type: number, v: number) => {
 export const attrString = (type: number, s: string) => attr(type, Buffer.concat([Buffer.from(s, 'utf8'), Buffer.alloc(1)]))
 export const attrNested = (type: number, children: Buffer[]) => attr(type | C.NLA_F_NESTED, Buffer.concat(children))
 
-/** Attributes by type. Repeated types keep the last (rtnetlink does not repeat the ones we read). */
-export function decodeAttrs(buf: Buffer, start = 0): Map<number, Buffer> {
+/**
+ * Attributes by type. Repeated types keep the last (rtnetlink does not repeat the ones we read).
+ * With `wanted`, other types are skipped without being sliced out (link dumps carry large stats).
+ */
+export function decodeAttrs(buf: Buffer, start = 0, wanted?: ReadonlySet<number>): Map<number, Buffer> {
   const map = new Map<number, Buffer>()
   let off = start
   while (off + 4 <= buf.length) {
@@ -90,7 +93,7 @@ export function decodeAttrs(buf: Buffer, start = 0): Map<number, Buffer> {
     const type = buf.readUInt16LE(off + 2) & C.NLA_TYPE_MASK
     if (len < 4) throw new NetlinkParseError(`attribute ${type} at offset ${off} has length ${len}`)
     if (off + len > buf.length) throw new NetlinkParseError(`attribute ${type} at offset ${off} runs past its message`)
-    map.set(type, buf.subarray(off + 4, off + len))
+    if (!wanted || wanted.has(type)) map.set(type, buf.subarray(off + 4, off + len))
     off += align4(len)
   }
   return map
@@ -166,9 +169,14 @@ function decodeTunData(data: Map<number, Buffer>): TunLinkData {
   }
 }
 
+const LINK_ATTRS: ReadonlySet<number> = new Set([
+  C.IFLA_IFNAME, C.IFLA_MTU, C.IFLA_MIN_MTU, C.IFLA_MAX_MTU, C.IFLA_TXQLEN, C.IFLA_IFALIAS, C.IFLA_GROUP, C.IFLA_MASTER,
+  C.IFLA_ADDRESS, C.IFLA_OPERSTATE, C.IFLA_CARRIER, C.IFLA_LINKINFO,
+])
+
 export function decodeLink(payload: Buffer): Link {
   if (payload.length < C.IFINFOMSG_LEN) throw new NetlinkParseError(`ifinfomsg of ${payload.length} bytes`)
-  const attrs = decodeAttrs(payload, C.IFINFOMSG_LEN)
+  const attrs = decodeAttrs(payload, C.IFINFOMSG_LEN, LINK_ATTRS)
   const link: Link = {
     index: payload.readInt32LE(4),
     hwType: payload.readUInt16LE(2),

@@ -3,7 +3,7 @@ import * as C from './constants'
 import {KernelError} from './errno'
 import {bindSocket, closeFd, openSocket, recvBuffer, sendBuffer} from './libc'
 import {
-  Address, Link, NlMessage, Route, attr, attrString, attrU32, decodeAddress, decodeError, decodeLink,
+  Address, Link, NlMessage, Route, attr, attrNested, attrString, attrU32, decodeAddress, decodeError, decodeLink,
   decodeMessages, decodeRoute, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage, encodeRtmsg,
 } from './netlink-codec'
 import {Prefix} from '../model/ip'
@@ -44,31 +44,44 @@ export class Netlink {
    * the ACK. A negative errno in NLMSG_ERROR becomes a KernelError naming the operation and target.
    */
   request(type: number, flags: number, payload: Buffer, target?: string): NlMessage[] {
+    const out: NlMessage[] = []
+    this.each(type, flags, payload, (m) => out.push({...m, payload: Buffer.from(m.payload)}), target)
+    return out
+  }
+
+  /**
+   * Like request(), but hands each reply message to `visit` while its bytes are still in the receive
+   * buffer (they are overwritten by the next recv): decode there, keep nothing that points into it.
+   */
+  each(type: number, flags: number, payload: Buffer, visit: (m: NlMessage) => void, target?: string): void {
     const seq = ++this.seq
     const op = opNames[type] ?? `netlink type ${type}`
     sendBuffer(this.fd, encodeMessage(type, flags | C.NLM_F_REQUEST, seq, payload), op)
-    const out: NlMessage[] = []
     const dump = (flags & C.NLM_F_DUMP) === C.NLM_F_DUMP
     for (;;) {
       const n = recvBuffer(this.fd, this.rx, op)
       for (const msg of decodeMessages(this.rx, n)) {
         if (msg.seq !== seq) continue
-        if (msg.type === C.NLMSG_DONE) return out
+        if (msg.type === C.NLMSG_DONE) return
         if (msg.type === C.NLMSG_ERROR) {
           const errno = decodeError(msg.payload)
           if (errno !== 0) throw new KernelError(op, errno, target)
-          return out
+          return
         }
-        out.push({...msg, payload: Buffer.from(msg.payload)})
-        if (!dump && (msg.flags & C.NLM_F_MULTI) === 0 && (flags & C.NLM_F_ACK) === 0) return out
+        visit(msg)
+        if (!dump && (msg.flags & C.NLM_F_MULTI) === 0 && (flags & C.NLM_F_ACK) === 0) return
       }
     }
   }
 
-  links(): Link[] {
-    return this.request(C.RTM_GETLINK, C.NLM_F_DUMP, encodeIfinfomsg())
-      .filter((m) => m.type === C.RTM_NEWLINK)
-      .map((m) => decodeLink(m.payload))
+  /** Every link, or with `kind` only those of that kind (the kernel filters, as ip link show type KIND). */
+  links(kind?: string): Link[] {
+    const filter = kind ? attrNested(C.IFLA_LINKINFO, [attrString(C.IFLA_INFO_KIND, kind)]) : Buffer.alloc(0)
+    const out: Link[] = []
+    this.each(C.RTM_GETLINK, C.NLM_F_DUMP, Buffer.concat([encodeIfinfomsg(), filter]), (m) => {
+      if (m.type === C.RTM_NEWLINK) out.push(decodeLink(m.payload))
+    })
+    return out
   }
 
   /** One link by name, or undefined when there is none. */
@@ -96,9 +109,11 @@ export class Netlink {
   }
 
   addresses(): Address[] {
-    return this.request(C.RTM_GETADDR, C.NLM_F_DUMP, Buffer.alloc(C.IFADDRMSG_LEN))
-      .filter((m) => m.type === C.RTM_NEWADDR)
-      .map((m) => decodeAddress(m.payload))
+    const out: Address[] = []
+    this.each(C.RTM_GETADDR, C.NLM_F_DUMP, Buffer.alloc(C.IFADDRMSG_LEN), (m) => {
+      if (m.type === C.RTM_NEWADDR) out.push(decodeAddress(m.payload))
+    })
+    return out
   }
 
   addAddress(index: number, name: string, local: Prefix, peer?: Prefix): void {
@@ -122,9 +137,11 @@ export class Netlink {
   routes(family: 4 | 6 | 0 = 0): Route[] {
     const req = Buffer.alloc(C.RTMSG_LEN)
     req.writeUInt8(family === 4 ? C.AF_INET : family === 6 ? C.AF_INET6 : C.AF_UNSPEC, 0)
-    return this.request(C.RTM_GETROUTE, C.NLM_F_DUMP, req)
-      .filter((m) => m.type === C.RTM_NEWROUTE)
-      .map((m) => decodeRoute(m.payload))
+    const out: Route[] = []
+    this.each(C.RTM_GETROUTE, C.NLM_F_DUMP, req, (m) => {
+      if (m.type === C.RTM_NEWROUTE) out.push(decodeRoute(m.payload))
+    })
+    return out
   }
 
   addRoute(index: number, name: string, dst: Prefix, gateway?: Prefix, metric?: number): void {

@@ -103,7 +103,7 @@ function addProcesses(devices: TunDevice[]): void {
 
 export function listDevices(opts: ReadOptions = {}): TunDevice[] {
   const devices = withNetlink((nl) => {
-    const list = nl.links().filter((l) => l.kind === 'tun').map(toDevice)
+    const list = nl.links('tun').filter((l) => l.kind === 'tun').map(toDevice)
     if (opts.addressing) addAddressing(nl, list)
     return list
   })
