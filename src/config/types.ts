@@ -32,7 +32,13 @@ export interface DeviceConfig {
   allmulti?: boolean
   arp?: boolean
   multicast?: boolean
+  /** Canonical ADDRESS/LENGTH text (lower-case, IPv6 compressed). */
   addresses?: string[]
+  /**
+   * tun only: the remote end, canonical ADDRESS/LENGTH (a bare address in the file means a host prefix).
+   * It pairs with the device's one address of the same family, which is then a host address
+   * (as ip addr add LOCAL peer PEER/LEN): the route to the link comes from the peer's prefix.
+   */
   peer?: string
   routes?: RouteConfig[]
 }

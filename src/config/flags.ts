@@ -1,0 +1,10 @@
+/** The --config flag, shared by every command that reads the config file (init, apply, down). */
+import * as Flags from '@oclif/core/flags'
+import {DEFAULT_CONFIG_PATH} from './types'
+
+export const configFlag = Flags.string({
+  char: 'c',
+  summary: `The config file (YAML). Default: ${DEFAULT_CONFIG_PATH}.`,
+  helpValue: 'FILE',
+  default: DEFAULT_CONFIG_PATH,
+})

@@ -1,0 +1,64 @@
+/**
+ * The keys the config file accepts, in one place: the loader checks against these, and a test checks
+ * that the published JSON Schema (init/tunadm.schema.json) lists exactly the same ones.
+ */
+
+export const TOP_LEVEL_KEYS = ['version', 'defaults', 'devices'] as const
+
+/** Keys of a device entry, in the order documentation and generators present them. */
+export const DEVICE_KEYS = [
+  'name', 'mode', 'user', 'group', 'any_user', 'pi', 'vnet_hdr', 'multi_queue',
+  'mac', 'mtu', 'txqueuelen', 'up', 'promisc', 'allmulti', 'arp', 'multicast',
+  'addresses', 'peer', 'routes',
+] as const
+
+/**
+ * Keys that `defaults:` may set. Left out: the name, and what must differ from device to device
+ * (a MAC, addresses, a peer, routes): shared, they would clash on the second device.
+ */
+export const DEFAULT_KEYS = [
+  'mode', 'user', 'group', 'any_user', 'pi', 'vnet_hdr', 'multi_queue',
+  'mtu', 'txqueuelen', 'up', 'promisc', 'allmulti', 'arp', 'multicast',
+] as const
+
+export const ROUTE_KEYS = ['to', 'via', 'metric'] as const
+
+export const BOOLEAN_KEYS = ['any_user', 'pi', 'vnet_hdr', 'multi_queue', 'up', 'promisc', 'allmulti', 'arp', 'multicast'] as const
+
+/** What people write by habit (other tools' spellings) and the key meant. */
+export const KEY_ALIASES: Record<string, string> = {
+  owner: 'user', uid: 'user', gid: 'group', type: 'mode', kind: 'mode', address: 'addresses', ip: 'addresses',
+  hwaddr: 'mac', hwaddress: 'mac', macaddress: 'mac', mac_address: 'mac', qlen: 'txqueuelen', txqlen: 'txqueuelen',
+  route: 'routes', device: 'devices', interfaces: 'devices', destination: 'to', gateway: 'via', one_queue: 'multi_queue',
+  allmulticast: 'allmulti', noarp: 'arp',
+}
+
+/** The known key closest to a mistyped one, or undefined when nothing is close. */
+export function closestKey(typed: string, known: readonly string[]): string | undefined {
+  const norm = typed.toLowerCase().replace(/-/g, '_')
+  if (known.includes(norm)) return norm
+  const alias = KEY_ALIASES[norm]
+  if (alias && known.includes(alias)) return alias
+  let best: string | undefined
+  let bestDistance = Infinity
+  for (const k of known) {
+    const d = editDistance(norm, k)
+    if (d < bestDistance) {
+      best = k
+      bestDistance = d
+    }
+  }
+  return bestDistance <= Math.max(1, Math.floor(norm.length / 3)) ? best : undefined
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({length: b.length + 1}, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i]
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    prev = cur
+  }
+  return prev[b.length]
+}

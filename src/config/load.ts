@@ -1,0 +1,520 @@
+/**
+ * Reading and validating the declarative config (default /etc/tunadm/tunadm.yaml).
+ *
+ * The whole file is checked before anything is returned, and every problem found is reported at
+ * once as FILE:LINE:COL: what is wrong; expected what. The loader is pure: user and group names are
+ * checked for shape only and looked up when the config is applied, not here.
+ */
+import * as fs from 'node:fs'
+import type {Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq} from 'yaml'
+import {InvalidInputError, TunadmError} from '../errors'
+import {Prefix, bytesToIp, formatPrefix, ipFamily, ipToBytes, networkOf, parsePrefix, prefixesOverlap} from '../model/ip'
+import {looksLikeAccountName, parseNumericId, validateIfName} from '../model/validate'
+import {BOOLEAN_KEYS, DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, closestKey} from './keys'
+import {expandName} from './range'
+import {DeviceConfig, RouteConfig, TunadmConfig} from './types'
+
+export interface ConfigProblem {
+  file: string
+  line: number
+  col: number
+  /** What is wrong, then "; expected ..." when there is something to say about the fix. */
+  message: string
+}
+
+/** A config that does not validate. Exit code 2; nothing was changed. */
+export class ConfigError extends InvalidInputError {
+  readonly problems: ConfigProblem[]
+
+  constructor(problems: ConfigProblem[]) {
+    const lines = problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`)
+    const count = problems.length === 1 ? '' : ` (${problems.length} problems)`
+    super(lines.join('\n') + count, {
+      code: 'INVALID_CONFIG',
+      why: 'the whole file is checked before anything changes; nothing was changed',
+      fix: 'correct the file; editors can check it as you type with the JSON Schema tunadm publishes (init/tunadm.schema.json)',
+    })
+    this.problems = problems
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {...super.toJSON(), problems: this.problems}
+  }
+}
+
+/** Read, parse and validate a config file. Throws ConfigError (exit 2) listing every problem. */
+export function loadConfig(file: string): TunadmConfig {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') {
+      throw new InvalidInputError(`the config file ${file} does not exist`, {
+        code: 'NO_CONFIG', fix: 'create it (an example: init/tunadm.example.yaml in the tunadm package) or pass --config FILE',
+      })
+    }
+    throw new TunadmError(`cannot read the config file ${file}: ${(err as Error).message}`, {code: code ?? 'READ_FAILED'})
+  }
+  return parseConfig(text, file)
+}
+
+type Yaml = typeof import('yaml')
+type Origin = Node | Pair
+
+/** Parse and validate config text; `source` names it in messages. Pure. */
+export function parseConfig(text: string, source: string): TunadmConfig {
+  // Loaded here, not at the top: most commands never read a config, and start-up time matters.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const yaml = require('yaml') as Yaml
+  const lineCounter = new yaml.LineCounter()
+  const doc = yaml.parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
+  const check = new Checker(yaml, doc, lineCounter, source)
+  const config = check.document()
+  if (check.problems.length > 0) throw new ConfigError(check.problems.sort((a, b) => a.line - b.line || a.col - b.col))
+  return config
+}
+
+/** One device entry's settings, each with the node it came from (the entry or `defaults:`). */
+type Settings = Partial<Record<(typeof DEVICE_KEYS)[number], {value: unknown; at: Origin; key: Pair}>>
+
+class Checker {
+  readonly problems: ConfigProblem[] = []
+
+  constructor(
+    private readonly yaml: Yaml,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+    private readonly file: string,
+  ) {}
+
+  problem(at: Origin | number | undefined, message: string): void {
+    const offset = typeof at === 'number' ? at : at ? this.offsetOf(at) : 0
+    const {line, col} = this.lines.linePos(offset)
+    this.problems.push({file: this.file, line: Math.max(line, 1), col: Math.max(col, 1), message})
+  }
+
+  private offsetOf(at: Origin): number {
+    if (this.yaml.isPair(at)) return this.offsetOf(at.key as Node)
+    return at.range?.[0] ?? 0
+  }
+
+  /** Follow YAML aliases (*name) to the node they stand for. */
+  private deref(node: unknown): Node | undefined {
+    if (this.yaml.isAlias(node)) return node.resolve(this.doc) as Node | undefined
+    return (node ?? undefined) as Node | undefined
+  }
+
+  document(): TunadmConfig {
+    const config: TunadmConfig = {version: 1, source: this.file, devices: []}
+    for (const e of this.doc.errors) {
+      const what = e.code === 'DUPLICATE_KEY' ? 'this key appears twice in the same mapping; expected each key once' : `${e.message.split('\n')[0]}; expected valid YAML`
+      this.problem(e.pos[0], what)
+    }
+    if (this.doc.errors.length > 0) return config
+    const root = this.deref(this.doc.contents)
+    if (!root || (this.yaml.isScalar(root) && (root.value === null || root.value === ''))) {
+      this.problem(0, 'the file is empty; expected a mapping with version: 1 and devices:')
+      return config
+    }
+    if (!this.yaml.isMap(root)) {
+      this.problem(root, 'the file is not a mapping; expected version: 1 and devices: at the top level')
+      return config
+    }
+    const top = this.entries(root, TOP_LEVEL_KEYS, 'top-level key')
+    const version = top.get('version')
+    if (!version) this.problem(root, 'version is missing; expected version: 1 as the first line')
+    else {
+      const node = this.deref(version.value)
+      if (!node || !this.yaml.isScalar(node) || node.value !== 1) this.problem(node ?? version, `unsupported version ${JSON.stringify(this.yaml.isScalar(node) ? node.value : null)}; expected version: 1`)
+    }
+
+    let defaults: Settings = {}
+    const defaultsPair = top.get('defaults')
+    if (defaultsPair) {
+      const node = this.deref(defaultsPair.value)
+      if (node && !(this.yaml.isScalar(node) && node.value === null)) {
+        if (!this.yaml.isMap(node)) this.problem(node, 'defaults is not a mapping; expected keys such as mode: tap, group: kvm')
+        else defaults = this.settings(node, DEFAULT_KEYS, 'defaults')
+      }
+    }
+
+    const devicesPair = top.get('devices')
+    if (!devicesPair) {
+      this.problem(root, 'devices is missing; expected devices: followed by a list of device entries (devices: [] for none)')
+      return config
+    }
+    const list = this.deref(devicesPair.value)
+    if (list && this.yaml.isScalar(list) && list.value === null) return config
+    if (!list || !this.yaml.isSeq(list)) {
+      this.problem(list ?? devicesPair, 'devices is not a list; expected entries such as "- name: tap0"')
+      return config
+    }
+    const seen = new Map<string, Origin>()
+    for (const item of (list as YAMLSeq).items) {
+      const entry = this.deref(item)
+      if (!entry || !this.yaml.isMap(entry)) {
+        this.problem(entry ?? list, 'a device entry is not a mapping; expected keys such as name: tap0, mode: tap')
+        continue
+      }
+      for (const [device, at] of this.device(entry, defaults)) {
+        const first = seen.get(device.name)
+        if (first) {
+          const {line} = this.lines.linePos(this.offsetOf(first))
+          this.problem(at, `device ${device.name} is declared twice (first at line ${line}); expected each name once, also after ranges are expanded`)
+        } else {
+          seen.set(device.name, at)
+          config.devices.push(device)
+        }
+      }
+    }
+    this.acrossDevices(config.devices, seen)
+    return config
+  }
+
+  /** The pairs of a mapping by key; unknown keys are reported with the closest known one. */
+  private entries(map: YAMLMap, known: readonly string[], what: string): Map<string, Pair> {
+    const out = new Map<string, Pair>()
+    for (const pair of map.items) {
+      const keyNode = pair.key as Node
+      const key = this.yaml.isScalar(keyNode) ? String(keyNode.value) : undefined
+      if (key === undefined) {
+        this.problem(keyNode ?? map, `a ${what} is not a plain name; expected one of: ${known.join(', ')}`)
+        continue
+      }
+      if (!known.includes(key)) {
+        const near = closestKey(key, known)
+        this.problem(pair, `unknown ${what} "${key}"; expected ${near ? `"${near}"?` : `one of: ${known.join(', ')}`}`)
+        continue
+      }
+      out.set(key, pair)
+    }
+    return out
+  }
+
+  /** Validate each setting of a device entry or of defaults. */
+  private settings(map: YAMLMap, known: readonly string[], where: 'defaults' | 'device'): Settings {
+    const out: Settings = {}
+    const pairs = this.entries(map, where === 'defaults' ? DEVICE_KEYS : known, where === 'defaults' ? 'key in defaults' : 'device key')
+    for (const [key, pair] of pairs) {
+      if (where === 'defaults' && !known.includes(key)) {
+        this.problem(pair, `${key} cannot be a default: it must differ from device to device; expected it in each device entry`)
+        continue
+      }
+      const node = this.deref(pair.value) ?? pair
+      const value = this.value(key as keyof Settings, node)
+      if (value !== undefined) out[key as keyof Settings] = {value, at: node, key: pair}
+    }
+    return out
+  }
+
+  private value(key: keyof Settings, node: Node | Pair): unknown {
+    const scalar = this.yaml.isScalar(node) ? (node as Scalar).value : undefined
+    const isScalar = this.yaml.isScalar(node)
+    const fail = (message: string) => {
+      this.problem(node, message)
+      return undefined
+    }
+    if ((BOOLEAN_KEYS as readonly string[]).includes(key)) {
+      if (typeof scalar === 'boolean') return scalar
+      const hint = typeof scalar === 'string' && /^(yes|no|on|off|y|n)$/i.test(scalar) ? ` (YAML 1.2 reads ${scalar} as text)` : ''
+      return fail(`${key} is not true or false${hint}; expected ${key}: true or ${key}: false`)
+    }
+    switch (key) {
+      case 'name':
+        if (typeof scalar !== 'string' && typeof scalar !== 'number') return fail('name is not text; expected a device name such as tap0, or a range such as "tap{0..63}"')
+        return String(scalar)
+      case 'mode':
+        if (scalar !== 'tun' && scalar !== 'tap') return fail(`mode ${isScalar ? JSON.stringify(scalar) : 'is not text'}; expected tun (layer 3, IP packets) or tap (layer 2, Ethernet frames)`)
+        return scalar
+      case 'user':
+      case 'group':
+        return this.account(key, scalar, isScalar, fail)
+      case 'mac': {
+        if (typeof scalar !== 'string' || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(scalar)) {
+          return fail('mac is not a MAC address; expected six hex pairs separated by colons, quoted, e.g. "52:54:00:12:34:56"')
+        }
+        const mac = scalar.toLowerCase()
+        if (parseInt(mac.slice(0, 2), 16) & 1) return fail(`mac ${mac} is a multicast address (lowest bit of the first byte set); expected a unicast one, e.g. 52:54:00:...`)
+        if (mac === '00:00:00:00:00:00') return fail('mac 00:00:00:00:00:00 is not a usable address; expected a unicast MAC, e.g. 52:54:00:12:34:56')
+        return mac
+      }
+      case 'mtu':
+        return this.integer(key, scalar, 68, 65535, fail, 'the kernel accepts 68 (the IPv4 minimum) to 65535 for TUN/TAP')
+      case 'txqueuelen':
+        return this.integer(key, scalar, 0, 0xffffffff, fail, 'a packet count, 0 to 4294967295 (the kernel default is 500 for TUN/TAP)')
+      case 'addresses':
+        return this.addresses(node)
+      case 'peer': {
+        if (typeof scalar !== 'string') return fail('peer is not an address; expected the remote end of the point-to-point link, e.g. 10.8.0.2')
+        return this.prefix(node, scalar, 'peer', true)
+      }
+      case 'routes':
+        return this.routes(node)
+    }
+    return undefined
+  }
+
+  private account(key: 'user' | 'group', scalar: unknown, isScalar: boolean, fail: (m: string) => undefined): string | number | undefined {
+    const expected = `expected a ${key} name or a numeric id from 0 to 4294967294`
+    if (typeof scalar === 'number') {
+      if (!Number.isInteger(scalar)) return fail(`${key} ${scalar} is not a whole number; ${expected}`)
+      try {
+        return parseNumericId(String(scalar), key)
+      } catch {
+        return fail(`${key} id ${scalar} is out of range (4294967295 means "unset" to the kernel); ${expected}`)
+      }
+    }
+    if (!isScalar || typeof scalar !== 'string') return fail(`${key} is not a name or a number; ${expected}`)
+    let id: number | undefined
+    try {
+      id = parseNumericId(scalar, key)
+    } catch {
+      return fail(`${key} id "${scalar}" is out of range; ${expected}`)
+    }
+    if (id !== undefined) return id
+    if (!looksLikeAccountName(scalar)) return fail(`${key} "${scalar}" is not a valid ${key} name; ${expected}`)
+    return scalar
+  }
+
+  private integer(key: string, scalar: unknown, min: number, max: number, fail: (m: string) => undefined, about: string): number | undefined {
+    if (typeof scalar !== 'number' || !Number.isInteger(scalar) || scalar < min || scalar > max) {
+      return fail(`${key} ${typeof scalar === 'number' ? scalar : JSON.stringify(scalar ?? null)} is out of range; expected a whole number from ${min} to ${max}: ${about}`)
+    }
+    return scalar
+  }
+
+  /** Parse ADDRESS/LEN into canonical text; reports and returns undefined when invalid. */
+  private prefix(node: Origin, text: string, what: string, hostByDefault = false): string | undefined {
+    try {
+      const p = parsePrefix(text, what, hostByDefault)
+      return formatPrefix({address: bytesToIp(p.bytes), prefixLen: p.prefixLen})
+    } catch (err) {
+      const e = err as InvalidInputError
+      this.problem(node, `${e.message}; expected ${e.fix ? e.fix.replace(/^write it as /, '') : 'ADDRESS/LENGTH, e.g. 192.168.0.1/24'}`)
+      return undefined
+    }
+  }
+
+  private addresses(node: Node | Pair): string[] | undefined {
+    if (!this.yaml.isSeq(node)) {
+      this.problem(node, 'addresses is not a list; expected e.g. addresses: [192.168.0.1/24, "fd00::1/64"]')
+      return undefined
+    }
+    const out: string[] = []
+    let ok = true
+    for (const item of node.items) {
+      const n = this.deref(item) ?? node
+      const text = this.yaml.isScalar(n) && typeof n.value === 'string' ? n.value : undefined
+      const canonical = text === undefined ? undefined : this.prefix(n, text, 'address')
+      if (text === undefined) this.problem(n, 'an address is not text; expected ADDRESS/LENGTH, e.g. 192.168.0.1/24')
+      if (canonical === undefined) {
+        ok = false
+      } else if (out.includes(canonical)) {
+        this.problem(n, `address ${canonical} is listed twice; expected each address once`)
+        ok = false
+      } else {
+        out.push(canonical)
+      }
+    }
+    return ok ? out : undefined
+  }
+
+  private routes(node: Node | Pair): Array<RouteConfig & {at: Origin}> | undefined {
+    if (!this.yaml.isSeq(node)) {
+      this.problem(node, 'routes is not a list; expected entries such as "- to: 10.1.0.0/16" with optional via: and metric:')
+      return undefined
+    }
+    const out: Array<RouteConfig & {at: Origin}> = []
+    let ok = true
+    for (const item of node.items) {
+      const n = this.deref(item) ?? node
+      if (!this.yaml.isMap(n)) {
+        this.problem(n, 'a route is not a mapping; expected to: DESTINATION/LENGTH with optional via: GATEWAY and metric: N')
+        ok = false
+        continue
+      }
+      const pairs = this.entries(n, ROUTE_KEYS, 'route key')
+      const route: RouteConfig & {at: Origin} = {to: '', at: n}
+      const to = pairs.get('to')
+      if (!to) {
+        this.problem(n, 'the route has no destination; expected to: DESTINATION/LENGTH, e.g. to: 10.1.0.0/16 (0.0.0.0/0 for a default route)')
+        ok = false
+        continue
+      }
+      const toNode = this.deref(to.value) ?? to
+      const toText = this.yaml.isScalar(toNode) && typeof toNode.value === 'string' ? toNode.value : ''
+      const dest = this.prefix(toNode, toText, 'route destination')
+      if (dest === undefined) {
+        ok = false
+        continue
+      }
+      const p = parsePrefix(dest, 'to')
+      const net = formatPrefix(networkOf(p))
+      if (net !== dest) {
+        this.problem(toNode, `route destination ${dest} has host bits set; expected the network address, ${net}`)
+        ok = false
+        continue
+      }
+      route.to = dest
+      const via = pairs.get('via')
+      if (via) {
+        const viaNode = this.deref(via.value) ?? via
+        const viaText = this.yaml.isScalar(viaNode) ? String(viaNode.value) : ''
+        const fam = ipFamily(viaText)
+        if (!fam) {
+          this.problem(viaNode, `gateway ${JSON.stringify(viaText)} is not an IP address; expected a plain address (no /LENGTH), e.g. via: 10.0.0.254`)
+          ok = false
+        } else if (fam !== p.family) {
+          this.problem(viaNode, `gateway ${viaText} is IPv${fam} but the destination ${dest} is IPv${p.family}; expected a gateway of the same family`)
+          ok = false
+        } else {
+          route.via = bytesToIp(ipToBytes(viaText))
+        }
+      }
+      const metric = pairs.get('metric')
+      if (metric) {
+        const m = this.deref(metric.value) ?? metric
+        const v = this.integer('metric', this.yaml.isScalar(m) ? m.value : undefined, 0, 0xffffffff, (msg) => {
+          this.problem(m, msg)
+          return undefined
+        }, 'lower is preferred')
+        if (v === undefined) ok = false
+        else route.metric = v
+      }
+      out.push(route)
+    }
+    return ok ? out : undefined
+  }
+
+  /** One entry: its settings merged over defaults, checked as a whole, expanded if a range. */
+  private device(entry: YAMLMap, defaults: Settings): Array<[DeviceConfig, Origin]> {
+    const own = this.settings(entry, DEVICE_KEYS, 'device')
+    const nameSetting = own.name
+    if (!nameSetting) {
+      if (!entry.items.some((p) => this.yaml.isScalar(p.key) && p.key.value === 'name')) {
+        this.problem(entry, 'the device entry has no name; expected name: tap0 (or a range such as "tap{0..63}")')
+      }
+      return []
+    }
+    // Ownership is inherited as a whole: an entry that says anything about it replaces what defaults say.
+    const ownsOwnership = own.user !== undefined || own.group !== undefined || own.any_user !== undefined
+    const merged: Settings = {...defaults}
+    if (ownsOwnership) {
+      delete merged.user
+      delete merged.group
+      delete merged.any_user
+    }
+    Object.assign(merged, own)
+    const v = <K extends keyof Settings>(k: K) => merged[k]?.value
+    const pattern = String(nameSetting.value)
+    let names: string[]
+    let isRange: boolean
+    try {
+      ({names, isRange} = expandName(pattern))
+    } catch (err) {
+      this.problem(nameSetting.at, `${(err as Error).message}`)
+      return []
+    }
+    let ok = true
+    const bad = (at: Origin, message: string) => {
+      this.problem(at, message)
+      ok = false
+    }
+    for (const name of names) {
+      try {
+        validateIfName(name)
+      } catch (err) {
+        const e = err as InvalidInputError
+        bad(nameSetting.at, `${isRange ? `in range ${pattern}: ` : ''}${e.message}; expected 1 to 15 bytes, not "." or "..", without "/", ":", "%" or white space`)
+        break
+      }
+    }
+    const label = isRange ? `range ${pattern}` : `device ${pattern}`
+    const mode = v('mode') as DeviceConfig['mode'] | undefined
+    if (!mode) bad(entry, `${label} has no mode; expected mode: tun or mode: tap (here or in defaults)`)
+    if (v('any_user') === true && (v('user') !== undefined || v('group') !== undefined)) {
+      bad(merged.any_user!.at, `${label} has any_user: true together with user or group; expected either an owner (user and/or group) or any_user: true, not both`)
+    } else if (v('any_user') !== true && v('user') === undefined && v('group') === undefined) {
+      bad(merged.any_user?.at ?? entry, `${label} has no owner; expected user: NAME|UID and/or group: NAME|GID, or any_user: true to let every user who can open /dev/net/tun attach`)
+    }
+    if (merged.mac && mode === 'tun') bad(merged.mac.at, `${label} is a tun device, which has no MAC address; expected mac only on mode: tap`)
+    if (merged.mac && isRange) bad(merged.mac.at, `${label} would give one MAC to ${names.length} devices; expected mac only on single devices (write each one as its own entry)`)
+    if (isRange) {
+      for (const k of ['addresses', 'peer', 'routes'] as const) {
+        if (merged[k]) bad(merged[k]!.key, `${label} would give the same ${k} to ${names.length} devices; expected ${k} only on single devices`)
+      }
+    }
+    const addresses = (v('addresses') as string[] | undefined) ?? []
+    const prefixes = addresses.map((a) => parsePrefix(a, 'address'))
+    const peer = merged.peer
+    let peerPrefix: Prefix | undefined
+    if (peer) {
+      peerPrefix = parsePrefix(peer.value as string, 'peer', true)
+      const same = prefixes.filter((p) => p.family === peerPrefix!.family)
+      if (mode === 'tap') bad(peer.at, `${label} is a tap device; expected peer only on mode: tun (point-to-point)`)
+      else if (same.length !== 1) {
+        bad(peer.at, `peer ${peer.value} needs exactly one IPv${peerPrefix.family} address on the device to pair with (it has ${same.length}); expected e.g. addresses: [${peerPrefix.family === 4 ? '10.8.0.1/32' : 'fd00::1/128'}]`)
+      } else if (same[0].prefixLen !== same[0].bytes.length * 8) {
+        bad(peer.at, `with a peer, the local address ${addresses[prefixes.indexOf(same[0])]} must be a single host; expected ${same[0].address}/${same[0].bytes.length * 8} (the link's prefix length goes on the peer, e.g. peer: 10.8.0.0/24)`)
+      }
+    }
+    const mtu = v('mtu') as number | undefined
+    if (mtu !== undefined && mtu < 1280 && prefixes.some((p) => p.family === 6)) {
+      bad(merged.mtu!.at, `mtu ${mtu} is below 1280, where the kernel turns IPv6 off, but ${label} has IPv6 addresses; expected mtu: 1280 or more`)
+    }
+    const routes = (v('routes') as Array<RouteConfig & {at: Origin}> | undefined) ?? []
+    if (routes.length > 0 && v('up') !== true) {
+      bad(merged.routes!.key, `${label} has routes but is not up: true; the kernel refuses routes through a device that is down; expected up: true`)
+    }
+    const seenRoutes = new Set<string>()
+    for (const r of routes) {
+      const key = `${r.to} ${r.metric ?? 0}`
+      if (seenRoutes.has(key)) bad(r.at, `the route to ${r.to} with metric ${r.metric ?? 0} is listed twice; expected each destination once per metric`)
+      seenRoutes.add(key)
+      if (r.via && !gatewayReachable(r.via, prefixes, peerPrefix)) {
+        bad(r.at, `gateway ${r.via} is not on ${label}: no address of the device covers it; expected a gateway inside one of its address prefixes${peerPrefix ? ' or the peer' : ''}, or no via: (a device route)`)
+      }
+    }
+    if (!ok || !mode) return []
+    return names.map((name): [DeviceConfig, Origin] => {
+      const d: DeviceConfig = {name, mode}
+      for (const k of DEVICE_KEYS) {
+        if (k === 'name' || k === 'mode' || merged[k] === undefined) continue
+        const value = merged[k]!.value
+        if (k === 'routes') d.routes = (value as Array<RouteConfig & {at: Origin}>).map(({at: _at, ...r}) => r)
+        else if (k === 'any_user' && value === false) continue
+        else (d as unknown as Record<string, unknown>)[k] = Array.isArray(value) ? [...value] : value
+      }
+      return [d, nameSetting.at]
+    })
+  }
+
+  /** What one device cannot see on its own: the same address or route on two devices. */
+  private acrossDevices(devices: DeviceConfig[], at: Map<string, Origin>): void {
+    const addressOwner = new Map<string, string>()
+    const routeOwner = new Map<string, string>()
+    for (const d of devices) {
+      for (const a of d.addresses ?? []) {
+        const ip = a.split('/')[0]
+        const other = addressOwner.get(ip)
+        if (other) this.problem(at.get(d.name), `address ${ip} is on both ${other} and ${d.name}; expected each address on one device`)
+        else addressOwner.set(ip, d.name)
+      }
+      for (const r of d.routes ?? []) {
+        const key = `${r.to} ${r.metric ?? 0}`
+        const other = routeOwner.get(key)
+        if (other) this.problem(at.get(d.name), `the route to ${r.to} (metric ${r.metric ?? 0}) is on both ${other} and ${d.name}; the kernel keeps one; expected it on one device, or a different metric`)
+        else routeOwner.set(key, d.name)
+      }
+    }
+  }
+}
+
+function gatewayReachable(via: string, addresses: Prefix[], peer: Prefix | undefined): boolean {
+  const fam = ipFamily(via)!
+  const gw: Prefix = {family: fam, address: via, bytes: ipToBytes(via), prefixLen: fam === 4 ? 32 : 128}
+  if (fam === 6 && gw.bytes[0] === 0xfe && (gw.bytes[1] & 0xc0) === 0x80) return true // link-local: on every IPv6 link
+  if (peer && prefixesOverlap(peer, gw)) return true
+  return addresses.some((a) => a.family === fam && prefixesOverlap(a, gw))
+}
