@@ -8,6 +8,8 @@ import Del from './commands/del'
 import List from './commands/list'
 import Show from './commands/show'
 import Set from './commands/set'
+import Apply from './commands/apply'
+import Down from './commands/down'
 
 export const COMMANDS = {
   add: Add,
@@ -15,6 +17,8 @@ export const COMMANDS = {
   list: List,
   show: Show,
   set: Set,
+  apply: Apply,
+  down: Down,
 }
 
 export async function run(dir: string): Promise<void> {

@@ -7,6 +7,7 @@
  * (see createDevice), so an apply killed half-way leaves either a complete device or none, and
  * the next apply finishes the job.
  */
+import * as path from 'node:path'
 import * as C from '../kernel/constants'
 import {Link, Route} from '../kernel/netlink-codec'
 import {Netlink, withNetlink} from '../kernel/netlink'
@@ -154,7 +155,7 @@ function applyOne(nl: Netlink, d: DeviceConfig, marker: string, opts: ApplyOptio
 }
 
 export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): ApplyReport {
-  const marker = managedMarker(config.source)
+  const marker = managedMarker(path.resolve(config.source))
   const devices: DeviceOutcome[] = []
   const record = (o: DeviceOutcome) => {
     devices.push(o)
@@ -202,7 +203,7 @@ function summarise(devices: DeviceOutcome[], dryRun: boolean): ApplyReport {
 
 /** Remove every device this configuration manages (what init "stop" actions call). */
 export function downConfig(config: TunadmConfig, opts: {dryRun?: boolean; force?: boolean; onDevice?: (o: DeviceOutcome) => void} = {}): ApplyReport {
-  const marker = managedMarker(config.source)
+  const marker = managedMarker(path.resolve(config.source))
   const devices: DeviceOutcome[] = []
   withNetlink((nl) => {
     for (const link of nl.links()) {

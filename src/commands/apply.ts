@@ -1,0 +1,66 @@
+import * as Flags from '@oclif/core/flags'
+import {TunadmCommand} from '../base-command'
+import {configFlag} from '../config/flags'
+import {loadConfig} from '../config/load'
+import {ApplyReport, DeviceOutcome, applyConfig} from '../services/apply'
+import {describeChange} from '../services/configure'
+import {acquireLock} from '../services/lock'
+import {style, Style} from '../render/style'
+
+export function outcomeLine(o: DeviceOutcome, st: Style, dryRun: boolean): string {
+  const verb = dryRun ? {created: 'would create', recreated: 'would recreate', changed: 'would change', removed: 'would remove', unchanged: 'unchanged', failed: 'failed'}[o.action] : o.action
+  const mark = o.action === 'failed' ? st.bad(verb) : o.action === 'unchanged' ? st.dim(verb) : st.ok(verb)
+  const details = o.changes.filter((c) => c.what !== 'device').map(describeChange).join('; ')
+  const err = o.error ? `${o.error.message}${o.error.fix ? `\n    fix: ${o.error.fix}` : ''}` : ''
+  return `${o.name}: ${mark}${details ? ` (${details})` : ''}${err ? `: ${err}` : ''}`
+}
+
+export function summaryLine(r: ApplyReport): string {
+  const count = (a: string) => r.devices.filter((d) => d.action === a).length
+  const parts = ['created', 'recreated', 'changed', 'removed', 'unchanged', 'failed'].map((a) => [a, count(a)] as const).filter(([, n]) => n > 0)
+  return `${r.dryRun ? 'dry run: ' : ''}${r.devices.length} device(s): ${parts.map(([a, n]) => `${n} ${a}`).join(', ') || 'nothing to do'}`
+}
+
+export default class Apply extends TunadmCommand {
+  static summary = 'Make the devices match the config file: create, correct, and optionally prune.'
+
+  static description = `Creates the devices that are missing, corrects what drifted (owner, group, MAC, MTU,
+txqueuelen, flags, addresses, routes) and leaves what matches alone. Devices it manages are marked in
+their interface alias ("tunadm:<config path>"), so --prune removes only managed devices that left the
+file, never someone else's. Mode, pi, vnet_hdr and multi_queue cannot change in place: such a device is
+reported, and recreated only with --recreate and while nothing is attached.
+Runs one at a time (a lock); an apply killed half-way is completed by the next one. Exit 0 when
+nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing is changed).`
+
+  static examples = [
+    {description: 'At boot, or after editing the file', command: 'sudo <%= config.bin %> apply'},
+    {description: 'See what would change', command: '<%= config.bin %> apply --dry-run'},
+    {description: 'From configuration management, with a report of what changed', command: 'sudo <%= config.bin %> apply --config /etc/tunadm/vmhost.yaml --prune --json'},
+  ]
+
+  static flags = {
+    config: configFlag,
+    'dry-run': Flags.boolean({char: 'n', summary: 'Print the plan; change nothing.'}),
+    prune: Flags.boolean({summary: 'Remove managed devices that are no longer in the file.'}),
+    recreate: Flags.boolean({summary: 'Delete and create again devices whose mode or queue flags differ (only when nothing is attached).'}),
+    wait: Flags.integer({summary: 'Seconds to wait for another apply to finish.', default: 30, min: 0}),
+  }
+
+  async run(): Promise<ApplyReport> {
+    const {flags} = await this.parseAndEnter(Apply)
+    const config = loadConfig(flags.config)
+    const st = style()
+    const lock = flags['dry-run'] ? undefined : acquireLock(flags.wait)
+    try {
+      const report = applyConfig(config, {
+        dryRun: flags['dry-run'], prune: flags.prune, recreate: flags.recreate,
+        onDevice: (o) => this.say(outcomeLine(o, st, Boolean(flags['dry-run']))),
+      })
+      this.say(summaryLine(report))
+      if (report.failed) process.exitCode = 1
+      return report
+    } finally {
+      lock?.release()
+    }
+  }
+}

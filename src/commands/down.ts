@@ -1,0 +1,43 @@
+import * as Flags from '@oclif/core/flags'
+import {TunadmCommand} from '../base-command'
+import {configFlag} from '../config/flags'
+import {loadConfig} from '../config/load'
+import {ApplyReport, downConfig} from '../services/apply'
+import {acquireLock} from '../services/lock'
+import {style} from '../render/style'
+import {outcomeLine, summaryLine} from './apply'
+
+export default class Down extends TunadmCommand {
+  static summary = 'Remove the devices the config file manages (what init "stop" actions run).'
+
+  static description = `Deletes every TUN/TAP device marked as managed by this config file (its alias is
+"tunadm:<config path>"); devices tunadm did not create from this file are never touched. Nothing to
+remove is not an error.`
+
+  static examples = [
+    {description: 'Stop', command: 'sudo <%= config.bin %> down'},
+    {description: 'Another file', command: 'sudo <%= config.bin %> down --config /etc/tunadm/vmhost.yaml --json'},
+  ]
+
+  static flags = {
+    config: configFlag,
+    'dry-run': Flags.boolean({char: 'n', summary: 'Print what would be removed; change nothing.'}),
+    force: Flags.boolean({char: 'f', summary: 'Remove devices even while a program holds them.'}),
+    wait: Flags.integer({summary: 'Seconds to wait for a running apply to finish.', default: 30, min: 0}),
+  }
+
+  async run(): Promise<ApplyReport> {
+    const {flags} = await this.parseAndEnter(Down)
+    const config = loadConfig(flags.config)
+    const st = style()
+    const lock = flags['dry-run'] ? undefined : acquireLock(flags.wait)
+    try {
+      const report = downConfig(config, {dryRun: flags['dry-run'], force: flags.force, onDevice: (o) => this.say(outcomeLine(o, st, Boolean(flags['dry-run'])))})
+      this.say(summaryLine(report))
+      if (report.failed) process.exitCode = 1
+      return report
+    } finally {
+      lock?.release()
+    }
+  }
+}

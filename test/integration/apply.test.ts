@@ -1,0 +1,221 @@
+/** tunadm apply / down against the real kernel, in a throwaway network namespace. */
+import {spawn} from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {BIN, Netns, describeKernel, json, sh} from '../helpers/kernel'
+import {hold} from '../helpers/holder'
+
+const CONFIG = `version: 1
+devices:
+  - name: tun0
+    mode: tun
+    user: nobody
+    mtu: 1400
+    up: true
+    addresses: [10.8.0.1/32]
+    peer: 10.8.0.2
+    routes:
+      - to: 10.20.0.0/16
+        via: 10.8.0.2
+  - name: tap-web
+    mode: tap
+    group: nogroup
+    mac: "52:54:00:12:34:56"
+    up: true
+    promisc: true
+    addresses: [192.168.100.1/24, "fd00:100::1/64"]
+  - name: "vm{0..3}"
+    mode: tap
+    group: nogroup
+    multi_queue: true
+`
+
+describeKernel('apply and down', () => {
+  let ns: Netns
+  let dir: string
+  let file: string
+  let lock: string
+  const apply = (...args: string[]) => ns.tunadm(['apply', '--config', file, ...args], {env: {TUNADM_LOCK: lock}})
+  const write = (text: string) => fs.writeFileSync(file, text)
+  const tunNames = () => ns.links().filter((l) => l.linkinfo?.info_kind === 'tun').map((l) => l.ifname).sort()
+  const state = () => JSON.stringify([ns.links(), ns.ip(['addr']), ns.ip(['route']), ns.ip(['-6', 'route'])])
+
+  beforeAll(() => {
+    ns = new Netns('apply')
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-apply-'))
+    file = path.join(dir, 'tunadm.yaml')
+    lock = path.join(dir, 'lock')
+  })
+  afterAll(() => {
+    ns?.remove()
+    fs.rmSync(dir, {recursive: true, force: true})
+  })
+  beforeEach(() => {
+    for (const l of ns.links()) if (l.ifname !== 'lo') sh('ip', ['-n', ns.name, 'link', 'del', l.ifname])
+    write(CONFIG)
+  })
+
+  test('creates every device as configured, marked as managed; ip agrees', () => {
+    const r = apply('--json')
+    expect(r.status).toBe(0)
+    const report = json(r)
+    expect(report).toMatchObject({changed: true, failed: 0, dryRun: false})
+    expect(report.devices.map((d: {name: string; action: string}) => `${d.name}:${d.action}`)).toEqual(
+      ['tun0:created', 'tap-web:created', 'vm0:created', 'vm1:created', 'vm2:created', 'vm3:created'])
+    expect(tunNames()).toEqual(['tap-web', 'tun0', 'vm0', 'vm1', 'vm2', 'vm3'])
+    const tun0 = ns.link('tun0')!
+    expect(tun0).toMatchObject({mtu: 1400, ifalias: `tunadm:${file}`})
+    expect(tun0.flags).toContain('UP')
+    expect(tun0.linkinfo?.info_data).toMatchObject({type: 'tun', user: 'nobody'})
+    const web = ns.link('tap-web')!
+    expect(web.address).toBe('52:54:00:12:34:56')
+    expect(web.flags).toEqual(expect.arrayContaining(['UP', 'PROMISC']))
+    expect(ns.link('vm2')?.linkinfo?.info_data).toMatchObject({type: 'tap', multi_queue: true, group: 'nogroup'})
+    expect(ns.ip(['-4', 'addr', 'show', 'tun0'])).toContain('inet 10.8.0.1 peer 10.8.0.2/32')
+    expect(ns.ip(['route'])).toContain('10.20.0.0/16 via 10.8.0.2 dev tun0')
+    expect(ns.ip(['-6', 'addr', 'show', 'tap-web'])).toContain('fd00:100::1/64')
+  })
+
+  test('a second apply changes nothing; drift is corrected and reported', () => {
+    expect(apply().status).toBe(0)
+    const again = json(apply('--json'))
+    expect(again.changed).toBe(false)
+    expect(again.devices.every((d: {action: string}) => d.action === 'unchanged')).toBe(true)
+    ns.ip(['link', 'set', 'tun0', 'mtu', '1500'])
+    ns.ip(['link', 'set', 'tap-web', 'promisc', 'off'])
+    ns.ip(['addr', 'add', '10.99.0.1/24', 'dev', 'tap-web'])
+    ns.ip(['route', 'del', '10.20.0.0/16'])
+    const fixed = json(apply('--json'))
+    const byName = Object.fromEntries(fixed.devices.map((d: {name: string}) => [d.name, d]))
+    expect(byName.tun0.changes).toEqual(expect.arrayContaining([{what: 'mtu', from: 1500, to: 1400}, {what: 'route', from: null, to: '10.20.0.0/16 via 10.8.0.2'}]))
+    expect(byName['tap-web'].changes).toEqual(expect.arrayContaining([{what: 'promisc', from: false, to: true}, {what: 'address', from: '10.99.0.1/24', to: null}]))
+    expect(byName.vm0.action).toBe('unchanged')
+    expect(ns.link('tun0')?.mtu).toBe(1400)
+    expect(ns.link('tap-web')?.flags).toContain('PROMISC')
+    expect(ns.ip(['addr', 'show', 'tap-web'])).not.toContain('10.99.0.1')
+    expect(ns.ip(['route'])).toContain('10.20.0.0/16 via 10.8.0.2 dev tun0')
+  })
+
+  test('--dry-run prints the plan and changes nothing', () => {
+    const before = state()
+    const r = apply('--dry-run')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('tun0: would create')
+    expect(r.stdout).toContain('dry run: 6 device(s): 6 created')
+    expect(state()).toBe(before)
+    apply()
+    ns.ip(['link', 'set', 'tun0', 'mtu', '1500'])
+    const drifted = state()
+    const plan = apply('--dry-run', '--json')
+    expect(json(plan).devices[0]).toMatchObject({name: 'tun0', action: 'changed', changes: [{what: 'mtu', from: 1500, to: 1400}]})
+    expect(state()).toBe(drifted)
+  })
+
+  test('--prune removes only managed devices that left the file, never someone else\'s', () => {
+    apply()
+    ns.ip(['tuntap', 'add', 'dev', 'handmade0', 'mode', 'tap'])
+    write(CONFIG.replace('"vm{0..3}"', '"vm{0..1}"'))
+    const noPrune = json(apply('--json'))
+    expect(noPrune.devices.map((d: {name: string}) => d.name)).not.toContain('vm3')
+    expect(tunNames()).toContain('vm3')
+    const r = json(apply('--prune', '--json'))
+    expect(r.devices.filter((d: {action: string}) => d.action === 'removed').map((d: {name: string}) => d.name).sort()).toEqual(['vm2', 'vm3'])
+    expect(tunNames()).toEqual(['handmade0', 'tap-web', 'tun0', 'vm0', 'vm1'])
+  })
+
+  test('mode or queue flags that differ are reported; --recreate fixes them when nothing is attached', async () => {
+    ns.ip(['tuntap', 'add', 'dev', 'vm1', 'mode', 'tap'])
+    const r = apply('--json')
+    expect(r.status).toBe(1)
+    const vm1 = json(r).devices.find((d: {name: string}) => d.name === 'vm1')
+    expect(vm1.action).toBe('failed')
+    expect(vm1.error.message).toContain('multi_queue is false, the file says true')
+    expect(vm1.error.fix).toContain('--recreate')
+    expect(ns.link('vm1')?.linkinfo?.info_data?.multi_queue).toBe(false)
+    // The others were still applied.
+    expect(ns.link('vm2')?.linkinfo?.info_data?.multi_queue).toBe(true)
+    const held = await hold(ns.name, 'vm1', 'tap')
+    try {
+      const busy = json(apply('--recreate', '--json'))
+      expect(busy.devices.find((d: {name: string}) => d.name === 'vm1').error.message).toMatch(/in use by python3/)
+    } finally {
+      await held.release()
+    }
+    const ok = json(apply('--recreate', '--json'))
+    expect(ok.devices.find((d: {name: string}) => d.name === 'vm1').action).toBe('recreated')
+    expect(ns.link('vm1')?.linkinfo?.info_data?.multi_queue).toBe(true)
+  })
+
+  test('a malformed config is rejected with line and column, and nothing changes', () => {
+    write(CONFIG.replace('mtu: 1400', 'mtu: 99999'))
+    const before = state()
+    const r = apply()
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:\\d+`))
+    expect(state()).toBe(before)
+    write('version: 1\ndevices:\n  - name: tun0\n    mode: tun\n    usr: nobody\n')
+    const typo = apply()
+    expect(typo.status).toBe(2)
+    expect(typo.stderr).toMatch(/:5:5/)
+    expect(state()).toBe(before)
+  })
+
+  test('two applies at once are serialised by a lock', () => {
+    fs.writeFileSync(lock, '')
+    // Hold the lock from another process with flock(1), then apply with a short wait.
+    const holder = spawn('flock', [lock, 'sleep', '30'], {stdio: 'ignore'})
+    try {
+      sh('sleep', ['0.3'])
+      const r = apply('--wait', '1')
+      expect(r.status).toBe(1)
+      expect(r.stderr).toContain('another tunadm apply or down is running')
+      expect(tunNames()).toEqual([])
+    } finally {
+      holder.kill('SIGKILL')
+    }
+    sh('sleep', ['0.2'])
+    expect(apply().status).toBe(0)
+  })
+
+  test('an apply killed half-way is completed by the next one, with no half-configured device', async () => {
+    const big = `version: 1\ndevices:\n  - name: "k{0..39}"\n    mode: tap\n    group: nogroup\n    mtu: 1400\n    up: true\n    addresses: [192.168.77.1/24]\n`
+    write(big)
+    const child = spawn(process.execPath, [BIN, 'apply', '--config', file, '--netns', ns.name], {env: {...process.env, TUNADM_LOCK: lock, TUNADM_TEST_APPLY_DELAY_MS: '100'}})
+    await new Promise<void>((resolve) => {
+      let out = ''
+      child.stdout.on('data', (d) => {
+        out += d
+        if ((out.match(/created/g) ?? []).length >= 3) {
+          child.kill('SIGKILL')
+          resolve()
+        }
+      })
+    })
+    await new Promise((r) => child.once('exit', r))
+    const partial = tunNames()
+    expect(partial.length).toBeGreaterThanOrEqual(3)
+    expect(partial.length).toBeLessThan(40)
+    // Every device that exists is complete: persistent, configured, marked.
+    for (const n of partial) {
+      const l = ns.link(n)!
+      expect({n, mtu: l.mtu, up: l.flags.includes('UP'), alias: l.ifalias}).toEqual({n, mtu: 1400, up: true, alias: `tunadm:${file}`})
+    }
+    const r = json(apply('--json'))
+    expect(r.failed).toBe(0)
+    expect(tunNames().length).toBe(40)
+    expect(r.devices.filter((d: {action: string}) => d.action === 'unchanged').length).toBe(partial.length)
+  })
+
+  test('down removes the managed devices only; nothing to remove is fine', () => {
+    apply()
+    ns.ip(['tuntap', 'add', 'dev', 'handmade1', 'mode', 'tun'])
+    const r = ns.tunadm(['down', '--config', file, '--json'], {env: {TUNADM_LOCK: lock}})
+    expect(r.status).toBe(0)
+    expect(json(r).devices).toHaveLength(6)
+    expect(tunNames()).toEqual(['handmade1'])
+    const again = ns.tunadm(['down', '--config', file], {env: {TUNADM_LOCK: lock}})
+    expect(again.status).toBe(0)
+    expect(again.stdout).toContain('nothing to do')
+  })
+})
