@@ -5,6 +5,7 @@ import {flush} from '@oclif/core/flush'
 import {handle} from '@oclif/core/handle'
 import Add from './commands/add'
 import Del from './commands/del'
+import Doctor from './commands/doctor'
 import List from './commands/list'
 import Show from './commands/show'
 import Set from './commands/set'
@@ -14,6 +15,7 @@ import Down from './commands/down'
 export const COMMANDS = {
   add: Add,
   del: Del,
+  doctor: Doctor,
   list: List,
   show: Show,
   set: Set,

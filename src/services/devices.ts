@@ -1,7 +1,7 @@
 /** Use cases for TUN/TAP devices: create, delete, list, show. */
 import * as C from '../kernel/constants'
 import {isKernelError} from '../kernel/errno'
-import {Link, Route} from '../kernel/netlink-codec'
+import {Address, Link, Route} from '../kernel/netlink-codec'
 import {Netlink, withNetlink} from '../kernel/netlink'
 import {TunHandle, TunFlags} from '../kernel/tun'
 import {InvalidInputError, TunadmError} from '../errors'
@@ -21,7 +21,7 @@ function idRef(id: number | undefined, lookup: (n: number) => string | undefined
   return id === undefined ? null : {id, name: lookup(id)}
 }
 
-function kindOf(link: Link): string {
+export function kindOf(link: Link): string {
   if (link.kind) return link.kind
   if (link.flags & C.IFF_LOOPBACK) return 'loopback'
   return 'a physical or driver-managed device'
@@ -76,24 +76,33 @@ export function routeView(r: Route): RouteView {
 }
 
 function addAddressing(nl: Netlink, devices: TunDevice[]): void {
+  assignAddressing(devices, nl.addresses(), nl.routes())
+}
+
+/** Give each device its addresses and its main-table unicast routes, from one dump of each. */
+export function assignAddressing(devices: TunDevice[], addresses: Address[], routes: Route[]): void {
   const byIndex = new Map(devices.map((d) => [d.index, d]))
   for (const d of devices) {
     d.addresses = []
     d.routes = []
   }
-  for (const a of nl.addresses()) {
+  for (const a of addresses) {
     const d = byIndex.get(a.index)
     if (!d) continue
     const v: AddressView = {address: a.address, prefixLen: a.prefixLen, family: a.family}
     if (a.peer) v.peer = a.peer
     d.addresses!.push(v)
   }
-  for (const r of nl.routes()) {
+  for (const r of routes) {
     const d = r.oif !== undefined ? byIndex.get(r.oif) : undefined
-    // Only the main table's unicast routes: local/broadcast and IPv6 multicast entries are noise here.
-    if (!d || r.table !== C.RT_TABLE_MAIN || r.type !== C.RTN_UNICAST) continue
+    if (!d || !isMainUnicast(r)) continue
     d.routes!.push(routeView(r))
   }
+}
+
+/** Main table, unicast: local/broadcast and IPv6 multicast entries are noise for people. */
+export function isMainUnicast(r: Route): boolean {
+  return r.table === C.RT_TABLE_MAIN && r.type === C.RTN_UNICAST
 }
 
 function addProcesses(devices: TunDevice[]): void {

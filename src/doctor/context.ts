@@ -1,0 +1,117 @@
+/**
+ * Build the doctor context: the live network facts (one netlink dump each of links, addresses and
+ * routes), the holders, the driver's features and the user the checks reason about. Unit tests call
+ * contextFrom() with fixture facts and a fixture Host instead of gatherNet().
+ */
+import {InvalidInputError} from '../errors'
+import {Host} from '../system/host'
+import {findHolders} from '../system/holders'
+import type {Link, Route, Address} from '../kernel/netlink-codec'
+import type {TunDevice} from '../model/device'
+import {assignAddressing, isMainUnicast, kindOf, routeView, toDevice} from '../services/devices'
+import {parseNumericId, validateIfName} from '../model/validate'
+import {resolveUser} from '../system/accounts'
+import {Account, CAP_DAC_OVERRIDE, CAP_NET_ADMIN, accountOf, hasCap, readAccounts, readProcStatus} from './host-facts'
+import type {DoctorContext, Features, LinkRoute, Target} from './types'
+
+/** What netlink says about the namespace, in the shape checks use. */
+export interface NetFacts {
+  devices: TunDevice[]
+  /** Every link name with its kind, to tell "missing" from "not TUN/TAP". */
+  links: Array<{name: string; kind: string}>
+  routes: LinkRoute[]
+}
+
+export function netFactsFrom(links: Link[], addresses: Address[], routes: Route[]): NetFacts {
+  const devices = links.filter((l) => l.kind === 'tun').map(toDevice)
+  assignAddressing(devices, addresses, routes)
+  const names = new Map(links.map((l) => [l.index, l.name]))
+  const linkRoutes: LinkRoute[] = []
+  for (const r of routes) {
+    const device = r.oif !== undefined ? names.get(r.oif) : undefined
+    if (!device || !isMainUnicast(r)) continue
+    const v = routeView(r)
+    linkRoutes.push({device, family: v.destination.includes(':') ? 6 : 4, destination: v.destination, gateway: v.gateway, metric: v.metric, linkdown: v.linkdown})
+  }
+  devices.sort((a, b) => a.name.localeCompare(b.name, 'en', {numeric: true}))
+  return {devices, links: links.map((l) => ({name: l.name, kind: kindOf(l)})), routes: linkRoutes}
+}
+
+export function gatherNet(): NetFacts {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const {withNetlink} = require('../kernel/netlink') as typeof import('../kernel/netlink')
+  return withNetlink((nl) => netFactsFrom(nl.links(), nl.addresses(), nl.routes()))
+}
+
+export function gatherFeatures(): Features {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const {tunFeatures} = require('../kernel/tun') as typeof import('../kernel/tun')
+  try {
+    return {flags: tunFeatures()}
+  } catch (err) {
+    return {error: (err as Error).message}
+  }
+}
+
+/** --user USER (name or uid) from the user database under the host root; a uid without entry is still checked. */
+export function resolveSubject(host: Host, text: string): Account {
+  const db = readAccounts(host)
+  const id = parseNumericId(text.trim(), 'user')
+  const line = id !== undefined ? db.users.find((u) => u.uid === id) : db.users.find((u) => u.name === text)
+  if (line) return accountOf(db, line)
+  const bare = (uid: number, name?: string): Account => ({uid, gid: -1, groups: db.groups.filter((g) => name && g.members.includes(name)).map((g) => g.gid), name, dacOverride: uid === 0, netAdmin: uid === 0})
+  if (id !== undefined) return bare(id)
+  // Not in /etc/passwd: on the real host ask NSS (LDAP, sssd); in a fixture tree it does not exist.
+  if (host.root === '/') {
+    const a = resolveUser(text)
+    return bare(a.id, a.name)
+  }
+  throw new InvalidInputError(`there is no user named "${text}"`, {code: 'UNKNOWN_USER', fix: `check the spelling (getent passwd ${text}), or give a numeric uid`})
+}
+
+export function callerAccount(host: Host): {account: Account; capEff: bigint} {
+  const st = readProcStatus(host)
+  const uid = st?.uid ?? process.geteuid?.() ?? 0
+  const db = readAccounts(host)
+  const capEff = st?.capEff ?? 0n
+  return {
+    account: {
+      uid, gid: st?.gid ?? uid, groups: st?.groups ?? [], name: db.users.find((u) => u.uid === uid)?.name,
+      dacOverride: hasCap(capEff, CAP_DAC_OVERRIDE), netAdmin: hasCap(capEff, CAP_NET_ADMIN),
+    },
+    capEff,
+  }
+}
+
+export function targetsFor(net: NetFacts, names: string[]): Target[] {
+  if (names.length === 0) return net.devices.map((d) => ({name: d.name, device: d}))
+  return names.map((name) => {
+    validateIfName(name)
+    const device = net.devices.find((d) => d.name === name)
+    if (device) return {name, device}
+    const link = net.links.find((l) => l.name === name)
+    return link ? {name, otherKind: /^[aeiou]/.test(link.kind) ? `an ${link.kind}` : `a ${link.kind}`} : {name}
+  })
+}
+
+export interface ContextOptions {
+  names?: string[]
+  user?: string
+  features: Features
+}
+
+export function contextFrom(host: Host, net: NetFacts, opts: ContextOptions): DoctorContext {
+  const caller = callerAccount(host)
+  const subject = opts.user !== undefined ? resolveSubject(host, opts.user) : caller.account
+  return {
+    host,
+    subject,
+    subjectIsCaller: opts.user === undefined,
+    capEff: caller.capEff,
+    targets: targetsFor(net, opts.names ?? []),
+    routes: net.routes,
+    holders: findHolders(host),
+    features: opts.features,
+    cache: new Map(),
+  }
+}

@@ -1,0 +1,68 @@
+/** Human rendering of a doctor report, of --list-checks and of --explain. Colour only through style(). */
+import type {Style} from '../render/style'
+import {table} from '../render/style'
+import type {Explanation, Verdict} from './explain'
+import type {Check, Finding, Fix, Report, Status} from './types'
+
+const MARK: Record<Status, string> = {ok: '[ok]   ', warn: '[warn] ', fail: '[FAIL] ', crash: '[CRASH]', skip: '[skip] '}
+
+function mark(s: Status, st: Style): string {
+  const m = MARK[s]
+  if (s === 'ok') return st.ok(m)
+  if (s === 'warn') return st.warn(m)
+  if (s === 'fail' || s === 'crash') return st.bad(m)
+  return st.dim(m)
+}
+
+function fixLines(fix: Fix | undefined, st: Style, indent: string): string[] {
+  if (!fix) return []
+  return [`${indent}${st.dim('fix:')} ${fix.text}`, ...fix.commands.map((c) => `${indent}  ${c.startsWith('#') ? st.dim(c) : '$ ' + c}`)]
+}
+
+function findingLines(f: Finding, st: Style, indent: string): string[] {
+  const [first, ...rest] = f.messages
+  const head = `${indent}${mark(f.status, st)} ${f.title}${first ? ': ' + first : ''}  ${st.dim(f.id)}`
+  const detail = f.status === 'ok' ? [] : [...rest.map((m) => `${indent}         ${m}`), ...fixLines(f.fix, st, indent + '         ')]
+  if (f.status === 'ok' && rest.length) detail.push(...rest.map((m) => `${indent}         ${st.dim(m)}`))
+  return [head, ...detail]
+}
+
+export function renderReport(r: Report, st: Style): string {
+  const lines: string[] = []
+  const system = r.findings.filter((f) => f.group === 'system')
+  if (system.length) lines.push(st.bold('System'), ...system.flatMap((f) => findingLines(f, st, '  ')))
+  const byDevice = new Map<string, Finding[]>()
+  for (const f of r.findings) if (f.device !== undefined) byDevice.set(f.device, [...(byDevice.get(f.device) ?? []), f])
+  for (const [name, fs] of byDevice) lines.push('', st.bold(name), ...fs.flatMap((f) => findingLines(f, st, '  ')))
+  if (r.findings.every((f) => f.group === 'system') && r.findings.length) lines.push('', st.dim('no TUN/TAP devices to check'))
+  const s = r.summary
+  const counts = `${s.ok} ok, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed${s.crash ? `, ${s.crash} crashed` : ''}${s.skip ? `, ${s.skip} skipped` : ''}`
+  lines.push('', r.failed ? st.bad(`doctor: ${counts}`) : s.warn ? st.warn(`doctor: ${counts}`) : st.ok(`doctor: ${counts}`))
+  return lines.join('\n')
+}
+
+export function renderCheckList(checks: readonly Check[], st: Style): string {
+  return table(['ID', 'GROUP', 'CHECKS THAT'], checks.map((c) => [c.id, c.group, c.description]), st)
+}
+
+const VERDICT: Record<Verdict, string> = {likely: 'LIKELY', unlikely: 'unlikely', possible: 'possible'}
+
+export function renderExplanation(e: Explanation, st: Style): string {
+  const lines = [`${st.bold('message:')} ${e.message}`]
+  if (e.errno || e.device) lines.push(`${st.dim('means:')} ${[e.errno && `errno ${e.errno}`, e.device && `device ${e.device}`].filter(Boolean).join(', ')}`)
+  if (!e.recognised) {
+    lines.push('', 'tunadm does not know this message. Run tunadm doctor for a check of the whole system.')
+    return lines.join('\n')
+  }
+  for (const p of e.patterns) {
+    lines.push('', `${st.bold(p.id)} ${st.dim(`(printed by ${p.programs})`)}`)
+    for (const c of p.causes) {
+      const v = VERDICT[c.verdict]
+      const tag = c.verdict === 'likely' ? st.bad(`[${v}]`) : c.verdict === 'unlikely' ? st.ok(`[${v}]`) : st.warn(`[${v}]`)
+      lines.push(`  ${tag} ${c.text}`)
+      if (c.detail) lines.push(`      ${st.dim('here:')} ${c.detail}`)
+      if (c.verdict !== 'unlikely') lines.push(...fixLines(c.fix, st, '      '))
+    }
+  }
+  return lines.join('\n')
+}

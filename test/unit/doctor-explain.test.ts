@@ -1,0 +1,94 @@
+/** --explain: each pasted message maps to its causes, verified against a fixture machine. */
+import {contextFrom, NetFacts} from '../../src/doctor/context'
+import {deviceInMessage, explainMessage, Explanation} from '../../src/doctor/explain'
+import type {TunDevice} from '../../src/model/device'
+import {FixtureHost, NODE, STATUS, cleanupTrees, fixtureTree} from '../helpers/fixture-host'
+
+afterAll(cleanupTrees)
+
+const tap6: TunDevice = {
+  name: 'tap6', index: 7, mode: 'tap', pi: false, vnetHdr: false, multiQueue: false, persist: true, owner: {id: 0, name: 'root'}, group: null,
+  anyUserMayAttach: false, up: false, carrier: false, flags: [], queues: 0, addresses: [], routes: [],
+}
+const tun9: TunDevice = {...tap6, name: 'tun9', index: 8, mode: 'tun', up: true, carrier: true, queues: 1, owner: {id: 1000, name: 'alice'}}
+const NET: NetFacts = {devices: [tap6, tun9], links: [{name: 'tap6', kind: 'tun'}, {name: 'tun9', kind: 'tun'}, {name: 'br0', kind: 'bridge'}], routes: []}
+
+function explain(message: string, host: FixtureHost = fixtureTree(), user?: string, device?: string): Explanation {
+  const ctx = contextFrom(host, NET, {user, features: {error: 'not asked'}})
+  return explainMessage(message, {ctx, net: NET, device})
+}
+const verdicts = (e: Explanation) => Object.fromEntries(e.patterns.flatMap((p) => p.causes.map((c) => [c.id, c.verdict])))
+const cause = (e: Explanation, id: string) => e.patterns.flatMap((p) => p.causes).find((c) => c.id === id)!
+
+describe('doctor --explain', () => {
+  test('socat: unknown device/address "tun"', () => {
+    const e = explain('2024/01/01 12:00:00 socat[123] E unknown device/address "tun"')
+    expect(e.patterns.map((p) => p.id)).toEqual(['socat-no-tun'])
+    expect(cause(e, 'socat-built-without-tun').fix.commands).toContain('socat -V | grep -i tun')
+  })
+
+  test('socat: open /dev/net/tun, No such file or directory: checks the node and the driver', () => {
+    const msg = '... E open("/dev/net/tun", 02, 0666): No such file or directory'
+    const here = explain(msg)
+    expect(here.errno).toBe('ENOENT')
+    expect(verdicts(here)).toEqual({'node-missing': 'unlikely', 'driver-missing': 'unlikely'})
+    const gone = explain(msg, fixtureTree({'dev/net/tun.json': null, 'proc/misc': ''}))
+    expect(verdicts(gone)).toEqual({'node-missing': 'likely', 'driver-missing': 'likely'})
+    expect(cause(gone, 'node-missing').fix.commands).toContain('mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 0666 /dev/net/tun')
+  })
+
+  test('socat: open /dev/net/tun, Permission denied: the node mode against the caller or --user', () => {
+    const msg = '... E open("/dev/net/tun", 02, 0666): Permission denied'
+    expect(verdicts(explain(msg))['node-mode']).toBe('unlikely') // root can open it
+    const asNobody = explain(msg, fixtureTree({'proc/self/status': STATUS(65534, '0')}))
+    expect(cause(asNobody, 'node-mode')).toMatchObject({verdict: 'likely', detail: expect.stringContaining('mode 0600')})
+    expect(verdicts(explain(msg, fixtureTree(), 'alice'))['node-mode']).toBe('likely')
+    expect(verdicts(explain(msg, fixtureTree({'dev/net/tun.json': NODE('0666')}), 'alice'))['node-mode']).toBe('unlikely')
+  })
+
+  test('ip: ioctl(TUNSETIFF): Device or resource busy, without and with a device name', () => {
+    const anon = explain('ioctl(TUNSETIFF): Device or resource busy')
+    expect(anon.patterns.map((p) => p.id)).toEqual(['setiff-busy'])
+    expect(cause(anon, 'single-queue-held').detail).toBe('held now: tun9 by openvpn (pid 4242)')
+    const named = explain('ioctl(TUNSETIFF): Device or resource busy', fixtureTree(), undefined, 'tun9')
+    expect(cause(named, 'single-queue-held')).toMatchObject({verdict: 'likely', detail: 'tun9 is held by openvpn (pid 4242) and is single-queue'})
+    expect(cause(named, 'name-taken').verdict).toBe('likely')
+    expect(cause(named, 'single-queue-held').fix.commands[0]).toBe('tunadm show tun9')
+  })
+
+  test('ip: Operation not permitted; openvpn and qemu name the device', () => {
+    expect(verdicts(explain('ioctl(TUNSETIFF): Operation not permitted', fixtureTree({'proc/self/status': STATUS(1001, '0')})))['no-cap-net-admin']).toBe('likely')
+    const ovpn = explain('Cannot ioctl TUNSETIFF tun9: Operation not permitted (errno=1)', fixtureTree(), 'bob')
+    expect(ovpn.device).toBe('tun9')
+    expect(cause(ovpn, 'not-owner')).toMatchObject({verdict: 'likely', detail: 'bob is not admitted to tun9: the owner is alice'})
+    expect(verdicts(explain('Cannot ioctl TUNSETIFF tun9: Operation not permitted (errno=1)', fixtureTree(), 'alice'))['not-owner']).toBe('unlikely')
+    const qemu = explain('qemu-system-x86_64: -netdev tap,id=n0,ifname=tap0: could not configure /dev/net/tun (tap0): Operation not permitted')
+    expect(qemu).toMatchObject({device: 'tap0', errno: 'EPERM', patterns: [expect.objectContaining({id: 'setiff-eperm'})]})
+  })
+
+  test('ip: Invalid argument: the device\'s real mode and flags', () => {
+    const e = explain('ioctl(TUNSETIFF): Invalid argument', fixtureTree(), undefined, 'tap6')
+    expect(cause(e, 'mode-or-queue-mismatch').detail).toBe('tap6 is a tap device without multi_queue: a program must ask for IFF_TAP | IFF_NO_PI')
+    expect(cause(explain('ioctl(TUNSETIFF): Invalid argument', fixtureTree(), undefined, 'br0'), 'not-tun')).toMatchObject({verdict: 'likely', detail: 'br0 is bridge, not TUN/TAP'})
+    expect(explain('could not configure /dev/net/tun (tap6): Invalid argument').device).toBe('tap6')
+  })
+
+  test('tunctl messages', () => {
+    expect(explain('TUNSETIFF: Device or resource busy').patterns[0].id).toBe('setiff-busy')
+    expect(explain('TUNSETPERSIST: Operation not permitted').patterns.map((p) => p.id)).toEqual(['tun-ioctl-eperm'])
+    expect(explain("Failed to open '/dev/net/tun' : Permission denied").patterns[0].id).toBe('open-node-denied')
+  })
+
+  test('write on a down device (EIO) and an unknown message', () => {
+    expect(cause(explain('write to tun: Input/output error', fixtureTree(), undefined, 'tap6'), 'device-down')).toMatchObject({verdict: 'likely', fix: {commands: ['ip link set tap6 up']}})
+    const unknown = explain('segmentation fault in libfoo')
+    expect(unknown).toMatchObject({recognised: false, patterns: []})
+  })
+
+  test('device names in messages', () => {
+    expect(deviceInMessage('Cannot ioctl TUNSETIFF tun0: Operation not permitted (errno=1)')).toBe('tun0')
+    expect(deviceInMessage('could not configure /dev/net/tun (tap0): Invalid argument')).toBe('tap0')
+    expect(deviceInMessage('ioctl(TUNSETIFF): Device or resource busy')).toBeUndefined()
+    expect(deviceInMessage('open("/dev/net/tun", 02, 0666): No such file or directory')).toBeUndefined()
+  })
+})
