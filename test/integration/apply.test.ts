@@ -179,11 +179,12 @@ describeKernel('apply and down', () => {
   })
 
   test('an apply killed half-way is completed by the next one, with no half-configured device', async () => {
-    const big = `version: 1\ndevices:\n  - name: "k{0..39}"\n    mode: tap\n    group: nogroup\n    mtu: 1400\n    up: true\n    addresses: [192.168.77.1/24]\n`
+    const big = `version: 1\ndevices:\n  - name: "k{0..39}"\n    mode: tap\n    group: nogroup\n    mtu: 1400\n    up: true\n    promisc: true\n`
     write(big)
     const child = spawn(process.execPath, [BIN, 'apply', '--config', file, '--netns', ns.name], {env: {...process.env, TUNADM_LOCK: lock, TUNADM_TEST_APPLY_DELAY_MS: '100'}})
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       let out = ''
+      child.once('exit', (code) => reject(new Error(`apply ended (${code}) before it could be killed: ${out}`)))
       child.stdout.on('data', (d) => {
         out += d
         if ((out.match(/created/g) ?? []).length >= 3) {
@@ -199,7 +200,7 @@ describeKernel('apply and down', () => {
     // Every device that exists is complete: persistent, configured, marked.
     for (const n of partial) {
       const l = ns.link(n)!
-      expect({n, mtu: l.mtu, up: l.flags.includes('UP'), alias: l.ifalias}).toEqual({n, mtu: 1400, up: true, alias: `tunadm:${file}`})
+      expect({n, mtu: l.mtu, up: l.flags.includes('UP'), promisc: l.flags.includes('PROMISC'), alias: l.ifalias}).toEqual({n, mtu: 1400, up: true, promisc: true, alias: `tunadm:${file}`})
     }
     const r = json(apply('--json'))
     expect(r.failed).toBe(0)
