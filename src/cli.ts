@@ -5,12 +5,14 @@ import {flush} from '@oclif/core/flush'
 import {handle} from '@oclif/core/handle'
 import Add from './commands/add'
 import Del from './commands/del'
+import Init from './commands/init'
 import List from './commands/list'
 import Show from './commands/show'
 
 export const COMMANDS = {
   add: Add,
   del: Del,
+  init: Init,
   list: List,
   show: Show,
 }
