@@ -15,14 +15,16 @@ export function shQuote(value: string | number): string {
 export const shCommand = (...words: Array<string | number>) => words.map(shQuote).join(' ')
 
 /**
- * One argument of a systemd Exec*= line: double-quoted when needed (backslash and quote escaped),
- * "%" doubled (specifiers) and "$" doubled (environment expansion).
+ * One word of a systemd Exec*= line: double-quoted when needed (backslash and quote escaped),
+ * "%" doubled (specifiers) and, in arguments, "$" doubled (environment expansion).
  */
-export function systemdArg(value: string): string {
+export function systemdArg(value: string, opts: {executable?: boolean} = {}): string {
   noLineBreaks(value, 'a systemd unit value')
   let s = value
   if (!/^[A-Za-z0-9_./:@+=,-]+$/.test(s)) s = `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
-  return s.replace(/%/g, '%%').replace(/\$/g, '$$$$')
+  s = s.replace(/%/g, '%%')
+  // systemd expands $VAR in arguments, not in the program path.
+  return opts.executable ? s : s.replace(/\$/g, '$$$$')
 }
 
 /** A free-text systemd unit value (Description=): specifiers escaped. */

@@ -56,7 +56,7 @@ function keyfile(d: DeviceConfig, opts: GenerateOptions): string {
       ['mode', d.mode === 'tun' ? 1 : 2], ['owner', id('user', d.user)], ['group', id('group', d.group)],
       ['pi', Boolean(d.pi)], ['vnet-hdr', Boolean(d.vnet_hdr)], ['multi-queue', Boolean(d.multi_queue)],
     ]),
-    ETHERNET: ethernet ? `\n[ethernet]\n${ethernet}` : '',
+    ETHERNET: ethernet ? `[ethernet]\n${ethernet}\n` : '',
     IPV4: ip(d, 4),
     IPV6: ip(d, 6),
   })

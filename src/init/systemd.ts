@@ -15,7 +15,7 @@ export const systemd: Generator = {
         code: 'USAGE', fix: 'for boot files that need no tunadm under systemd, use --target networkd',
       })
     }
-    const exec = (...words: string[]) => words.map(systemdArg).join(' ')
+    const exec = (program: string, ...args: string[]) => [systemdArg(program, {executable: true}), ...args.map((a) => systemdArg(a))].join(' ')
     const first = config.devices[0]?.name ?? 'tap0'
     const content = render(loadTemplate('systemd/tunadm.service'), {
       HEADER: header('systemd', opts),

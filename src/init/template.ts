@@ -25,7 +25,7 @@ export function loadTemplate(rel: string): string {
 
 export function render(template: string, values: Record<string, string>): string {
   const used = new Set<string>()
-  const out = template.replace(/\{\{([A-Z_]+)\}\}/g, (_m, key: string) => {
+  const out = template.replace(/\{\{([A-Z0-9_]+)\}\}/g, (_m, key: string) => {
     if (!(key in values)) throw new Error(`template placeholder {{${key}}} has no value`)
     used.add(key)
     return values[key]
