@@ -61,9 +61,10 @@ is replaced only if tunadm generated it (its header says so), unless --force.`
     const config = loadConfig(configPath)
     const tunadmPath = absolutePath(flags['tunadm-path'] ?? findTunadm(), '--tunadm-path')
     const generator = GENERATORS[target]
-    const generated = generate(target, config, {configPath, tunadmPath, standalone: flags.standalone, resolveId})
+    const standalone = Boolean(flags.standalone)
+    const generated = generate(target, config, {configPath, tunadmPath, standalone, resolveId})
     const output = flags.install ? generator.installDir : flags.output ?? '-'
-    const result: InitResult = {target, config: configPath, standalone: flags.standalone, output, files: [], enable: generated.enable, notes: generated.notes}
+    const result: InitResult = {target, config: configPath, standalone, output, files: [], enable: generated.enable, notes: generated.notes}
 
     if (output === '-') {
       result.files = generated.files.map((f) => ({path: f.path, mode: f.mode.toString(8).padStart(4, '0'), content: f.content}))
