@@ -6,6 +6,7 @@ import {handle} from '@oclif/core/handle'
 import Add from './commands/add'
 import Del from './commands/del'
 import Doctor from './commands/doctor'
+import Init from './commands/init'
 import List from './commands/list'
 import Show from './commands/show'
 import Set from './commands/set'
@@ -16,6 +17,7 @@ export const COMMANDS = {
   add: Add,
   del: Del,
   doctor: Doctor,
+  init: Init,
   list: List,
   show: Show,
   set: Set,

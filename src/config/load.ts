@@ -28,8 +28,8 @@ export class ConfigError extends InvalidInputError {
 
   constructor(problems: ConfigProblem[]) {
     const lines = problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`)
-    const count = problems.length === 1 ? '' : ` (${problems.length} problems)`
-    super(lines.join('\n') + count, {
+    const intro = problems.length === 1 ? [] : [`${problems.length} problems in ${problems[0].file}:`]
+    super([...intro, ...lines].join('\n'), {
       code: 'INVALID_CONFIG',
       why: 'the whole file is checked before anything changes; nothing was changed',
       fix: 'correct the file; editors can check it as you type with the JSON Schema tunadm publishes (init/tunadm.schema.json)',
