@@ -7,7 +7,7 @@ import {
   Account, AccountsDb, CAP_NET_ADMIN, TUN_MAJOR, TUN_MINOR, TunNode, accountOf, canOpen, groupById, hasCap, modeText,
   readAccounts, readSysctl, readTunDriver, readTunNode, userById,
 } from './host-facts'
-import {attachFix, bringUpFix, loadDriverFix, makeNodeFix, nodeAccessFix, recreateFix} from './fixes'
+import {attachFix, bringUpFix, loadDriverFix, makeNodeFix, nodeAccessFix, ownerFix} from './fixes'
 import type {Check, DeviceCheck, DoctorContext, LinkRoute, Outcome, SystemCheck} from './types'
 import {parsePrefix, prefixesOverlap} from '../model/ip'
 
@@ -231,7 +231,7 @@ const deviceChecks: DeviceCheck[] = [
       if (d.owner && !d.owner.name && !userById(db, d.owner.id)) messages.push(`owner uid ${d.owner.id} has no entry in /etc/passwd (the user was removed?); whoever gets that uid next may attach`)
       if (d.group && !d.group.name && !groupById(db, d.group.id)) messages.push(`group gid ${d.group.id} has no entry in /etc/group; whoever gets that gid next may attach`)
       if (!messages.length) return ok([d.owner && idName(d.owner, 'user'), d.group && idName(d.group, 'group')].filter(Boolean).join(' and ') + (d.owner && d.group ? ' exist' : ' exists'))
-      return {status: 'warn', messages, fix: recreateFix(d.name, d.mode, '<USER>')}
+      return {status: 'warn', messages, fix: ownerFix(d.name, '<USER>')}
     },
   },
   {
@@ -242,7 +242,7 @@ const deviceChecks: DeviceCheck[] = [
       const n = node(ctx)
       const messages = [`${d.name} has neither owner nor group: any local user who can open ${TUN_NODE} may attach and read or inject its traffic`]
       if (n.exists && !canOpen(n, {uid: -1, gid: -1, groups: [], dacOverride: false, netAdmin: false})) messages.push(`for now ${nodeText(n, accounts(ctx))} limits that to users who can open the node`)
-      return {status: 'warn', messages, fix: recreateFix(d.name, d.mode, '<USER>')}
+      return {status: 'warn', messages, fix: ownerFix(d.name, '<USER>')}
     },
   },
   {
@@ -298,7 +298,7 @@ const deviceChecks: DeviceCheck[] = [
       return {
         status: 'fail',
         messages: [`${who(s)} cannot attach to ${d.name}: ${reasons.join(' and ')} ("Operation not permitted")`, ...busy],
-        fix: {text: `make ${s.name ?? s.uid} the owner (or put it in the device's group)`, commands: [`tunadm del ${d.name} && tunadm add ${d.name} --mode ${d.mode} --user ${s.name ?? s.uid}`]},
+        fix: {text: `make ${s.name ?? s.uid} the owner (or put it in the device's group)`, commands: [`sudo tunadm set ${d.name} --user ${s.name ?? s.uid}`]},
       }
     },
   },

@@ -33,7 +33,7 @@ interface PatternData {
 }
 
 const ROOT_FIX: Fix = {text: 'run it as root, or create the device as root with the user as owner so the program can attach without privileges', commands: ['sudo tunadm add <NAME> --user <USER>']}
-const OWNER_FIX: Fix = {text: 'make the user who runs the program the owner of the device (or put it in the device\'s group)', commands: ['tunadm show <NAME>', 'sudo tunadm del <NAME> && sudo tunadm add <NAME> --user <USER>']}
+const OWNER_FIX: Fix = {text: 'make the user who runs the program the owner of the device (or put it in the device\'s group)', commands: ['tunadm show <NAME>', 'sudo tunadm set <NAME> --user <USER>']}
 
 /** Ordered: the first patterns are the most specific. */
 export const KNOWLEDGE: readonly PatternData[] = [

@@ -52,9 +52,10 @@ export function attachFix(dev: string, linkdown: boolean): Fix {
   }
 }
 
-export function recreateFix(dev: string, mode: string, owner: string): Fix {
+/** Owner and group can be set in place (TUNSETOWNER/TUNSETGROUP); only unsetting them needs a new device. */
+export function ownerFix(dev: string, owner: string): Fix {
   return {
-    text: `give ${dev} an owner: recreate it (routes and addresses on it must be set again)`,
-    commands: [`tunadm del ${dev} && tunadm add ${dev} --mode ${mode} --user ${owner}`],
+    text: `give ${dev} an owner who exists (or a group): tunadm set changes it in place`,
+    commands: [`sudo tunadm set ${dev} --user ${owner}`],
   }
 }

@@ -103,7 +103,7 @@ describe('doctor checks on fixture trees', () => {
     const f = find(r.findings, 'device.any-user', 'tap1')
     expect(f.status).toBe('warn')
     expect(f.messages).toHaveLength(1)
-    expect(f.fix?.commands[0]).toBe('tunadm del tap1 && tunadm add tap1 --mode tap --user <USER>')
+    expect(f.fix?.commands[0]).toBe('sudo tunadm set tap1 --user <USER>')
   })
 
   test('owner and group both set while the owner is not in the group: nobody but root can attach', () => {
