@@ -21,6 +21,27 @@ export function summaryLine(r: ApplyReport): string {
   return `${r.dryRun ? 'dry run: ' : ''}${r.devices.length} device(s): ${parts.map(([a, n]) => `${n} ${a}`).join(', ') || 'nothing to do'}`
 }
 
+/**
+ * Run a device-changing report under the apply lock (not for dry runs), printing each device as it is
+ * done and a summary; exit code 1 when any device failed.
+ */
+export function runLocked(
+  say: (text: string) => void,
+  opts: {dryRun?: boolean; wait: number},
+  work: (onDevice: (o: DeviceOutcome) => void) => ApplyReport,
+): ApplyReport {
+  const st = style()
+  const lock = opts.dryRun ? undefined : acquireLock(opts.wait)
+  try {
+    const report = work((o) => say(outcomeLine(o, st, Boolean(opts.dryRun))))
+    say(summaryLine(report))
+    if (report.failed) process.exitCode = 1
+    return report
+  } finally {
+    lock?.release()
+  }
+}
+
 export default class Apply extends TunadmCommand {
   static summary = 'Make the devices match the config file: create, correct, and optionally prune.'
 
@@ -49,18 +70,7 @@ nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing
   async run(): Promise<ApplyReport> {
     const {flags} = await this.parseAndEnter(Apply)
     const config = loadConfig(flags.config)
-    const st = style()
-    const lock = flags['dry-run'] ? undefined : acquireLock(flags.wait)
-    try {
-      const report = applyConfig(config, {
-        dryRun: flags['dry-run'], prune: flags.prune, recreate: flags.recreate,
-        onDevice: (o) => this.say(outcomeLine(o, st, Boolean(flags['dry-run']))),
-      })
-      this.say(summaryLine(report))
-      if (report.failed) process.exitCode = 1
-      return report
-    } finally {
-      lock?.release()
-    }
+    return runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait}, (onDevice) =>
+      applyConfig(config, {dryRun: flags['dry-run'], prune: flags.prune, recreate: flags.recreate, onDevice}))
   }
 }

@@ -3,9 +3,7 @@ import {TunadmCommand} from '../base-command'
 import {configFlag} from '../config/flags'
 import {loadConfig} from '../config/load'
 import {ApplyReport, downConfig} from '../services/apply'
-import {acquireLock} from '../services/lock'
-import {style} from '../render/style'
-import {outcomeLine, summaryLine} from './apply'
+import {runLocked} from './apply'
 
 export default class Down extends TunadmCommand {
   static summary = 'Remove the devices the config file manages (what init "stop" actions run).'
@@ -29,15 +27,7 @@ remove is not an error.`
   async run(): Promise<ApplyReport> {
     const {flags} = await this.parseAndEnter(Down)
     const config = loadConfig(flags.config)
-    const st = style()
-    const lock = flags['dry-run'] ? undefined : acquireLock(flags.wait)
-    try {
-      const report = downConfig(config, {dryRun: flags['dry-run'], force: flags.force, onDevice: (o) => this.say(outcomeLine(o, st, Boolean(flags['dry-run'])))})
-      this.say(summaryLine(report))
-      if (report.failed) process.exitCode = 1
-      return report
-    } finally {
-      lock?.release()
-    }
+    return runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait}, (onDevice) =>
+      downConfig(config, {dryRun: flags['dry-run'], force: flags.force, onDevice}))
   }
 }

@@ -41,11 +41,6 @@ export function errnoText(errno: number): string {
   return TABLE[errno]?.[1] ?? `error ${errno}`
 }
 
-export function errnoByName(name: string): number | undefined {
-  for (const [num, [sym]] of Object.entries(TABLE)) if (sym === name) return Number(num)
-  return undefined
-}
-
 /** Map a strerror() text (as printed by ip, socat, openvpn, qemu) to its symbolic name. */
 export function errnoNameFromText(text: string): string | undefined {
   const lower = text.toLowerCase()

@@ -385,10 +385,13 @@ function changeOwnership(ctx: ApplyContext, s: Settings, changes: Change[]): voi
     owner: s.owner === undefined ? cur.owner : s.owner === null ? undefined : s.owner.id,
     group: s.group === undefined ? cur.group : s.group === null ? undefined : s.group.id,
   }
-  if (want.owner === cur.owner && want.group === cur.group) return
+  const planned: Array<{what: 'owner' | 'group'; from?: number; to?: number}> = []
+  if (want.owner !== cur.owner) planned.push({what: 'owner', from: cur.owner, to: want.owner})
+  if (want.group !== cur.group) planned.push({what: 'group', from: cur.group, to: want.group})
+  const record = (c: (typeof planned)[number]) => changes.push({what: c.what, from: c.from ?? null, to: c.to ?? null})
+  if (planned.length === 0) return
   if (ctx.dryRun) {
-    if (want.owner !== cur.owner) changes.push({what: 'owner', from: cur.owner ?? null, to: want.owner ?? null})
-    if (want.group !== cur.group) changes.push({what: 'group', from: cur.group ?? null, to: want.group ?? null})
+    planned.forEach(record)
     return
   }
   let handle = ctx.handle
@@ -404,13 +407,10 @@ function changeOwnership(ctx: ApplyContext, s: Settings, changes: Change[]): voi
     handle = TunHandle.attachExisting(ctx.link.name, {mode: tun.type, pi: tun.pi, vnetHdr: tun.vnetHdr, multiQueue: tun.multiQueue})
   }
   try {
-    if (want.owner !== cur.owner) {
-      handle.setOwner(want.owner)
-      changes.push({what: 'owner', from: cur.owner ?? null, to: want.owner ?? null})
-    }
-    if (want.group !== cur.group) {
-      handle.setGroup(want.group)
-      changes.push({what: 'group', from: cur.group ?? null, to: want.group ?? null})
+    for (const c of planned) {
+      if (c.what === 'owner') handle.setOwner(c.to)
+      else handle.setGroup(c.to)
+      record(c)
     }
   } finally {
     if (own) handle.close()

@@ -4,7 +4,7 @@ import {isKernelError} from '../kernel/errno'
 import {Address, Link, Route} from '../kernel/netlink-codec'
 import {Netlink, withNetlink} from '../kernel/netlink'
 import {TunHandle, TunFlags} from '../kernel/tun'
-import {InvalidInputError, TunadmError} from '../errors'
+import {TunadmError} from '../errors'
 import {AddressView, IdRef, Mode, RouteView, TunDevice, describeOwnership} from '../model/device'
 import {isTemplate, validateIfName} from '../model/validate'
 import {groupName, userName} from '../system/accounts'
@@ -262,8 +262,4 @@ export function deleteDevice(nl: Netlink, name: string, opts: {force?: boolean; 
   const result: DeleteResult = {name, deleted: true, mode: link.tun.type}
   if (holders.length) result.detached = holders
   return result
-}
-
-export function assertNoTemplate(name: string): void {
-  if (isTemplate(name)) throw new InvalidInputError(`"${name}" is a template; name an existing device`, {code: 'INVALID_NAME'})
 }
