@@ -1,7 +1,7 @@
 // Kernel ABI numbers for x86_64/aarch64 Linux (include/uapi/linux/if_tun.h, sockios.h, if.h,
 // netlink.h, rtnetlink.h, if_link.h). Named once here; everything else refers to these names.
 
-export const IFNAMSIZ = 16
+export {IFNAMSIZ, ID_UNSET} from '../model/limits'
 export const IFREQ_SIZE = 40
 
 export const O_RDWR = 0o2
@@ -170,4 +170,3 @@ export const RTNH_F_DEAD = 0x1
 export const RTNH_F_LINKDOWN = 0x10
 
 /** The kernel's "unset" value for a tun owner or group ((uid_t)-1). */
-export const ID_UNSET = 0xffffffff

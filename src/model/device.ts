@@ -1,5 +1,12 @@
 /** The platform-neutral picture of a TUN/TAP device, as show, list and --json report it. */
-import type {Holder} from '../system/holders'
+
+/** A process holding a TUN/TAP device open (an fd attached to it). */
+export interface Holder {
+  pid: number
+  command: string
+  fd: number
+  device: string
+}
 
 export type Mode = 'tun' | 'tap'
 export const MODES: readonly Mode[] = ['tun', 'tap']

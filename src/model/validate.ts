@@ -1,6 +1,6 @@
 /** Validation of user input, done before anything touches the kernel. Pure. */
 import {InvalidInputError} from '../errors'
-import {IFNAMSIZ, ID_UNSET} from '../kernel/constants'
+import {IFNAMSIZ, ID_UNSET} from './limits'
 
 const MAX_NAME_BYTES = IFNAMSIZ - 1
 

@@ -3,14 +3,10 @@
  * has a line "iff:\t<name>" in /proc/<pid>/fdinfo/<fd>. Names are per network namespace, so a
  * holder counts only when its network namespace is the one we are looking at.
  */
+import type {Holder} from '../model/device'
 import {Host, realHost} from './host'
 
-export interface Holder {
-  pid: number
-  command: string
-  fd: number
-  device: string
-}
+export type {Holder} from '../model/device'
 
 export function currentNetnsId(host: Host = realHost): string | undefined {
   return host.readlink('/proc/thread-self/ns/net') ?? host.readlink('/proc/self/ns/net')

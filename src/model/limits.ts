@@ -1,0 +1,22 @@
+/**
+ * Limits the kernel puts on the values tunadm accepts. They live in model/ (not kernel/) because
+ * validation is pure and must not depend on the code that talks to the kernel.
+ */
+
+/** Interface names: 15 bytes plus the NUL (include/uapi/linux/if.h). */
+export const IFNAMSIZ = 16
+/** The interface alias (IFLA_IFALIAS): 255 bytes plus the NUL. */
+export const IFALIASZ = 256
+/** (uid_t)-1 / (gid_t)-1: the tun driver's "no owner" / "no group". */
+export const ID_UNSET = 0xffffffff
+/** MTU: 68 is the IPv4 minimum; TUN/TAP allow up to 65535. */
+export const MTU_MIN = 68
+export const MTU_MAX = 65535
+/** Below this MTU the kernel turns IPv6 off on the device and drops its IPv6 addresses. */
+export const IPV6_MIN_MTU = 1280
+/** txqueuelen and route metrics are u32 in netlink. */
+export const U32_MAX = 0xffffffff
+/** Link groups (IFLA_GROUP) are u32; 0 is the kernel's default group every device starts in. */
+export const LINK_GROUP_DEFAULT = 0
+/** The metric the kernel gives a route added without one: 0 for IPv4, 1024 for IPv6 (IP6_RT_PRIO_USER). */
+export const defaultMetric = (family: 4 | 6): number => (family === 4 ? 0 : 1024)
