@@ -42,6 +42,11 @@ export abstract class TunadmCommand extends Command {
     if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
   }
 
+  /** A warning: on stderr, unless --json (where it is part of the result). */
+  protected warnLine(text: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${style(process.stderr).warn('warning:')} ${text}\n`)
+  }
+
   protected async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
     const e = normaliseError(err)
     process.exitCode = e.exitCode

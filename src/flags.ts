@@ -1,6 +1,6 @@
-/** Flags shared by add and set (and their mapping to SettingsInput), defined once. */
+/** Flags shared by add and set (and their mapping to FlagInput), defined once. */
 import * as Flags from '@oclif/core/flags'
-import {SettingsInput} from './services/configure'
+import {FlagInput} from './services/desired'
 import {InvalidInputError} from './errors'
 
 const CONFIG = 'CONFIGURATION'
@@ -28,7 +28,7 @@ export type ConfigureFlagValues = {
   mtu?: number; txqueuelen?: number; address?: string[]; peer?: string; route?: string[]; via?: string
 }
 
-export function settingsInputFromFlags(f: ConfigureFlagValues & {rename?: string}): SettingsInput {
+export function settingsInputFromFlags(f: ConfigureFlagValues & {rename?: string}): FlagInput {
   if (f.up && f.down && f.rename === undefined) {
     throw new InvalidInputError('--up and --down together make sense only with --rename (down, rename, up again)', {code: 'USAGE'})
   }

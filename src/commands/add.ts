@@ -5,8 +5,8 @@ import {InvalidInputError} from '../errors'
 import {IdRef, MODES, Mode, TunDevice, modeFromName} from '../model/device'
 import {validateIfName} from '../model/validate'
 import {invokingUid, resolveGroup, resolveUser, userName} from '../system/accounts'
-import {ConfigureStep, createDevice, showDevice} from '../services/devices'
-import {applySettings, checkAgainstDevice, isEmpty, parseSettings} from '../services/configure'
+import {addDevice, showDevice} from '../services/devices'
+import {asksNothing, desiredForAdd} from '../services/desired'
 import {configureFlags, settingsInputFromFlags} from '../flags'
 
 import {renderShow} from '../render/devices'
@@ -61,20 +61,12 @@ If any step after creation fails, the device is removed again.`
         owner = {id: uid, name: userName(uid)}
       }
     }
-    const settings = parseSettings(settingsInputFromFlags(flags))
-    if (settings.mac && mode === 'tun') {
-      throw new InvalidInputError('a TUN device has no MAC address', {code: 'MAC_ON_TUN', why: 'TUN devices carry IP packets without an Ethernet header', fix: 'drop --mac, or use --mode tap'})
-    }
-    const configure: ConfigureStep | undefined = isEmpty(settings) ? undefined : (ctx) => {
-      const link = ctx.nl.link(ctx.name)!
-      checkAgainstDevice(settings, link, mode, ctx.nl)
-      applySettings({nl: ctx.nl, link, mode, handle: ctx.handle}, settings)
-    }
-    const created = createDevice({
-      name: args.name, mode, owner, group,
-      pi: flags.pi, vnetHdr: flags['vnet-hdr'], multiQueue: flags['multi-queue'],
-    }, configure)
-    const dev = configure ? showDevice(created.name) : created
+    const desired = desiredForAdd(args.name ?? (mode === 'tap' ? 'tap%d' : 'tun%d'), {
+      mode, owner, group, pi: flags.pi, vnetHdr: flags['vnet-hdr'], multiQueue: flags['multi-queue'],
+    }, settingsInputFromFlags(flags))
+    const configured = !asksNothing({...desired, owner: undefined, group: undefined})
+    const created = addDevice(desired)
+    const dev = configured ? showDevice(created.name) : created
     if (flags.quiet) this.say(dev.name)
     else this.say(`created ${renderShow(dev, style())}`)
     return dev

@@ -3,22 +3,23 @@ import {TunadmCommand} from '../base-command'
 import {configFlag} from '../config/flags'
 import {loadConfig} from '../config/load'
 import {ApplyReport, DeviceOutcome, applyConfig} from '../services/apply'
-import {describeChange} from '../services/configure'
+import {describeChange, describeWouldChange} from '../services/plan'
 import {acquireLock} from '../services/lock'
 import {style, Style} from '../render/style'
 
 export function outcomeLine(o: DeviceOutcome, st: Style, dryRun: boolean): string {
-  const verb = dryRun ? {created: 'would create', recreated: 'would recreate', changed: 'would change', removed: 'would remove', unchanged: 'unchanged', failed: 'failed'}[o.action] : o.action
-  const mark = o.action === 'failed' ? st.bad(verb) : o.action === 'unchanged' ? st.dim(verb) : st.ok(verb)
-  const details = o.changes.filter((c) => c.what !== 'device').map(describeChange).join('; ')
+  const verb = dryRun ? {created: 'would create', recreated: 'would recreate', changed: 'would change', removed: 'would remove', unchanged: 'unchanged', failed: 'failed', foreign: 'foreign'}[o.action] : o.action
+  const mark = o.action === 'failed' || o.action === 'foreign' ? st.bad(verb) : o.action === 'unchanged' ? st.dim(verb) : st.ok(verb)
+  const details = o.changes.filter((c) => c.what !== 'device').map(dryRun ? describeWouldChange : describeChange).join('; ')
   const err = o.error ? `${o.error.message}${o.error.fix ? `\n    fix: ${o.error.fix}` : ''}` : ''
   return `${o.name}: ${mark}${details ? ` (${details})` : ''}${err ? `: ${err}` : ''}`
 }
 
 export function summaryLine(r: ApplyReport): string {
   const count = (a: string) => r.devices.filter((d) => d.action === a).length
-  const parts = ['created', 'recreated', 'changed', 'removed', 'unchanged', 'failed'].map((a) => [a, count(a)] as const).filter(([, n]) => n > 0)
-  return `${r.dryRun ? 'dry run: ' : ''}${r.devices.length} device(s): ${parts.map(([a, n]) => `${n} ${a}`).join(', ') || 'nothing to do'}`
+  const would: Record<string, string> = {created: 'would be created', recreated: 'would be recreated', changed: 'would change', removed: 'would be removed'}
+  const parts = ['created', 'recreated', 'changed', 'removed', 'unchanged', 'foreign', 'failed'].map((a) => [a, count(a)] as const).filter(([, n]) => n > 0)
+  return `${r.dryRun ? 'dry run: ' : ''}${r.devices.length} device(s): ${parts.map(([a, n]) => `${n} ${r.dryRun ? would[a] ?? a : a}`).join(', ') || 'nothing to do'}`
 }
 
 /**
@@ -47,9 +48,11 @@ export default class Apply extends TunadmCommand {
 
   static description = `Creates the devices that are missing, corrects what drifted (owner, group, MAC, MTU,
 txqueuelen, flags, addresses, routes) and leaves what matches alone. Devices it manages are marked in
-their interface alias ("tunadm:<config path>"), so --prune removes only managed devices that left the
-file, never someone else's. Mode, pi, vnet_hdr and multi_queue cannot change in place: such a device is
-reported, and recreated only with --recreate and while nothing is attached.
+their interface alias ("tunadm:<config path>") and put in the file's link group, so --prune and down
+remove only managed devices, never someone else's. An existing device that is not marked as this
+file's (made by hand, or by another config) is reported as foreign and left alone, unless --adopt.
+Mode, pi, vnet_hdr and multi_queue cannot change in place: such a device is reported, and recreated
+only with --recreate and while nothing is attached.
 Runs one at a time (a lock); an apply killed half-way is completed by the next one. Exit 0 when
 nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing is changed).`
 
@@ -64,6 +67,7 @@ nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing
     'dry-run': Flags.boolean({char: 'n', summary: 'Print the plan; change nothing.'}),
     prune: Flags.boolean({summary: 'Remove managed devices that are no longer in the file.'}),
     recreate: Flags.boolean({summary: 'Delete and create again devices whose mode or queue flags differ (only when nothing is attached).'}),
+    adopt: Flags.boolean({summary: 'Take over existing devices of the same name that this file does not manage yet (down then removes them too).'}),
     wait: Flags.integer({summary: 'Seconds to wait for another apply to finish.', default: 30, min: 0}),
   }
 
@@ -71,6 +75,6 @@ nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing
     const {flags} = await this.parseAndEnter(Apply)
     const config = loadConfig(flags.config)
     return runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait}, (onDevice) =>
-      applyConfig(config, {dryRun: flags['dry-run'], prune: flags.prune, recreate: flags.recreate, onDevice}))
+      applyConfig(config, {dryRun: flags['dry-run'], prune: flags.prune, recreate: flags.recreate, adopt: flags.adopt, onDevice}))
   }
 }

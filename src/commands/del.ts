@@ -1,13 +1,11 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {TunadmCommand, formatError} from '../base-command'
-import {normaliseError} from '../services/normalise'
 import {TunadmError} from '../errors'
-import {withNetlink} from '../kernel/netlink'
-import {DeleteResult, deleteDevice} from '../services/devices'
+import {DeleteResult, deleteDevices} from '../services/devices'
 import {describeHolders} from '../system/holders'
 
-export interface DelOutcome extends DeleteResult {
+export interface DelOutcome extends Omit<DeleteResult, 'error'> {
   error?: ReturnType<TunadmError['toJSON']>
 }
 
@@ -20,7 +18,8 @@ export default class Del extends TunadmCommand {
 
   static description = `The mode is read from the kernel; there is no need to repeat it. A device that is not TUN/TAP is
 refused and left alone. A device held open by a program is refused with the program's name and pid, unless --force.
-With several names, each is handled and reported; the exit code is 1 if any failed.`
+With several names, every name is checked first (an invalid one changes nothing), then each device is handled
+and reported; the exit code is 1 if any failed.`
 
   static examples = [
     {description: 'Delete one device', command: 'sudo <%= config.bin %> del tun77'},
@@ -42,26 +41,17 @@ With several names, each is handled and reported; the exit code is 1 if any fail
   async run(): Promise<DelOutcome[]> {
     const {argv, flags} = await this.parseAndEnter(Del)
     const names = argv as string[]
-    const failures = new Map<string, TunadmError>()
-    const outcomes: DelOutcome[] = withNetlink((nl) =>
-      names.map((name) => {
-        try {
-          return deleteDevice(nl, name, {force: flags.force, ifExists: flags['if-exists']})
-        } catch (err) {
-          const e = normaliseError(err)
-          if (names.length === 1) throw e
-          failures.set(name, e)
-          return {name, deleted: false, error: e.toJSON()}
-        }
-      }),
-    )
-    for (const o of outcomes) {
-      const failure = failures.get(o.name)
-      if (failure) {
-        process.exitCode = Math.max(Number(process.exitCode ?? 0), failure.exitCode)
-        if (!this.jsonEnabled()) process.stderr.write(formatError(failure) + '\n')
-      } else if (o.absent) this.say(`${o.name}: not present`)
-      else this.say(`deleted ${o.name} (${o.mode})${o.detached ? `; it was held by ${describeHolders(o.detached)}` : ''}`)
+    const results = deleteDevices(names, {force: flags.force, ifExists: flags['if-exists']})
+    if (names.length === 1 && results[0].error) throw results[0].error
+    const outcomes: DelOutcome[] = []
+    for (const r of results) {
+      const {error, ...rest} = r
+      outcomes.push(error ? {...rest, error: error.toJSON()} : rest)
+      if (error) {
+        process.exitCode = Math.max(Number(process.exitCode ?? 0), error.exitCode)
+        if (!this.jsonEnabled()) process.stderr.write(formatError(error) + '\n')
+      } else if (r.absent) this.say(`${r.name}: not present`)
+      else this.say(`deleted ${r.name} (${r.mode})${r.detached ? `; it was held by ${describeHolders(r.detached)}` : ''}`)
     }
     return outcomes
   }

@@ -9,8 +9,10 @@ export default class Down extends TunadmCommand {
   static summary = 'Remove the devices the config file manages (what init "stop" actions run).'
 
   static description = `Deletes every TUN/TAP device marked as managed by this config file (its alias is
-"tunadm:<config path>"); devices tunadm did not create from this file are never touched. Nothing to
-remove is not an error.`
+"tunadm:<config path>"): those apply created, and those it adopted with --adopt. Other devices are never
+touched. When the file's link group holds exactly these devices, one request removes them all;
+otherwise they go one by one. A device a program holds is refused unless --force. Nothing to remove
+is not an error.`
 
   static examples = [
     {description: 'Stop', command: 'sudo <%= config.bin %> down'},

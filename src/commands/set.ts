@@ -3,15 +3,17 @@ import * as Flags from '@oclif/core/flags'
 import {TunadmCommand} from '../base-command'
 import {InvalidInputError} from '../errors'
 import {configureFlags, settingsInputFromFlags} from '../flags'
-import {withNetlink} from '../kernel/netlink'
 import {TunDevice} from '../model/device'
-import {Change, applySettings, checkAgainstDevice, describeChange, isEmpty, parseSettings} from '../services/configure'
-import {showDevice, tunLink} from '../services/devices'
+import {asksNothing, desiredFromFlags} from '../services/desired'
+import {setDevice, showDevice} from '../services/devices'
+import {Change, describeChange, describeWouldChange} from '../services/plan'
 
 export interface SetResult {
   name: string
   changed: boolean
   changes: Change[]
+  warnings: string[]
+  dryRun: boolean
   device: TunDevice
 }
 
@@ -43,11 +45,12 @@ Routes take a gateway inline ("10.1.0.0/16 via 192.168.0.254") or from --via.`
     user: Flags.string({char: 'u', summary: 'New owner: user name or uid.', helpGroup: 'OWNERSHIP'}),
     group: Flags.string({char: 'g', summary: 'New group: group name or gid.', helpGroup: 'OWNERSHIP'}),
     'any-user': Flags.boolean({summary: 'Clear owner and group: any user who can open /dev/net/tun may attach.', exclusive: ['user', 'group'], helpGroup: 'OWNERSHIP'}),
+    'dry-run': Flags.boolean({char: 'n', summary: 'Print what would change; change nothing.'}),
   }
 
   async run(): Promise<SetResult> {
     const {args, flags} = await this.parseAndEnter(Set)
-    const settings = parseSettings({
+    const desired = desiredFromFlags(args.name, {
       ...settingsInputFromFlags(flags),
       delAddresses: flags['del-address'],
       delRoutes: flags['del-route'],
@@ -57,17 +60,16 @@ Routes take a gateway inline ("10.1.0.0/16 via 192.168.0.254") or from --via.`
       group: flags.group,
       anyUser: flags['any-user'],
     })
-    if (isEmpty(settings)) {
+    if (asksNothing(desired)) {
       throw new InvalidInputError(`nothing to change on ${args.name}`, {code: 'NOTHING_TO_DO', fix: `give at least one option; see tunadm set --help`})
     }
-    const {name, changes} = withNetlink((nl) => {
-      const link = tunLink(nl, args.name)
-      checkAgainstDevice(settings, link, link.tun!.type, nl)
-      return applySettings({nl, link, mode: link.tun!.type}, settings)
-    })
+    const dryRun = flags['dry-run']
+    const {name, changes, warnings} = setDevice(desired, {dryRun})
+    for (const w of warnings) this.warnLine(w)
     const device = showDevice(name)
+    const said = changes.map(dryRun ? describeWouldChange : describeChange).join('; ')
     if (changes.length === 0) this.say(`${name}: nothing to change`)
-    else this.say(`${name}: ${changes.map(describeChange).join('; ')}`)
-    return {name, changed: changes.length > 0, changes, device}
+    else this.say(`${name}: ${said}`)
+    return {name, changed: !dryRun && changes.length > 0, changes, warnings, dryRun, device}
   }
 }

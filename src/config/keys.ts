@@ -3,7 +3,7 @@
  * that the published JSON Schema (init/tunadm.schema.json) lists exactly the same ones.
  */
 
-export const TOP_LEVEL_KEYS = ['version', 'defaults', 'devices'] as const
+export const TOP_LEVEL_KEYS = ['version', 'link_group', 'defaults', 'devices'] as const
 
 /** Keys of a device entry, in the order documentation and generators present them. */
 export const DEVICE_KEYS = [

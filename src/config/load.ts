@@ -8,7 +8,9 @@
 import * as fs from 'node:fs'
 import type {Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq} from 'yaml'
 import {InvalidInputError, TunadmError} from '../errors'
-import {Prefix, bytesToIp, formatPrefix, ipFamily, ipToBytes, networkOf, parsePrefix, prefixesOverlap} from '../model/ip'
+import {bytesToIp, formatPrefix, ipFamily, ipToBytes, networkOf, parsePrefix} from '../model/ip'
+import {AddressSpec} from '../model/desired'
+import {Problem, checkDevice, pairPeer} from '../model/rules'
 import {looksLikeAccountName, parseNumericId, validateIfName} from '../model/validate'
 import {BOOLEAN_KEYS, DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, closestKey} from './keys'
 import {expandName} from './range'
@@ -127,6 +129,16 @@ class Checker {
     else {
       const node = this.deref(version.value)
       if (!node || !this.yaml.isScalar(node) || node.value !== 1) this.problem(node ?? version, `unsupported version ${JSON.stringify(this.yaml.isScalar(node) ? node.value : null)}; expected version: 1`)
+    }
+
+    const group = top.get('link_group')
+    if (group) {
+      const node = this.deref(group.value) ?? group
+      const v = this.integer('link_group', this.yaml.isScalar(node) ? node.value : undefined, 1, 0xffffffff, (m) => {
+        this.problem(node, m)
+        return undefined
+      }, 'the link group of this file\'s devices (0 is the group every device starts in); leave it out for one derived from the path')
+      if (v !== undefined) config.linkGroup = v
     }
 
     let defaults: Settings = {}
@@ -438,43 +450,24 @@ class Checker {
     } else if (v('any_user') !== true && v('user') === undefined && v('group') === undefined) {
       bad(merged.any_user?.at ?? entry, `${label} has no owner; expected user: NAME|UID and/or group: NAME|GID, or any_user: true to let every user who can open /dev/net/tun attach`)
     }
-    if (merged.mac && mode === 'tun') bad(merged.mac.at, `${label} is a tun device, which has no MAC address; expected mac only on mode: tap`)
     if (merged.mac && isRange) bad(merged.mac.at, `${label} would give one MAC to ${names.length} devices; expected mac only on single devices (write each one as its own entry)`)
     if (isRange) {
       for (const k of ['addresses', 'peer', 'routes'] as const) {
         if (merged[k]) bad(merged[k]!.key, `${label} would give the same ${k} to ${names.length} devices; expected ${k} only on single devices`)
       }
     }
-    const addresses = (v('addresses') as string[] | undefined) ?? []
-    const prefixes = addresses.map((a) => parsePrefix(a, 'address'))
-    const peer = merged.peer
-    let peerPrefix: Prefix | undefined
-    if (peer) {
-      peerPrefix = parsePrefix(peer.value as string, 'peer', true)
-      const same = prefixes.filter((p) => p.family === peerPrefix!.family)
-      if (mode === 'tap') bad(peer.at, `${label} is a tap device; expected peer only on mode: tun (point-to-point)`)
-      else if (same.length !== 1) {
-        bad(peer.at, `peer ${peer.value} needs exactly one IPv${peerPrefix.family} address on the device to pair with (it has ${same.length}); expected e.g. addresses: [${peerPrefix.family === 4 ? '10.8.0.1/32' : 'fd00::1/128'}]`)
-      } else if (same[0].prefixLen !== same[0].bytes.length * 8) {
-        bad(peer.at, `with a peer, the local address ${addresses[prefixes.indexOf(same[0])]} must be a single host; expected ${same[0].address}/${same[0].bytes.length * 8} (the link's prefix length goes on the peer, e.g. peer: 10.8.0.0/24)`)
-      }
-    }
-    const mtu = v('mtu') as number | undefined
-    if (mtu !== undefined && mtu < 1280 && prefixes.some((p) => p.family === 6)) {
-      bad(merged.mtu!.at, `mtu ${mtu} is below 1280, where the kernel turns IPv6 off, but ${label} has IPv6 addresses; expected mtu: 1280 or more`)
-    }
     const routes = (v('routes') as Array<RouteConfig & {at: Origin}> | undefined) ?? []
-    if (routes.length > 0 && v('up') !== true) {
-      bad(merged.routes!.key, `${label} has routes but is not up: true; the kernel refuses routes through a device that is down; expected up: true`)
-    }
-    const seenRoutes = new Set<string>()
-    for (const r of routes) {
-      const key = `${r.to} ${r.metric ?? 0}`
-      if (seenRoutes.has(key)) bad(r.at, `the route to ${r.to} with metric ${r.metric ?? 0} is listed twice; expected each destination once per metric`)
-      seenRoutes.add(key)
-      if (r.via && !gatewayReachable(r.via, prefixes, peerPrefix)) {
-        bad(r.at, `gateway ${r.via} is not on ${label}: no address of the device covers it; expected a gateway inside one of its address prefixes${peerPrefix ? ' or the peer' : ''}, or no via: (a device route)`)
-      }
+    if (mode && ok) {
+      // The rules every way of asking shares (model/rules.ts), on the device as this entry describes it.
+      const addresses = ((v('addresses') as string[] | undefined) ?? []).map((a) => ({prefix: parsePrefix(a, 'address'), bare: false}))
+      let specs: AddressSpec[] | Problem = addresses.map((a) => ({local: a.prefix}))
+      if (merged.peer) specs = pairPeer(addresses, parsePrefix(merged.peer.value as string, 'peer', true), label)
+      const problems = Array.isArray(specs) ? checkDevice({
+        label, mode, hasMac: merged.mac !== undefined, mtu: v('mtu') as number | undefined, mtuRequested: true, up: v('up') as boolean | undefined,
+        addresses: specs, requestedAddresses: specs,
+        routes: routes.map((r) => ({dst: parsePrefix(r.to, 'to'), via: r.via === undefined ? undefined : parsePrefix(r.via, 'via', true), metric: r.metric})),
+      }) : [specs]
+      for (const p of problems) bad(this.originOf(p, merged, routes, entry), `${p.message}; expected ${p.expected}`)
     }
     if (!ok || !mode) return []
     return names.map((name): [DeviceConfig, Origin] => {
@@ -488,6 +481,14 @@ class Checker {
       }
       return [d, nameSetting.at]
     })
+  }
+
+  /** The node a rule's problem is about: the route, or the setting's value or key. */
+  private originOf(p: Problem, merged: Settings, routes: Array<{at: Origin}>, entry: YAMLMap): Origin {
+    if (p.field === 'routes' && p.index !== undefined && routes[p.index]) return routes[p.index].at
+    const setting = merged[p.field === 'addresses' ? 'addresses' : p.field]
+    if (!setting) return entry
+    return p.field === 'routes' || p.field === 'addresses' ? setting.key : setting.at
   }
 
   /** What one device cannot see on its own: the same address or route on two devices. */
@@ -509,12 +510,4 @@ class Checker {
       }
     }
   }
-}
-
-function gatewayReachable(via: string, addresses: Prefix[], peer: Prefix | undefined): boolean {
-  const fam = ipFamily(via)!
-  const gw: Prefix = {family: fam, address: via, bytes: ipToBytes(via), prefixLen: fam === 4 ? 32 : 128}
-  if (fam === 6 && gw.bytes[0] === 0xfe && (gw.bytes[1] & 0xc0) === 0x80) return true // link-local: on every IPv6 link
-  if (peer && prefixesOverlap(peer, gw)) return true
-  return addresses.some((a) => a.family === fam && prefixesOverlap(a, gw))
 }

@@ -47,6 +47,8 @@ export interface TunadmConfig {
   version: 1
   /** Where it was read from, for messages. */
   source: string
+  /** link_group: the link group (IFLA_GROUP) of the managed devices; default derived from the path. */
+  linkGroup?: number
   devices: DeviceConfig[]
 }
 

@@ -90,6 +90,17 @@ export const NLM_F_REQUEST = 0x1
 export const NLM_F_MULTI = 0x2
 export const NLM_F_ACK = 0x4
 export const NLM_F_DUMP = 0x300
+/** On a dump message: the data changed during the dump; it must be repeated. */
+export const NLM_F_DUMP_INTR = 0x10
+/** On NLMSG_ERROR: the original request is cut to its header; extended-ACK attributes follow. */
+export const NLM_F_CAPPED = 0x100
+export const NLM_F_ACK_TLVS = 0x200
+export const SOL_NETLINK = 270
+export const NETLINK_CAP_ACK = 10
+export const NETLINK_EXT_ACK = 11
+export const NLMSGERR_ATTR_MSG = 1
+export const MSG_TRUNC = 0x20
+export const MSG_PEEK = 0x2
 export const NLM_F_REPLACE = 0x100
 export const NLM_F_EXCL = 0x200
 export const NLM_F_CREATE = 0x400

@@ -54,9 +54,12 @@ export class KernelError extends Error {
   readonly errno: number
   readonly code: string
   readonly target?: string
+  /** The kernel's own words for it (netlink extended ACK), when it gave any. */
+  readonly detail?: string
 
-  constructor(op: string, errno: number, target?: string) {
-    super(`${op}${target ? ` on ${target}` : ''}: ${errnoName(errno)} (${errnoText(errno)})`)
+  constructor(op: string, errno: number, target?: string, detail?: string) {
+    super(`${op}${target ? ` on ${target}` : ''}: ${errnoName(errno)} (${errnoText(errno)})${detail ? `: ${detail}` : ''}`)
+    this.detail = detail
     this.name = 'KernelError'
     this.op = op
     this.errno = errno

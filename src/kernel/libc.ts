@@ -22,6 +22,7 @@ interface Libc {
   send: Fn
   recv: Fn
   bind: Fn
+  setsockopt: Fn
   flock: Fn
   getpwnam: Fn
   getpwuid: Fn
@@ -57,6 +58,7 @@ function load(): Libc {
     send: lib.func('long send(int fd, void *buf, size_t len, int flags)'),
     recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
     bind: lib.func('int bind(int fd, void *addr, uint32_t len)'),
+    setsockopt: lib.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
     flock: lib.func('int flock(int fd, int op)'),
     getpwnam: lib.func('tunadm_passwd *getpwnam(const char *name)'),
     getpwuid: lib.func('tunadm_passwd *getpwuid(uint32_t uid)'),
@@ -110,9 +112,18 @@ export function sendBuffer(fd: number, buf: Buffer, op: string): number {
   return check(l.send(fd, buf, buf.length, 0), op)
 }
 
-export function recvBuffer(fd: number, buf: Buffer, op: string): number {
+/** recv(); with MSG_TRUNC the result is the datagram's real length, which may exceed the buffer. */
+export function recvBuffer(fd: number, buf: Buffer, op: string, flags = 0): number {
   const l = load()
-  return check(l.recv(fd, buf, buf.length, 0), op)
+  return check(l.recv(fd, buf, buf.length, flags), op)
+}
+
+/** setsockopt() with an int value. */
+export function setSocketInt(fd: number, level: number, name: number, value: number, op: string): void {
+  const l = load()
+  const v = Buffer.alloc(4)
+  v.writeInt32LE(value)
+  check(l.setsockopt(fd, level, name, v, 4), op)
 }
 
 const LOCK_EX = 2

@@ -25,6 +25,12 @@ export class NetdevSocket {
     ioctlBuffer(this.fd, C.SIOCSIFFLAGS, ifreqWithShort(name, flags), 'SIOCSIFFLAGS', name)
   }
 
+  getIndex(name: string): number {
+    const req = ifreq(name)
+    ioctlBuffer(this.fd, C.SIOCGIFINDEX, req, 'SIOCGIFINDEX', name)
+    return ifreqInt(req)
+  }
+
   getMtu(name: string): number {
     const req = ifreq(name)
     ioctlBuffer(this.fd, C.SIOCGIFMTU, req, 'SIOCGIFMTU', name)

@@ -62,6 +62,24 @@ export function decodeError(payload: Buffer): number {
   return -payload.readInt32LE(0)
 }
 
+/**
+ * NLMSG_ERROR or NLMSG_DONE with the kernel's extended ACK: the errno, and the kernel's message
+ * (NLMSGERR_ATTR_MSG) when it sent one. For NLMSG_ERROR the attributes follow the echoed request
+ * (only its header when the reply is capped); for NLMSG_DONE they follow the errno.
+ */
+export function decodeStatus(msg: Pick<NlMessage, 'type' | 'flags' | 'payload'>): {errno: number; detail?: string} {
+  const errno = decodeError(msg.payload)
+  if (!(msg.flags & C.NLM_F_ACK_TLVS)) return {errno}
+  let off = 4
+  if (msg.type === C.NLMSG_ERROR) {
+    if (msg.payload.length < 4 + C.NLMSG_HDRLEN) return {errno}
+    off += msg.flags & C.NLM_F_CAPPED ? C.NLMSG_HDRLEN : align4(msg.payload.readUInt32LE(4))
+  }
+  if (off > msg.payload.length) return {errno}
+  const detail = str(decodeAttrs(msg.payload, off).get(C.NLMSGERR_ATTR_MSG))
+  return detail ? {errno, detail} : {errno}
+}
+
 // ---- attributes -------------------------------------------------------------------------------
 
 export function attr(type: number, data: Buffer): Buffer {

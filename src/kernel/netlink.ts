@@ -1,10 +1,11 @@
 /** A small synchronous rtnetlink client: one request at a time, on this thread's network namespace. */
 import * as C from './constants'
 import {KernelError} from './errno'
-import {bindSocket, closeFd, openSocket, recvBuffer, sendBuffer} from './libc'
+import {bindSocket, closeFd, openSocket, recvBuffer, sendBuffer, setSocketInt} from './libc'
+import {TunadmError} from '../errors'
 import {
-  Address, Link, NlMessage, Route, attr, attrNested, attrString, attrU32, decodeAddress, decodeError, decodeLink,
-  decodeMessages, decodeRoute, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage, encodeRtmsg,
+  Address, Link, NlMessage, Route, attr, attrNested, attrString, attrU32, decodeAddress, decodeLink,
+  decodeMessages, decodeRoute, decodeStatus, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage, encodeRtmsg,
 } from './netlink-codec'
 import {Prefix} from '../model/ip'
 
@@ -17,10 +18,26 @@ const opNames: Record<number, string> = {
   [C.RTM_GETROUTE]: 'RTM_GETROUTE',
 }
 
+/** One request of a batch: sent with others in one datagram, answered by its own ACK. */
+export interface NlRequest {
+  type: number
+  flags: number
+  payload: Buffer
+  /** What it acts on, for messages (a device name). */
+  target?: string
+}
+
+/** A dump the kernel reported as changed while it ran (NLM_F_DUMP_INTR): repeat it. */
+class DumpInterrupted extends Error {}
+
+const DUMP_ATTEMPTS = 5
+/** Requests per datagram in a batch: their ACKs must fit the socket's receive buffer. */
+const BATCH_SIZE = 128
+
 export class Netlink {
   private fd: number
   private seq = Math.floor(Date.now() / 1000) & 0xffff
-  private readonly rx = Buffer.alloc(RECV_SIZE)
+  private rx = Buffer.alloc(RECV_SIZE)
 
   constructor() {
     this.fd = openSocket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC, C.NETLINK_ROUTE, 'socket(AF_NETLINK)')
@@ -28,6 +45,15 @@ export class Netlink {
     sa.writeUInt16LE(C.AF_NETLINK, 0)
     try {
       bindSocket(this.fd, sa, 'bind(AF_NETLINK)')
+      // The kernel's own words on errors (since 4.12), and errors that do not echo the whole request.
+      // Older kernels refuse the options: the errno is then all we get.
+      for (const opt of [C.NETLINK_EXT_ACK, C.NETLINK_CAP_ACK]) {
+        try {
+          setSocketInt(this.fd, C.SOL_NETLINK, opt, 1, 'setsockopt(SOL_NETLINK)')
+        } catch {
+          // optional
+        }
+      }
     } catch (err) {
       closeFd(this.fd)
       throw err
@@ -52,35 +78,103 @@ export class Netlink {
   /**
    * Like request(), but hands each reply message to `visit` while its bytes are still in the receive
    * buffer (they are overwritten by the next recv): decode there, keep nothing that points into it.
+   * A dump that the kernel marks as interrupted (the tables changed while it ran) is repeated;
+   * `restart` is called first so that the caller can drop what it collected.
    */
-  each(type: number, flags: number, payload: Buffer, visit: (m: NlMessage) => void, target?: string): void {
-    const seq = ++this.seq
+  each(type: number, flags: number, payload: Buffer, visit: (m: NlMessage) => void, target?: string, restart?: () => void): void {
     const op = opNames[type] ?? `netlink type ${type}`
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.once(type, flags, payload, visit, op, target)
+        return
+      } catch (err) {
+        if (!(err instanceof DumpInterrupted)) throw err
+        if (attempt >= DUMP_ATTEMPTS) {
+          throw new TunadmError(`the kernel's ${op} dump kept changing while it was read (${attempt} attempts)`, {
+            code: 'DUMP_INTERRUPTED', why: 'devices, addresses or routes were being added or removed at the same time', fix: 'try again when the other changes are done',
+          })
+        }
+        restart?.()
+      }
+    }
+  }
+
+  private once(type: number, flags: number, payload: Buffer, visit: (m: NlMessage) => void, op: string, target?: string): void {
+    const seq = this.nextSeq()
     sendBuffer(this.fd, encodeMessage(type, flags | C.NLM_F_REQUEST, seq, payload), op)
     const dump = (flags & C.NLM_F_DUMP) === C.NLM_F_DUMP
+    let interrupted = false
     for (;;) {
-      const n = recvBuffer(this.fd, this.rx, op)
-      for (const msg of decodeMessages(this.rx, n)) {
+      for (const msg of this.receive(op)) {
         if (msg.seq !== seq) continue
-        if (msg.type === C.NLMSG_DONE) return
-        if (msg.type === C.NLMSG_ERROR) {
-          const errno = decodeError(msg.payload)
-          if (errno !== 0) throw new KernelError(op, errno, target)
+        if (msg.flags & C.NLM_F_DUMP_INTR) interrupted = true
+        if (msg.type === C.NLMSG_DONE || msg.type === C.NLMSG_ERROR) {
+          const {errno, detail} = decodeStatus(msg)
+          if (errno !== 0) throw new KernelError(op, errno, target, detail)
+          if (interrupted) throw new DumpInterrupted()
           return
         }
-        visit(msg)
+        if (!interrupted) visit(msg)
         if (!dump && (msg.flags & C.NLM_F_MULTI) === 0 && (flags & C.NLM_F_ACK) === 0) return
       }
     }
   }
 
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0 || 1
+    return this.seq
+  }
+
+  /** One datagram's messages; a datagram larger than the buffer is read again into a bigger one. */
+  private receive(op: string): NlMessage[] {
+    for (;;) {
+      const n = recvBuffer(this.fd, this.rx, op, C.MSG_PEEK | C.MSG_TRUNC)
+      if (n > this.rx.length) {
+        this.rx = Buffer.alloc(n)
+        continue
+      }
+      recvBuffer(this.fd, this.rx, op)
+      return decodeMessages(this.rx, n)
+    }
+  }
+
+  /**
+   * Send many requests, up to BATCH_SIZE per datagram, each with NLM_F_ACK, and collect every ACK.
+   * The kernel runs the requests of a datagram in order and answers each, failed or not. Returns,
+   * per request, undefined or the KernelError it got.
+   */
+  batch(requests: NlRequest[]): Array<KernelError | undefined> {
+    const results: Array<KernelError | undefined> = new Array(requests.length).fill(undefined)
+    for (let start = 0; start < requests.length; start += BATCH_SIZE) {
+      const chunk = requests.slice(start, start + BATCH_SIZE)
+      const bySeq = new Map<number, number>()
+      const msgs = chunk.map((r, i) => {
+        const seq = this.nextSeq()
+        bySeq.set(seq, start + i)
+        return encodeMessage(r.type, r.flags | C.NLM_F_REQUEST | C.NLM_F_ACK, seq, r.payload)
+      })
+      sendBuffer(this.fd, Buffer.concat(msgs), 'netlink batch')
+      while (bySeq.size > 0) {
+        for (const msg of this.receive('netlink batch')) {
+          const i = bySeq.get(msg.seq)
+          if (i === undefined || msg.type !== C.NLMSG_ERROR) continue
+          bySeq.delete(msg.seq)
+          const {errno, detail} = decodeStatus(msg)
+          const r = requests[i]
+          if (errno !== 0) results[i] = new KernelError(opNames[r.type] ?? `netlink type ${r.type}`, errno, r.target, detail)
+        }
+      }
+    }
+    return results
+  }
+
   /** Every link, or with `kind` only those of that kind (the kernel filters, as ip link show type KIND). */
   links(kind?: string): Link[] {
     const filter = kind ? attrNested(C.IFLA_LINKINFO, [attrString(C.IFLA_INFO_KIND, kind)]) : Buffer.alloc(0)
-    const out: Link[] = []
+    let out: Link[] = []
     this.each(C.RTM_GETLINK, C.NLM_F_DUMP, Buffer.concat([encodeIfinfomsg(), filter]), (m) => {
       if (m.type === C.RTM_NEWLINK) out.push(decodeLink(m.payload))
-    })
+    }, undefined, () => { out = [] })
     return out
   }
 
@@ -99,74 +193,105 @@ export class Netlink {
     this.request(C.RTM_DELLINK, C.NLM_F_ACK, encodeIfinfomsg(index), name)
   }
 
+  /** Delete every device in link group `group` with one request (as ip link del group N). */
+  deleteGroup(group: number, label: string): void {
+    this.request(C.RTM_DELLINK, C.NLM_F_ACK, Buffer.concat([encodeIfinfomsg(), attrU32(C.IFLA_GROUP, group)]), label)
+  }
+
   setAlias(index: number, name: string, alias: string): void {
-    this.request(C.RTM_SETLINK, C.NLM_F_ACK, Buffer.concat([encodeIfinfomsg(index), attrString(C.IFLA_IFALIAS, alias)]), name)
+    this.send(setLinkRequest(index, name, {alias}))
   }
 
   /** IFLA_CARRIER through RTM_SETLINK: tun accepts "on" only while a queue is attached. */
   setCarrier(index: number, name: string, on: boolean): void {
-    this.request(C.RTM_SETLINK, C.NLM_F_ACK, Buffer.concat([encodeIfinfomsg(index), attr(C.IFLA_CARRIER, Buffer.from([on ? 1 : 0]))]), name)
+    this.send(setLinkRequest(index, name, {carrier: on}))
   }
 
   addresses(): Address[] {
-    const out: Address[] = []
+    let out: Address[] = []
     this.each(C.RTM_GETADDR, C.NLM_F_DUMP, Buffer.alloc(C.IFADDRMSG_LEN), (m) => {
       if (m.type === C.RTM_NEWADDR) out.push(decodeAddress(m.payload))
-    })
+    }, undefined, () => { out = [] })
     return out
   }
 
   addAddress(index: number, name: string, local: Prefix, peer?: Prefix): void {
-    this.changeAddress(C.RTM_NEWADDR, C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL, index, name, local, peer)
+    this.send(addressRequest(true, index, name, local, peer))
   }
 
   deleteAddress(index: number, name: string, local: Prefix, peer?: Prefix): void {
-    this.changeAddress(C.RTM_DELADDR, C.NLM_F_ACK, index, name, local, peer)
+    this.send(addressRequest(false, index, name, local, peer))
   }
 
-  private changeAddress(type: number, flags: number, index: number, name: string, local: Prefix, peer?: Prefix): void {
-    const attrs = [attr(C.IFA_LOCAL, local.bytes), attr(C.IFA_ADDRESS, (peer ?? local).bytes)]
-    if (local.family === 4 && !peer && local.prefixLen < 31) {
-      const bcast = Buffer.from(local.bytes)
-      for (let bit = local.prefixLen; bit < 32; bit++) bcast[bit >> 3] |= 0x80 >> (bit & 7)
-      attrs.push(attr(C.IFA_BROADCAST, bcast))
-    }
-    this.request(type, flags, Buffer.concat([encodeIfaddrmsg(local.family, local.prefixLen, index), ...attrs]), name)
+  /** One request on its own, its error thrown. */
+  send(r: NlRequest): void {
+    this.request(r.type, r.flags | C.NLM_F_ACK, r.payload, r.target)
   }
 
   routes(family: 4 | 6 | 0 = 0): Route[] {
     const req = Buffer.alloc(C.RTMSG_LEN)
     req.writeUInt8(family === 4 ? C.AF_INET : family === 6 ? C.AF_INET6 : C.AF_UNSPEC, 0)
-    const out: Route[] = []
+    let out: Route[] = []
     this.each(C.RTM_GETROUTE, C.NLM_F_DUMP, req, (m) => {
       if (m.type === C.RTM_NEWROUTE) out.push(decodeRoute(m.payload))
-    })
+    }, undefined, () => { out = [] })
     return out
   }
 
   addRoute(index: number, name: string, dst: Prefix, gateway?: Prefix, metric?: number): void {
-    this.changeRoute(C.RTM_NEWROUTE, C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL, index, name, dst, gateway, metric)
+    this.send(routeRequest(true, index, name, dst, gateway, metric))
   }
 
   deleteRoute(index: number, name: string, dst: Prefix, gateway?: Prefix, metric?: number): void {
-    this.changeRoute(C.RTM_DELROUTE, C.NLM_F_ACK, index, name, dst, gateway, metric)
+    this.send(routeRequest(false, index, name, dst, gateway, metric))
   }
+}
 
-  private changeRoute(type: number, flags: number, index: number, name: string, dst: Prefix, gateway?: Prefix, metric?: number): void {
-    // For deletion, scope NOWHERE (255), protocol 0 and type 0 are the kernel's wildcards, as ip route del sends.
-    const del = type === C.RTM_DELROUTE
-    const msg = encodeRtmsg({
-      family: dst.family,
-      dstLen: dst.prefixLen,
-      scope: del ? 255 : gateway ? C.RT_SCOPE_UNIVERSE : C.RT_SCOPE_LINK,
-      protocol: del ? 0 : C.RTPROT_BOOT,
-      type: del ? 0 : C.RTN_UNICAST,
-    })
-    const attrs = [attr(C.RTA_DST, dst.bytes), attrU32(C.RTA_OIF, index), attrU32(C.RTA_TABLE, C.RT_TABLE_MAIN)]
-    if (gateway) attrs.push(attr(C.RTA_GATEWAY, gateway.bytes))
-    if (metric !== undefined) attrs.push(attrU32(C.RTA_PRIORITY, metric))
-    this.request(type, flags, Buffer.concat([msg, ...attrs]), name)
+/** RTM_SETLINK of the given attributes (MTU, txqueuelen, alias, link group, carrier). */
+export function setLinkRequest(index: number, name: string, a: {mtu?: number; txqlen?: number; alias?: string; group?: number; carrier?: boolean}): NlRequest {
+  const attrs: Buffer[] = []
+  if (a.mtu !== undefined) attrs.push(attrU32(C.IFLA_MTU, a.mtu))
+  if (a.txqlen !== undefined) attrs.push(attrU32(C.IFLA_TXQLEN, a.txqlen))
+  if (a.alias !== undefined) attrs.push(attrString(C.IFLA_IFALIAS, a.alias))
+  if (a.group !== undefined) attrs.push(attrU32(C.IFLA_GROUP, a.group))
+  if (a.carrier !== undefined) attrs.push(attr(C.IFLA_CARRIER, Buffer.from([a.carrier ? 1 : 0])))
+  return {type: C.RTM_SETLINK, flags: 0, payload: Buffer.concat([encodeIfinfomsg(index), ...attrs]), target: name}
+}
+
+export function deleteLinkRequest(index: number, name: string): NlRequest {
+  return {type: C.RTM_DELLINK, flags: 0, payload: encodeIfinfomsg(index), target: name}
+}
+
+/** RTM_NEWADDR (exclusive) or RTM_DELADDR; `peer` is IFA_ADDRESS of a point-to-point address. */
+export function addressRequest(add: boolean, index: number, name: string, local: Prefix, peer?: Prefix): NlRequest {
+  const attrs = [attr(C.IFA_LOCAL, local.bytes), attr(C.IFA_ADDRESS, (peer ?? local).bytes)]
+  if (add && local.family === 4 && !peer && local.prefixLen < 31) {
+    const bcast = Buffer.from(local.bytes)
+    for (let bit = local.prefixLen; bit < 32; bit++) bcast[bit >> 3] |= 0x80 >> (bit & 7)
+    attrs.push(attr(C.IFA_BROADCAST, bcast))
   }
+  return {
+    type: add ? C.RTM_NEWADDR : C.RTM_DELADDR,
+    flags: add ? C.NLM_F_CREATE | C.NLM_F_EXCL : 0,
+    payload: Buffer.concat([encodeIfaddrmsg(local.family, local.prefixLen, index), ...attrs]),
+    target: name,
+  }
+}
+
+/** RTM_NEWROUTE (exclusive, main table) or RTM_DELROUTE of one route through device `index`. */
+export function routeRequest(add: boolean, index: number, name: string, dst: Prefix, gateway?: Prefix, metric?: number): NlRequest {
+  // For deletion, scope NOWHERE (255), protocol 0 and type 0 are the kernel's wildcards, as ip route del sends.
+  const msg = encodeRtmsg({
+    family: dst.family,
+    dstLen: dst.prefixLen,
+    scope: add ? (gateway ? C.RT_SCOPE_UNIVERSE : C.RT_SCOPE_LINK) : 255,
+    protocol: add ? C.RTPROT_BOOT : 0,
+    type: add ? C.RTN_UNICAST : 0,
+  })
+  const attrs = [attr(C.RTA_DST, dst.bytes), attrU32(C.RTA_OIF, index), attrU32(C.RTA_TABLE, C.RT_TABLE_MAIN)]
+  if (gateway) attrs.push(attr(C.RTA_GATEWAY, gateway.bytes))
+  if (metric !== undefined) attrs.push(attrU32(C.RTA_PRIORITY, metric))
+  return {type: add ? C.RTM_NEWROUTE : C.RTM_DELROUTE, flags: add ? C.NLM_F_CREATE | C.NLM_F_EXCL : 0, payload: Buffer.concat([msg, ...attrs]), target: name}
 }
 
 /** Run `fn` with a netlink socket that is closed afterwards, whatever happens. */

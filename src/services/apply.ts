@@ -1,32 +1,38 @@
 /**
  * Make the system match the configuration: create what is missing, correct what drifted, leave
- * what matches alone. Devices tunadm manages carry a marker in their interface alias, so that
- * --prune and down touch only those, never someone else's.
+ * what matches alone. Devices tunadm manages carry a marker in their interface alias, and sit in
+ * the config's link group, so that --prune and down touch only those, never someone else's.
  *
- * Crash safety: a new device becomes persistent only after it is fully configured and marked
- * (see createDevice), so an apply killed half-way leaves either a complete device or none, and
- * the next apply finishes the job.
+ * One path for every device: config entry -> DesiredDevice -> plan against one snapshot -> execute
+ * all plans together (batched). Every plan is made before the first change, so a request refused
+ * as invalid (exit 2) changes nothing; a device the kernel's state forbids (another config's, of
+ * another kind, held) is reported as failed and the others go ahead.
+ *
+ * Crash safety: a new device becomes persistent only after it is fully configured and marked, so an
+ * apply killed half-way leaves either a complete device or none, and the next apply finishes the job.
  */
 import * as path from 'node:path'
-import * as C from '../kernel/constants'
-import {Link, Route} from '../kernel/netlink-codec'
-import {Netlink, withNetlink} from '../kernel/netlink'
-import {TunadmError} from '../errors'
-import {DeviceConfig, TunadmConfig} from '../config/types'
-import {IdRef} from '../model/device'
-import {bytesToIp, parsePrefix} from '../model/ip'
-import {resolveGroup, resolveUser} from '../system/accounts'
-import {findHolders, describeHolders} from '../system/holders'
-import {Change, Settings, SettingsInput, applySettings, checkAgainstDevice, parseRoute, parseSettings} from './configure'
-import {createDevice, deleteDevice} from './devices'
+import {createHash} from 'node:crypto'
+import {Link} from '../kernel/netlink-codec'
+import {Netlink, deleteLinkRequest, withNetlink} from '../kernel/netlink'
+import {InvalidInputError, TunadmError} from '../errors'
+import {TunadmConfig} from '../config/types'
+import {IFALIASZ} from '../model/limits'
+import {describeHolders} from '../system/holders'
+import {desiredFromConfig} from './desired'
+import {execute} from './execute'
+import {explainKernelError} from './explain'
 import {normaliseError} from './normalise'
+import {Change, DevicePlan, plan} from './plan'
+import {Snapshot, kernelSnapshot} from './snapshot'
 
-export type Action = 'created' | 'changed' | 'unchanged' | 'recreated' | 'removed' | 'failed'
+export type Action = 'created' | 'changed' | 'unchanged' | 'recreated' | 'removed' | 'failed' | 'foreign'
 
 export interface DeviceOutcome {
   name: string
   action: Action
   changes: Change[]
+  warnings?: string[]
   error?: Record<string, unknown>
 }
 
@@ -34,6 +40,8 @@ export interface ApplyReport {
   dryRun: boolean
   changed: boolean
   failed: number
+  /** The link group of the config's devices. */
+  linkGroup: number
   devices: DeviceOutcome[]
 }
 
@@ -41,177 +49,162 @@ export interface ApplyOptions {
   dryRun?: boolean
   prune?: boolean
   recreate?: boolean
+  /** Take over existing devices that are not marked as this config's. */
+  adopt?: boolean
   /** Called after each device, for progress output. */
   onDevice?: (o: DeviceOutcome) => void
 }
 
-/** The alias that marks a device as managed by the configuration at `source`. */
+/**
+ * The alias that marks a device as managed by the configuration at `source`: "tunadm:" and the
+ * absolute path; a path that does not fit the kernel's IFALIASZ (255 bytes and the NUL) or holds
+ * control characters becomes a stable digest of it.
+ */
 export function managedMarker(source: string): string {
   const marker = `tunadm:${source}`
-  // IFALIASZ is 256 including the NUL; a longer path is shortened to a stable digest.
-  if (Buffer.byteLength(marker) <= 255) return marker
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const {createHash} = require('node:crypto') as typeof import('node:crypto')
+  // eslint-disable-next-line no-control-regex
+  if (Buffer.byteLength(marker) <= IFALIASZ - 1 && !/[\x00-\x1f\x7f]/.test(marker)) return marker
   return `tunadm:sha256:${createHash('sha256').update(source).digest('hex')}`
 }
 
-const idText = (v: string | number | undefined) => (v === undefined ? undefined : String(v))
-
-/** The settings a config entry asks for; the keys it leaves out are not managed. */
-export function desiredSettings(d: DeviceConfig): SettingsInput {
-  return {
-    mac: d.mac, mtu: d.mtu, txqueuelen: d.txqueuelen, up: d.up, promisc: d.promisc, allmulti: d.allmulti, arp: d.arp,
-    multicast: d.multicast, user: idText(d.user), group: idText(d.group), anyUser: d.any_user,
-    addresses: d.addresses, peer: d.peer, routes: d.routes?.map((r) => `${r.to}${r.via ? ` via ${r.via}` : ''}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`),
+/**
+ * The link group of a config's devices: `link_group` from the file, or by default a number derived
+ * from the marker (FNV-1a of it, in 2147483648..4294967293), which keeps clear of the small numbers
+ * people pick by hand and of group 0, where every device starts.
+ */
+export function linkGroupOf(config: TunadmConfig, marker: string): number {
+  if (config.linkGroup !== undefined) return config.linkGroup
+  let h = 0x811c9dc5
+  for (const byte of Buffer.from(marker)) {
+    h ^= byte
+    h = Math.imul(h, 0x01000193) >>> 0
   }
+  return 0x80000000 + (h % 0x7ffffffe)
 }
 
-function owners(d: DeviceConfig): {owner?: IdRef; group?: IdRef} {
-  return {
-    owner: d.user === undefined ? undefined : resolveUser(String(d.user)),
-    group: d.group === undefined ? undefined : resolveGroup(String(d.group)),
-  }
+function markerOf(config: TunadmConfig): string {
+  return managedMarker(path.resolve(config.source))
 }
 
-/** Creation-time properties that cannot change in place. */
-function fixedDifferences(d: DeviceConfig, link: Link): string[] {
-  const t = link.tun!
-  const diffs: string[] = []
-  if (t.type !== d.mode) diffs.push(`mode is ${t.type}, the file says ${d.mode}`)
-  if (t.multiQueue !== Boolean(d.multi_queue)) diffs.push(`multi_queue is ${t.multiQueue}, the file says ${Boolean(d.multi_queue)}`)
-  if (t.pi !== Boolean(d.pi)) diffs.push(`pi is ${t.pi}, the file says ${Boolean(d.pi)}`)
-  if (t.vnetHdr !== Boolean(d.vnet_hdr)) diffs.push(`vnet_hdr is ${t.vnetHdr}, the file says ${Boolean(d.vnet_hdr)}`)
-  if (d.any_user && (t.owner !== undefined || t.group !== undefined)) diffs.push('it has an owner or group, the file says any_user (the kernel cannot unset them)')
-  if (d.user === undefined && !d.any_user && t.owner !== undefined && d.group !== undefined) diffs.push('it has an owner, the file names only a group (the kernel cannot unset an owner)')
-  if (d.group === undefined && !d.any_user && t.group !== undefined && d.user !== undefined) diffs.push('it has a group, the file names only a user (the kernel cannot unset a group)')
-  return diffs
-}
-
-/** Addresses and routes the device has that the file does not list: apply removes them. */
-function extras(nl: Netlink, d: DeviceConfig, link: Link, s: Settings): void {
-  if (d.addresses !== undefined || d.peer !== undefined) {
-    const want = new Set(s.addresses.map((a) => `${bytesToIp(a.local.bytes)}/${a.local.prefixLen}`))
-    for (const a of nl.addresses()) {
-      if (a.index !== link.index || a.scope === C.RT_SCOPE_LINK) continue // link-local: the kernel's own
-      if (want.has(`${a.address}/${a.prefixLen}`)) continue
-      s.delAddresses.push({local: parsePrefix(`${a.address}/${a.prefixLen}`, 'address'), peer: a.peer ? parsePrefix(a.peer, 'peer', true) : undefined})
-    }
-  }
-  if (d.routes !== undefined) {
-    const mine = (r: Route) => r.oif === link.index && r.table === C.RT_TABLE_MAIN && r.type === C.RTN_UNICAST && r.protocol !== C.RTPROT_KERNEL && !(r.family === 6 && r.dst.startsWith('fe80'))
-    for (const r of nl.routes()) {
-      if (!mine(r)) continue
-      const spec = parseRoute(`${r.dst}/${r.dstLen}${r.gateway ? ` via ${r.gateway}` : ''}`)
-      const wanted = s.routes.some((w) => w.dst.bytes.equals(spec.dst.bytes) && w.dst.prefixLen === spec.dst.prefixLen && (w.via?.address ?? '') === (spec.via ? bytesToIp(spec.via.bytes) : '') )
-      if (!wanted) s.delRoutes.push({...spec, metric: r.priority})
-    }
-  }
-}
-
-function applyOne(nl: Netlink, d: DeviceConfig, marker: string, opts: ApplyOptions): DeviceOutcome {
-  const settings = parseSettings(desiredSettings(d))
-  const link = nl.link(d.name)
-  if (link && (link.kind !== 'tun' || !link.tun)) {
-    throw new TunadmError(`${d.name} exists and is not a TUN/TAP device (it is ${link.kind ?? 'a physical device'})`, {code: 'NOT_TUN', fix: 'rename one of them'})
-  }
-  let recreating = false
-  if (link) {
-    const diffs = fixedDifferences(d, link)
-    if (diffs.length) {
-      const holders = findHolders().get(d.name) ?? []
-      if (!opts.recreate) {
-        throw new TunadmError(`${d.name} differs in what cannot change in place: ${diffs.join('; ')}`, {
-          code: 'NEEDS_RECREATE', fix: `run tunadm apply --recreate to delete and create it again (only while nothing is attached${holders.length ? `; now held by ${describeHolders(holders)}` : ''})`,
-        })
-      }
-      if (holders.length) {
-        throw new TunadmError(`${d.name} must be recreated (${diffs.join('; ')}) but is in use by ${describeHolders(holders)}`, {code: 'EBUSY', fix: 'stop that program and apply again'})
-      }
-      if (!opts.dryRun) deleteDevice(nl, d.name, {})
-      recreating = true
-    }
-  }
-  if (!link || recreating) {
-    const {owner, group} = owners(d)
-    const changes: Change[] = [{what: 'device', from: null, to: `${d.mode} ${d.name}`}]
-    if (!opts.dryRun) {
-      createDevice({name: d.name, mode: d.mode, pi: Boolean(d.pi), vnetHdr: Boolean(d.vnet_hdr), multiQueue: Boolean(d.multi_queue), owner, group}, (ctx) => {
-        const fresh = ctx.nl.link(ctx.name)!
-        checkAgainstDevice(settings, fresh, d.mode, ctx.nl)
-        changes.push(...applySettings({nl: ctx.nl, link: fresh, mode: d.mode, handle: ctx.handle}, settings).changes)
-        ctx.nl.setAlias(ctx.index, ctx.name, marker)
-      })
-    }
-    return {name: d.name, action: recreating ? 'recreated' : 'created', changes}
-  }
-  checkAgainstDevice(settings, link, d.mode, nl)
-  extras(nl, d, link, settings)
-  const {changes} = applySettings({nl, link, mode: d.mode, dryRun: opts.dryRun}, settings)
-  if (link.alias !== marker) {
-    if (!opts.dryRun) nl.setAlias(link.index, link.name, marker)
-    changes.push({what: 'managed', from: link.alias ?? null, to: marker})
-  }
-  return {name: d.name, action: changes.length ? 'changed' : 'unchanged', changes}
-}
+const ACTIONS = {create: 'created', recreate: 'recreated', change: 'changed', unchanged: 'unchanged', foreign: 'foreign'} as const
 
 export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): ApplyReport {
-  const marker = managedMarker(path.resolve(config.source))
+  const marker = markerOf(config)
+  const group = linkGroupOf(config, marker)
   const devices: DeviceOutcome[] = []
   const record = (o: DeviceOutcome) => {
     devices.push(o)
     opts.onDevice?.(o)
   }
-  const stepDelay = Number(process.env.TUNADM_TEST_APPLY_DELAY_MS ?? 0)
   withNetlink((nl) => {
-    for (const d of config.devices) {
+    const snap = kernelSnapshot(nl)
+    snap.links() // one dump for all devices rather than one request each
+    const plans: Array<DevicePlan | DeviceOutcome> = []
+    const invalid: InvalidInputError[] = []
+    for (const c of config.devices) {
       try {
-        record(applyOne(nl, d, marker, opts))
+        plans.push(plan(snap, desiredFromConfig(c, marker, group), {intent: 'apply', adopt: opts.adopt, recreate: opts.recreate}))
       } catch (err) {
-        record({name: d.name, action: 'failed', changes: [], error: normaliseError(err).toJSON()})
-      }
-      // Test hook: widen the window in which a test kills apply half-way.
-      if (stepDelay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, stepDelay)
-    }
-    if (opts.prune) {
-      const wanted = new Set(config.devices.map((d) => d.name))
-      for (const link of nl.links()) {
-        if (link.kind !== 'tun' || link.alias !== marker || wanted.has(link.name)) continue
-        record(removeManaged(nl, link, opts.dryRun))
+        const e = normaliseError(err)
+        if (e instanceof InvalidInputError) invalid.push(withDevice(e, c.name))
+        else plans.push({name: c.name, action: e.code === 'FOREIGN' ? 'foreign' : 'failed', changes: [], error: e.toJSON()})
       }
     }
+    if (invalid.length) throw invalidAll(invalid)
+    const prunes = opts.prune ? pruneCandidates(snap, config, marker) : []
+    const todo = plans.filter((p): p is DevicePlan => 'steps' in p && p.steps.length > 0)
+    const done = opts.dryRun ? new Map() : new Map(execute(nl, todo).map((o) => [o.plan, o]))
+    for (const p of plans) {
+      if (!('steps' in p)) {
+        record(p)
+        continue
+      }
+      const o = done.get(p)
+      if (o?.error) record({name: o.name, action: 'failed', changes: o.done, error: o.error.toJSON()})
+      else record({name: o?.name ?? p.name, action: ACTIONS[p.action], changes: o?.done ?? p.changes, ...(p.warnings.length ? {warnings: p.warnings} : {})})
+    }
+    for (const o of removeDevices(nl, snap, prunes, {dryRun: opts.dryRun})) record(o)
   })
-  return summarise(devices, Boolean(opts.dryRun))
+  return summarise(devices, Boolean(opts.dryRun), group)
 }
 
-function removeManaged(nl: Netlink, link: Link, dryRun?: boolean, force?: boolean): DeviceOutcome {
-  try {
-    if (!dryRun) deleteDevice(nl, link.name, {force})
-    return {name: link.name, action: 'removed', changes: [{what: 'device', from: `${link.tun?.type} ${link.name}`, to: null}]}
-  } catch (err) {
-    return {name: link.name, action: 'failed', changes: [], error: normaliseError(err).toJSON()}
+function withDevice(e: InvalidInputError, name: string): InvalidInputError {
+  return e.message.includes(name) ? e : new InvalidInputError(`${name}: ${e.message}`, {code: e.code, why: e.why, fix: e.fix})
+}
+
+function invalidAll(errors: InvalidInputError[]): InvalidInputError {
+  if (errors.length === 1) return errors[0]
+  return new InvalidInputError(`${errors.length} devices cannot be applied as configured:\n${errors.map((e) => `  ${e.message}`).join('\n')}`, {
+    code: errors[0].code, why: 'every device is checked against the system before anything changes; nothing was changed', fix: errors[0].fix,
+  })
+}
+
+function pruneCandidates(snap: Snapshot, config: TunadmConfig, marker: string): Link[] {
+  const wanted = new Set(config.devices.map((d) => d.name))
+  return snap.links().filter((l) => l.kind === 'tun' && l.alias === marker && !wanted.has(l.name))
+}
+
+/**
+ * Delete managed devices. Held ones are refused unless forced. When the config's link group holds
+ * exactly these devices and no others, one RTM_DELLINK by group removes them all (the kernel then
+ * unregisters them together, much faster than one by one); otherwise, e.g. when an admin moved a
+ * device to another group, they are deleted one by one, in one batch.
+ */
+function removeDevices(nl: Netlink, snap: Snapshot, links: Link[], opts: {dryRun?: boolean; force?: boolean; group?: number}): DeviceOutcome[] {
+  const out: DeviceOutcome[] = []
+  const doomed: Array<{link: Link; o: DeviceOutcome}> = []
+  for (const link of links) {
+    const holders = snap.holders(link.name)
+    if (holders.length && !opts.force) {
+      const e = new TunadmError(`${link.name} is in use by ${describeHolders(holders)}`, {code: 'EBUSY', why: 'removing it would cut that program off from its network', fix: 'stop the program first, or use --force'})
+      out.push({name: link.name, action: 'failed', changes: [], error: e.toJSON()})
+      continue
+    }
+    const o: DeviceOutcome = {name: link.name, action: 'removed', changes: [{what: 'device', from: `${link.tun?.type} ${link.name}`, to: null}]}
+    doomed.push({link, o})
+    out.push(o)
   }
+  if (opts.dryRun || doomed.length === 0) return out
+  const group = opts.group
+  const wholeGroup = group !== undefined && doomed.length > 1 && doomed.every(({link}) => link.group === group) &&
+    snap.links().filter((l) => l.group === group).length === doomed.length
+  if (wholeGroup) {
+    try {
+      nl.deleteGroup(group, `link group ${group}`)
+      return out
+    } catch {
+      // Fall back to one by one, which reports each device's own error.
+    }
+  }
+  const errors = nl.batch(doomed.map(({link}) => deleteLinkRequest(link.index, link.name)))
+  doomed.forEach(({link, o}, i) => {
+    const err = errors[i]
+    if (!err || err.code === 'ENODEV') return
+    const e = normaliseError(explainKernelError(err, {action: `delete ${link.name}`, device: link.name}))
+    Object.assign(o, {action: 'failed', changes: [], error: e.toJSON()})
+  })
+  return out
 }
 
-function summarise(devices: DeviceOutcome[], dryRun: boolean): ApplyReport {
+function summarise(devices: DeviceOutcome[], dryRun: boolean, linkGroup: number): ApplyReport {
   return {
     dryRun,
-    changed: devices.some((o) => o.action !== 'unchanged' && o.action !== 'failed'),
-    failed: devices.filter((o) => o.action === 'failed').length,
+    changed: devices.some((o) => o.action !== 'unchanged' && o.action !== 'failed' && o.action !== 'foreign'),
+    failed: devices.filter((o) => o.action === 'failed' || o.action === 'foreign').length,
+    linkGroup,
     devices,
   }
 }
 
 /** Remove every device this configuration manages (what init "stop" actions call). */
 export function downConfig(config: TunadmConfig, opts: {dryRun?: boolean; force?: boolean; onDevice?: (o: DeviceOutcome) => void} = {}): ApplyReport {
-  const marker = managedMarker(path.resolve(config.source))
-  const devices: DeviceOutcome[] = []
-  withNetlink((nl) => {
-    for (const link of nl.links()) {
-      if (link.kind !== 'tun' || link.alias !== marker) continue
-      const o = removeManaged(nl, link, opts.dryRun, opts.force)
-      devices.push(o)
-      opts.onDevice?.(o)
-    }
+  const marker = markerOf(config)
+  const group = linkGroupOf(config, marker)
+  const devices = withNetlink((nl) => {
+    const snap = kernelSnapshot(nl)
+    const managed = snap.links().filter((l) => l.kind === 'tun' && l.alias === marker)
+    return removeDevices(nl, snap, managed, {dryRun: opts.dryRun, force: opts.force, group})
   })
-  return summarise(devices, Boolean(opts.dryRun))
+  for (const o of devices) opts.onDevice?.(o)
+  return summarise(devices, Boolean(opts.dryRun), group)
 }

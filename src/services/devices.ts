@@ -1,63 +1,24 @@
 /** Use cases for TUN/TAP devices: create, delete, list, show. */
 import * as C from '../kernel/constants'
-import {isKernelError} from '../kernel/errno'
 import {Address, Link, Route} from '../kernel/netlink-codec'
-import {Netlink, withNetlink} from '../kernel/netlink'
-import {TunHandle, TunFlags} from '../kernel/tun'
+import {Netlink, deleteLinkRequest, withNetlink} from '../kernel/netlink'
 import {TunadmError} from '../errors'
-import {AddressView, IdRef, Mode, RouteView, TunDevice, describeOwnership} from '../model/device'
-import {isTemplate, validateIfName} from '../model/validate'
-import {groupName, userName} from '../system/accounts'
-import {Holder, describeHolders, findHolders} from '../system/holders'
+import {DesiredDevice} from '../model/desired'
+import {AddressView, Holder, Mode, RouteView, TunDevice} from '../model/device'
+import {IFNAMSIZ} from '../model/limits'
+import {validateIfName} from '../model/validate'
+import {describeHolders, findHolders} from '../system/holders'
 import {explainKernelError} from './explain'
+import {Outcome, execute} from './execute'
+import {notFound, notTun, toDevice} from './links'
+import {normaliseError} from './normalise'
+import {Change, DevicePlan, PlanOptions, plan} from './plan'
+import {Snapshot, isMainUnicast, kernelSnapshot} from './snapshot'
+
+export {flagNames, kindOf, toDevice} from './links'
+export {isMainUnicast} from './snapshot'
 
 const PROTOCOLS: Record<number, string> = {[C.RTPROT_KERNEL]: 'kernel', [C.RTPROT_BOOT]: 'boot', [C.RTPROT_STATIC]: 'static'}
-
-export function flagNames(flags: number): string[] {
-  return C.IF_FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name)
-}
-
-function idRef(id: number | undefined, lookup: (n: number) => string | undefined): IdRef | null {
-  return id === undefined ? null : {id, name: lookup(id)}
-}
-
-export function kindOf(link: Link): string {
-  if (link.kind) return link.kind
-  if (link.flags & C.IFF_LOOPBACK) return 'loopback'
-  return 'a physical or driver-managed device'
-}
-
-export function toDevice(link: Link): TunDevice {
-  const tun = link.tun
-  if (!tun) throw new Error(`${link.name} is not a tun link`)
-  const owner = idRef(tun.owner, userName)
-  const group = idRef(tun.group, groupName)
-  const dev: TunDevice = {
-    name: link.name,
-    index: link.index,
-    mode: tun.type,
-    pi: tun.pi,
-    vnetHdr: tun.vnetHdr,
-    multiQueue: tun.multiQueue,
-    persist: tun.persist,
-    owner,
-    group,
-    anyUserMayAttach: !owner && !group,
-    up: (link.flags & C.IFF_UP) !== 0,
-    carrier: link.carrier ?? (link.flags & C.IFF_LOWER_UP) !== 0,
-    operstate: link.operstate,
-    flags: flagNames(link.flags),
-    mtu: link.mtu,
-    minMtu: link.minMtu,
-    maxMtu: link.maxMtu,
-    txqueuelen: link.txqlen,
-    queues: tun.numQueues,
-    disabledQueues: tun.numDisabledQueues,
-    alias: link.alias,
-  }
-  if (tun.type === 'tap') dev.mac = link.mac
-  return dev
-}
 
 export interface ReadOptions {
   processes?: boolean
@@ -100,10 +61,6 @@ export function assignAddressing(devices: TunDevice[], addresses: Address[], rou
   }
 }
 
-/** Main table, unicast: local/broadcast and IPv6 multicast entries are noise for people. */
-export function isMainUnicast(r: Route): boolean {
-  return r.table === C.RT_TABLE_MAIN && r.type === C.RTN_UNICAST
-}
 
 function addProcesses(devices: TunDevice[]): void {
   const holders = findHolders()
@@ -117,25 +74,18 @@ export function listDevices(opts: ReadOptions = {}): TunDevice[] {
     return list
   })
   if (opts.processes) addProcesses(devices)
-  return devices.sort((a, b) => a.name.localeCompare(b.name, 'en', {numeric: true}))
-}
-
-export function notFound(name: string): TunadmError {
-  return new TunadmError(`there is no device named ${name}`, {code: 'ENODEV', fix: 'list the TUN/TAP devices with: tunadm list'})
-}
-
-export function notTun(link: Link): TunadmError {
-  return new TunadmError(`${link.name} is not a TUN/TAP device; it is ${/^[aeiou]/.test(kindOf(link)) ? 'an' : 'a'} ${kindOf(link)}`, {
-    code: 'NOT_TUN', why: 'tunadm only changes TUN/TAP devices, so that it never disturbs a bridge, a veth or a physical link',
-    fix: 'use ip link for other kinds of device',
-  })
+  const collator = new Intl.Collator('en', {numeric: true})
+  return devices.sort((a, b) => collator.compare(a.name, b.name))
 }
 
 /** The TUN/TAP link named `name`, or a clear error when there is none or it is another kind. */
 export function tunLink(nl: Netlink, name: string): Link {
-  validateIfName(name)
+  if (!name || Buffer.byteLength(name) >= IFNAMSIZ || name.includes('\0')) validateIfName(name)
   const link = nl.link(name)
-  if (!link) throw notFound(name)
+  if (!link) {
+    validateIfName(name)
+    throw notFound(name)
+  }
   if (link.kind !== 'tun') throw notTun(link)
   return link
 }
@@ -150,83 +100,56 @@ export function showDevice(name: string, opts: ReadOptions = {processes: true, a
   return dev
 }
 
-// ---- create -----------------------------------------------------------------------------------
+// ---- add, set, del: thin over plan() and execute() ----------------------------------------------
 
-export interface CreateSpec extends TunFlags {
-  /** A name, a template such as tap%d, or undefined to let the kernel choose. */
-  name?: string
-  owner?: IdRef
-  group?: IdRef
+/** Plan and execute one device; its failure is thrown. */
+function runOne(nl: Netlink, snap: Snapshot, desired: DesiredDevice, opts: PlanOptions & {dryRun?: boolean}): {plan: DevicePlan; outcome?: Outcome} {
+  const p = plan(snap, desired, opts)
+  if (opts.dryRun || p.steps.length === 0) return {plan: p}
+  const [outcome] = execute(nl, [p])
+  if (outcome.error) throw outcome.error
+  return {plan: p, outcome}
 }
 
-/**
- * Steps run after the device exists and before it is made persistent; a failure in any of them
- * removes the device again (closing the fd of a non-persistent device destroys it).
- */
-export type ConfigureStep = (ctx: {nl: Netlink; name: string; index: number; handle: TunHandle}) => void
-
-export function createDevice(spec: CreateSpec, configure?: ConfigureStep): TunDevice {
-  const requested = spec.name ?? (spec.mode === 'tap' ? 'tap%d' : 'tun%d')
-  validateIfName(requested, {template: true})
+/** Create a device as `desired` says (name, fixed part, settings); removed again if any step fails. */
+export function addDevice(desired: DesiredDevice): TunDevice {
   return withNetlink((nl) => {
-    if (!isTemplate(requested)) {
-      const existing = nl.link(requested)
-      if (existing) throw alreadyExists(existing)
-    }
-    let handle: TunHandle
-    try {
-      handle = TunHandle.create(requested, spec)
-    } catch (err) {
-      if (isKernelError(err, 'EBUSY') && !isTemplate(requested)) {
-        const existing = nl.link(requested)
-        if (existing) throw alreadyExists(existing)
-      }
-      throw explainKernelError(err, {action: `create ${requested}`, device: requested})
-    }
-    const name = handle.name
-    let step = 'set the owner'
-    try {
-      if (spec.owner) handle.setOwner(spec.owner.id)
-      step = 'set the group'
-      if (spec.group) handle.setGroup(spec.group.id)
-      if (configure) {
-        step = 'configure'
-        const link = nl.link(name)
-        if (!link) throw new TunadmError(`${name} vanished while it was being created`, {code: 'ENODEV'})
-        configure({nl, name, index: link.index, handle})
-      }
-      step = 'make it persistent'
-      handle.setPersist(true)
-    } catch (err) {
-      handle.close() // not persistent yet: the kernel removes the device
-      const e = explainKernelError(err, {action: `${step} of ${name}`, device: name})
-      if (e instanceof TunadmError) {
-        throw new TunadmError(`${e.message} (the new device ${name} was removed again)`, {code: e.code, exitCode: e.exitCode, why: e.why, fix: e.fix})
-      }
-      throw e
-    }
-    handle.close()
-    const link = nl.link(name)
-    if (!link) throw new TunadmError(`${name} was created but has disappeared since`, {code: 'ENODEV', why: 'another program removed it'})
+    const {outcome} = runOne(nl, kernelSnapshot(nl), desired, {intent: 'add'})
+    const link = nl.link(outcome!.name)
+    if (!link) throw new TunadmError(`${outcome!.name} was created but has disappeared since`, {code: 'ENODEV', why: 'another program removed it'})
     return toDevice(link)
   })
 }
 
-function alreadyExists(link: Link): TunadmError {
-  if (link.kind !== 'tun') {
-    return new TunadmError(`a device named ${link.name} already exists, and it is not TUN/TAP (it is ${kindOf(link)})`, {
-      code: 'EEXIST', fix: 'choose another name',
-    })
-  }
-  const d = toDevice(link)
-  return new TunadmError(`${d.name} already exists: a ${d.mode} device, owner: ${describeOwnership(d)}`, {
-    code: 'EEXIST',
-    why: 'tunadm never attaches to or re-owns an existing device',
-    fix: `choose another name, change it with tunadm set ${d.name}, or delete it first with tunadm del ${d.name}`,
+export interface SetReport {
+  name: string
+  changes: Change[]
+  warnings: string[]
+}
+
+/** Change an existing device; every value and rule is checked before the first change. */
+export function setDevice(desired: DesiredDevice, opts: {dryRun?: boolean} = {}): SetReport {
+  return withNetlink((nl) => {
+    const snap = kernelSnapshot(nl)
+    acceptName(snap, desired.name)
+    const {plan: p, outcome} = runOne(nl, snap, desired, {intent: 'set', dryRun: opts.dryRun})
+    return {name: outcome?.name ?? p.name, changes: outcome?.done ?? p.changes, warnings: p.warnings}
   })
 }
 
-// ---- delete -----------------------------------------------------------------------------------
+/**
+ * A name given for an existing device: any name the kernel accepted (ip can make names tunadm would
+ * refuse for a new device, e.g. with control characters) is fine when such a device exists.
+ */
+function acceptName(snap: Snapshot, name: string): void {
+  try {
+    validateIfName(name)
+  } catch (err) {
+    const bytes = Buffer.byteLength(name)
+    if (bytes > 0 && bytes < IFNAMSIZ && !name.includes('\0') && snap.link(name)) return
+    throw err
+  }
+}
 
 export interface DeleteResult {
   name: string
@@ -236,30 +159,55 @@ export interface DeleteResult {
   mode?: Mode
   /** Processes that had it open when --force deleted it. */
   detached?: Holder[]
+  error?: TunadmError
 }
 
-export function deleteDevice(nl: Netlink, name: string, opts: {force?: boolean; ifExists?: boolean} = {}): DeleteResult {
-  validateIfName(name)
-  const link = nl.link(name)
-  if (!link) {
-    if (opts.ifExists) return {name, deleted: false, absent: true}
-    throw notFound(name)
-  }
-  if (link.kind !== 'tun' || !link.tun) throw notTun(link)
-  const holders = findHolders().get(name) ?? []
-  if (holders.length > 0 && !opts.force) {
-    throw new TunadmError(`${name} is in use by ${describeHolders(holders)}`, {
-      code: 'EBUSY',
-      why: 'deleting it would cut that program off from its network',
-      fix: `stop the program first, or delete it anyway with: tunadm del --force ${name}`,
+/**
+ * Delete devices by name. Every name is checked first (an invalid one refuses the whole request
+ * before anything is deleted); then each device is checked against the kernel (exists, is TUN/TAP,
+ * not held unless forced) from one snapshot and one /proc scan, and the deletions go as one batch.
+ */
+export function deleteDevices(names: string[], opts: {force?: boolean; ifExists?: boolean} = {}): DeleteResult[] {
+  return withNetlink((nl) => {
+    const snap = kernelSnapshot(nl)
+    if (names.length > 16) snap.links()
+    for (const name of names) acceptName(snap, name)
+    const results: DeleteResult[] = []
+    const doomed: Array<{r: DeleteResult; index: number}> = []
+    const seen = new Set<string>()
+    for (const name of names) {
+      if (seen.has(name)) continue
+      seen.add(name)
+      const link = snap.link(name)
+      const r: DeleteResult = {name, deleted: false}
+      results.push(r)
+      if (!link) {
+        if (opts.ifExists) r.absent = true
+        else r.error = notFound(name)
+        continue
+      }
+      if (link.kind !== 'tun' || !link.tun) {
+        r.error = notTun(link)
+        continue
+      }
+      r.mode = link.tun.type
+      const holders = snap.holders(name)
+      if (holders.length > 0 && !opts.force) {
+        r.error = new TunadmError(`${name} is in use by ${describeHolders(holders)}`, {
+          code: 'EBUSY', why: 'deleting it would cut that program off from its network',
+          fix: `stop the program first, or delete it anyway with: tunadm del --force ${name}`,
+        })
+        continue
+      }
+      if (holders.length) r.detached = holders
+      doomed.push({r, index: link.index})
+    }
+    const errors = nl.batch(doomed.map(({r, index}) => deleteLinkRequest(index, r.name)))
+    doomed.forEach(({r}, i) => {
+      const err = errors[i]
+      if (err) r.error = normaliseError(explainKernelError(err, {action: `delete ${r.name}`, device: r.name}))
+      else r.deleted = true
     })
-  }
-  try {
-    nl.deleteLink(link.index, name)
-  } catch (err) {
-    throw explainKernelError(err, {action: `delete ${name}`, device: name})
-  }
-  const result: DeleteResult = {name, deleted: true, mode: link.tun.type}
-  if (holders.length) result.detached = holders
-  return result
+    return results
+  })
 }

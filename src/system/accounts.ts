@@ -29,8 +29,21 @@ function resolve(text: string, what: 'user' | 'group'): Account {
   return {id: what === 'user' ? (entry as {uid: number}).uid : (entry as {gid: number}).gid, name: entry.name}
 }
 
-export const resolveUser = (text: string) => resolve(text, 'user')
-export const resolveGroup = (text: string) => resolve(text, 'group')
+/** Look-ups are cached: a config of 1000 devices names the same few accounts again and again. */
+const resolved = new Map<string, Account>()
+
+function cachedResolve(text: string, what: 'user' | 'group'): Account {
+  const key = `${what}:${text}`
+  let hit = resolved.get(key)
+  if (!hit) {
+    hit = resolve(text, what)
+    resolved.set(key, hit)
+  }
+  return hit
+}
+
+export const resolveUser = (text: string) => cachedResolve(text, 'user')
+export const resolveGroup = (text: string) => cachedResolve(text, 'group')
 
 const userNames = new Map<number, string | undefined>()
 const groupNames = new Map<number, string | undefined>()

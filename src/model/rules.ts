@@ -1,0 +1,136 @@
+/**
+ * The rules one device's settings must follow, in one place for every way of asking: the flags of
+ * add and set, and the entries of the config file. Pure: callers give the device as it will be
+ * (the config loader: the entry; the planner: the kernel's snapshot with the request applied) and
+ * get back problems, each naming the setting it is about so that the loader can point at its line.
+ */
+import {Mode} from './device'
+import {AddressSpec, RouteSpec, addressFacts, addressKey, addressText, routeFacts, routeKey, routeText} from './desired'
+import {Prefix, bytesToIp, prefixesOverlap} from './ip'
+import {IPV6_MIN_MTU} from './limits'
+
+export interface Problem {
+  code: string
+  /** The setting it is about (a config key). */
+  field: 'mac' | 'peer' | 'mtu' | 'addresses' | 'routes' | 'up'
+  /** Which route or address, when it is about one. */
+  index?: number
+  /** What is wrong. */
+  message: string
+  /** What would be right. */
+  expected: string
+}
+
+/** One device as it will be once the request is done. */
+export interface DeviceView {
+  /** How messages name it: "tun0", "device tun0", "range tap{0..3}". */
+  label: string
+  mode: Mode
+  hasMac?: boolean
+  /** The MTU it will have, when known, and whether this request sets it. */
+  mtu?: number
+  mtuRequested?: boolean
+  /** Whether it will be up (undefined: not known, which counts as not up). */
+  up?: boolean
+  /** The addresses it will have (without the kernel's own link-local ones, unless this request adds them). */
+  addresses: AddressSpec[]
+  /** The addresses this request adds or keeps: checked for duplicates. */
+  requestedAddresses: AddressSpec[]
+  /** The routes this request adds or keeps. */
+  routes: RouteSpec[]
+}
+
+const isLinkLocal6 = (p: Prefix) => p.family === 6 && p.bytes[0] === 0xfe && (p.bytes[1] & 0xc0) === 0x80
+
+export function checkDevice(v: DeviceView): Problem[] {
+  const problems: Problem[] = []
+  const add = (p: Problem) => problems.push(p)
+  if (v.hasMac && v.mode === 'tun') {
+    add({code: 'MAC_ON_TUN', field: 'mac', message: `${v.label} is a TUN device, which has no MAC address (it carries IP packets, without an Ethernet header)`, expected: 'a MAC address only on a TAP device'})
+  }
+  const seenAddr = new Map<string, AddressSpec>()
+  v.requestedAddresses.forEach((a, index) => {
+    if (a.peer && v.mode === 'tap') {
+      add({code: 'INVALID_PEER', field: 'peer', message: `${v.label} is a TAP device, and a peer is for point-to-point TUN devices`, expected: 'the address with its prefix length instead, e.g. 192.168.0.1/24'})
+    }
+    const key = addressKey(addressFacts(a))
+    const first = seenAddr.get(key)
+    if (first) {
+      add({
+        code: 'DUPLICATE_ADDRESS', field: 'addresses', index,
+        message: `address ${addressText(addressFacts(a))} is given twice for ${v.label}${a.local.family === 6 ? ` (an IPv6 address is one address whatever its prefix length; the first is ${addressText(addressFacts(first))})` : ''}`,
+        expected: 'each address once',
+      })
+    } else seenAddr.set(key, a)
+  })
+  const v6 = v.addresses.filter((a) => a.local.family === 6)
+  if (v.mtu !== undefined && v.mtu < IPV6_MIN_MTU && v6.length > 0) {
+    add({
+      code: 'MTU_TOO_SMALL_FOR_IPV6', field: v.mtuRequested ? 'mtu' : 'addresses',
+      message: `MTU ${v.mtu} is below ${IPV6_MIN_MTU}, where the kernel turns IPv6 off, but ${v.label} would have IPv6 address ${addressText(addressFacts(v6[0]))}`,
+      expected: `an MTU of ${IPV6_MIN_MTU} or more, or no IPv6 address`,
+    })
+  }
+  const seenRoute = new Map<string, number>()
+  v.routes.forEach((r, index) => {
+    const facts = routeFacts(r)
+    const key = routeKey(facts)
+    if (seenRoute.has(key)) {
+      add({code: 'DUPLICATE_ROUTE', field: 'routes', index, message: `the route to ${routeText({...facts, via: undefined})} is given twice for ${v.label} (a route is its destination and metric)`, expected: 'each destination once per metric'})
+    }
+    seenRoute.set(key, index)
+    if (!r.via) return
+    const via = bytesToIp(r.via.bytes)
+    const own = v.addresses.find((a) => a.local.family === r.via!.family && a.local.bytes.equals(r.via!.bytes))
+    if (own) {
+      add({code: 'GATEWAY_IS_LOCAL', field: 'routes', index, message: `the gateway ${via} of the route to ${routeText(facts)} is ${v.label}'s own address; the kernel refuses a gateway that is local`, expected: 'the address of the next hop (e.g. the peer), or no gateway (a device route)'})
+    } else if (!gatewayReachable(r.via, v.addresses)) {
+      const peer = v.addresses.some((a) => a.peer)
+      add({
+        code: 'GATEWAY_UNREACHABLE', field: 'routes', index,
+        message: `the gateway ${via} of the route to ${routeText({...facts, via: undefined})} is not on ${v.label}: no address of the device covers it`,
+        expected: `a gateway inside one of its address prefixes${peer ? ' or the peer' : ''}, or no gateway (a device route)`,
+      })
+    }
+  })
+  if (v.routes.length > 0 && v.up !== true) {
+    add({code: 'ROUTE_NEEDS_UP', field: 'routes', message: `${v.label} would have routes but not be up; the kernel refuses routes through a device that is down`, expected: 'the device up (up: true, or --up)'})
+  }
+  return problems
+}
+
+function gatewayReachable(gw: Prefix, addresses: AddressSpec[]): boolean {
+  if (isLinkLocal6(gw)) return true // link-local: on every IPv6 link
+  const host: Prefix = {...gw, prefixLen: gw.family === 4 ? 32 : 128}
+  return addresses.some((a) => {
+    if (a.local.family !== gw.family) return false
+    if (a.peer) return prefixesOverlap({...a.peer, prefixLen: a.local.prefixLen}, host)
+    return prefixesOverlap(a.local, host)
+  })
+}
+
+/**
+ * Pair a point-to-point peer with the one local address of its family. The local address must be a
+ * single host (or given bare); the link's prefix length goes on the peer, as the kernel keeps it
+ * (ip addr add 10.0.0.1 peer 10.0.0.0/24). Returns the addresses, or the problem.
+ */
+export function pairPeer(locals: Array<{prefix: Prefix; bare: boolean}>, peer: Prefix, label: string): AddressSpec[] | Problem {
+  const same = locals.filter((l) => l.prefix.family === peer.family)
+  if (same.length !== 1) {
+    return {
+      code: 'INVALID_PEER', field: 'peer',
+      message: `peer ${peer.address} needs exactly one IPv${peer.family} address on ${label} to pair with (it has ${same.length})`,
+      expected: `one local address, e.g. ${peer.family === 4 ? '10.8.0.1/32' : 'fd00::1/128'}`,
+    }
+  }
+  const [local] = same
+  const hostLen = local.prefix.bytes.length * 8
+  if (!local.bare && local.prefix.prefixLen !== hostLen) {
+    return {
+      code: 'INVALID_PEER', field: 'peer',
+      message: `with a peer, the local address ${local.prefix.address}/${local.prefix.prefixLen} of ${label} must be a single host`,
+      expected: `${local.prefix.address}/${hostLen} (the link's prefix length goes on the peer, e.g. ${peer.family === 4 ? '10.8.0.0/24' : 'fd00::/64'})`,
+    }
+  }
+  return locals.map((l) => (l === local ? {local: {...l.prefix, prefixLen: peer.prefixLen}, peer} : {local: l.prefix}))
+}

@@ -1,0 +1,195 @@
+/**
+ * execute(plans): make the planned changes, many devices at once. Steps run phase by phase across all
+ * devices (owner, down, rename, MAC, link attributes, flags, up, carrier, routes and addresses), so
+ * that the netlink requests of one phase go to the kernel as one batch (send many, then read the ACKs).
+ * MAC and interface flags use the SIOC ioctls; owner and group an fd attached through /dev/net/tun.
+ *
+ * New devices stay non-persistent until their last step: a failure (or a crash) before it closes the
+ * fd, and the kernel removes the device again. They are made in chunks so that the open fds stay far
+ * below the usual limit of 1024.
+ */
+import {Netlink, NlRequest, addressRequest, deleteLinkRequest, routeRequest, setLinkRequest} from '../kernel/netlink'
+import {NetdevSocket, withNetdev} from '../kernel/netdev'
+import {TunHandle} from '../kernel/tun'
+import {isKernelError} from '../kernel/errno'
+import {InvalidInputError, TunadmError} from '../errors'
+import {explainKernelError} from './explain'
+import {normaliseError} from './normalise'
+import {Change, DevicePlan, PlannedStep, Step, describeChange} from './plan'
+
+export interface Outcome {
+  plan: DevicePlan
+  /** The device's name now (after a rename; the kernel's choice for a template). */
+  name: string
+  index?: number
+  /** What was changed. */
+  done: Change[]
+  error?: TunadmError
+}
+
+interface Work extends Outcome {
+  handle?: TunHandle
+  created: boolean
+}
+
+const CREATE_CHUNK = 256
+
+/** The order of the phases; a step's phase is the first entry that matches it. */
+const PHASES: Array<(s: Step) => boolean> = [
+  (s) => s.kind === 'delete',
+  (s) => s.kind === 'create',
+  (s) => s.kind === 'owner',
+  (s) => s.kind === 'flags' && s.phase === 'down',
+  (s) => s.kind === 'rename',
+  (s) => s.kind === 'mac',
+  (s) => s.kind === 'link',
+  (s) => s.kind === 'flags' && s.phase === 'other',
+  (s) => s.kind === 'flags' && s.phase === 'up',
+  (s) => s.kind === 'carrier',
+  (s) => s.kind === 'route' && !s.add,
+  (s) => s.kind === 'address' && !s.add,
+  (s) => s.kind === 'address' && s.add,
+  (s) => s.kind === 'route' && s.add,
+  (s) => s.kind === 'persist',
+]
+
+const phaseOf = (s: Step) => PHASES.findIndex((p) => p(s))
+
+export function execute(nl: Netlink, plans: DevicePlan[]): Outcome[] {
+  const work: Work[] = plans.map((plan) => ({plan, name: plan.name, index: plan.index, done: [], created: plan.steps.some((s) => s.step.kind === 'create')}))
+  withNetdev((sock) => {
+    runGroup(nl, sock, work.filter((w) => !w.created))
+    const fresh = work.filter((w) => w.created)
+    for (let i = 0; i < fresh.length; i += CREATE_CHUNK) runGroup(nl, sock, fresh.slice(i, i + CREATE_CHUNK))
+  })
+  return work.map(({plan, name, index, done, error}) => ({plan, name, index, done, error}))
+}
+
+function runGroup(nl: Netlink, sock: NetdevSocket, group: Work[]): void {
+  if (group.length === 0) return
+  const byPhase = group.map((w) => {
+    const phases: PlannedStep[][] = PHASES.map(() => [])
+    for (const s of w.plan.steps) phases[phaseOf(s.step)].push(s)
+    return phases
+  })
+  try {
+    for (let phase = 0; phase < PHASES.length; phase++) {
+      const batch: Array<{w: Work; s: PlannedStep; req: NlRequest}> = []
+      group.forEach((w, i) => {
+        for (const s of byPhase[i][phase]) {
+          if (w.error) break
+          const req = netlinkRequest(w, s.step)
+          if (req) {
+            batch.push({w, s, req})
+            continue
+          }
+          try {
+            runIoctlStep(sock, w, s.step)
+            w.done.push(...s.changes)
+          } catch (err) {
+            fail(w, s, err)
+          }
+        }
+      })
+      if (batch.length === 0) continue
+      const results = nl.batch(batch.map((b) => b.req))
+      batch.forEach(({w, s}, i) => {
+        if (w.error) return
+        if (results[i]) fail(w, s, results[i])
+        else w.done.push(...s.changes)
+      })
+    }
+  } finally {
+    // Persistent devices stay; a new device that failed before its last step goes with its fd.
+    for (const w of group) w.handle?.close()
+  }
+}
+
+function netlinkRequest(w: Work, step: Step): NlRequest | undefined {
+  const index = w.index!
+  switch (step.kind) {
+    case 'delete':
+      return deleteLinkRequest(index, w.name)
+    case 'link':
+      return setLinkRequest(index, w.name, {mtu: step.mtu, txqlen: step.txqlen, alias: step.alias, group: step.group})
+    case 'carrier':
+      return setLinkRequest(index, w.name, {carrier: step.on})
+    case 'address':
+      return addressRequest(step.add, index, w.name, step.local, step.peer)
+    case 'route':
+      return routeRequest(step.add, index, w.name, step.dst, step.via, step.metric)
+    default:
+      return undefined
+  }
+}
+
+function runIoctlStep(sock: NetdevSocket, w: Work, step: Step): void {
+  switch (step.kind) {
+    case 'create': {
+      w.handle = TunHandle.create(w.name, step)
+      w.name = w.handle.name
+      if (step.owner !== undefined) w.handle.setOwner(step.owner)
+      if (step.group !== undefined) w.handle.setGroup(step.group)
+      w.index = sock.getIndex(w.name)
+      return
+    }
+    case 'owner': {
+      // Attach with the device's own flags: the kernel switches pi/vnet_hdr to what an attacher asks.
+      const handle = TunHandle.attachExisting(w.name, step.attach)
+      try {
+        if (step.owner !== undefined) handle.setOwner(step.owner)
+        if (step.group !== undefined) handle.setGroup(step.group)
+      } finally {
+        handle.close()
+      }
+      return
+    }
+    case 'flags': {
+      const cur = sock.getFlags(w.name)
+      const next = (cur | step.set) & ~step.clear
+      if (next !== cur) sock.setFlags(w.name, next)
+      return
+    }
+    case 'rename':
+      sock.rename(w.name, step.to)
+      w.name = step.to
+      return
+    case 'mac':
+      sock.setHwaddr(w.name, step.mac)
+      return
+    case 'persist':
+      w.handle!.setPersist(true)
+      return
+    default:
+      throw new Error(`step ${step.kind} has no ioctl`)
+  }
+}
+
+/** Record the first failure of a device, in words: which step, why, and what was already done. */
+function fail(w: Work, s: PlannedStep, err: unknown): void {
+  if (w.error) return
+  const name = w.name
+  if (w.created && !w.handle) w.done = []
+  let e: unknown = err
+  if (isKernelError(err)) {
+    if (err.code === 'ENETDOWN') {
+      e = new TunadmError(`cannot ${s.label} on ${name}: ${err.message}`, {code: 'ENETDOWN', why: `${name} is down, and the kernel adds routes only through devices that are up`, fix: 'add --up'})
+    } else if (s.step.kind === 'carrier' && s.step.on && err.code === 'EPERM') {
+      e = new TunadmError(`cannot turn on the carrier of ${name}: no program is attached`, {
+        code: 'NO_QUEUE', why: 'a TUN/TAP device has carrier only while a program holds it open; the kernel refuses to fake one',
+        fix: 'start the program that uses the device (it turns the carrier on by attaching)',
+      })
+    } else {
+      e = explainKernelError(err, {action: `${s.label} on ${name}`, device: name})
+    }
+  }
+  const t = normaliseError(e)
+  if (w.handle) {
+    w.error = new TunadmError(`${t.message} (the new device ${name} was removed again)`, {code: t.code, exitCode: t.exitCode, why: t.why, fix: t.fix})
+    w.done = []
+  } else if (w.done.length && !(t instanceof InvalidInputError)) {
+    w.error = new TunadmError(`${t.message} (already changed: ${w.done.map(describeChange).join('; ')})`, {code: t.code, exitCode: t.exitCode, why: t.why, fix: t.fix})
+  } else {
+    w.error = t
+  }
+}

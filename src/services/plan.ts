@@ -1,0 +1,438 @@
+/**
+ * plan(snapshot, desired): what to do to one device, worked out from what the kernel has. Pure: it
+ * reads the snapshot, changes nothing, and checks every value and every rule (model/rules.ts, the
+ * same as the config loader's) before execute() makes the first change. A dry run is the plan alone.
+ */
+import * as C from '../kernel/constants'
+import {Address, Link, Route} from '../kernel/netlink-codec'
+import {InvalidInputError, TunadmError} from '../errors'
+import {
+  AddressFacts, AddressSpec, DesiredDevice, RouteFacts, RouteSpec, addressFacts, addressKey, addressMatches, addressText,
+  routeFacts, routeKey, routeMatches, routeText,
+} from '../model/desired'
+import {Mode} from '../model/device'
+import {Prefix, parsePrefix} from '../model/ip'
+import {MTU_MAX, MTU_MIN} from '../model/limits'
+import {formatMac} from '../model/mac'
+import {DeviceView, Problem, checkDevice} from '../model/rules'
+import {isTemplate} from '../model/validate'
+import {describeHolders} from '../system/holders'
+import {alreadyExists, kindOf, notFound, notTun} from './links'
+import {Snapshot} from './snapshot'
+import {problemError} from './desired'
+
+export interface Change {
+  what: string
+  from?: string | number | boolean | null
+  to?: string | number | boolean | null
+}
+
+export type Step =
+  | {kind: 'delete'}
+  | {kind: 'create'; mode: Mode; pi: boolean; vnetHdr: boolean; multiQueue: boolean; owner?: number; group?: number}
+  | {kind: 'owner'; owner?: number; group?: number; attach: {mode: Mode; pi: boolean; vnetHdr: boolean; multiQueue: boolean}}
+  | {kind: 'flags'; set: number; clear: number; phase: 'down' | 'other' | 'up'}
+  | {kind: 'rename'; to: string}
+  | {kind: 'mac'; mac: Buffer}
+  | {kind: 'link'; mtu?: number; txqlen?: number; alias?: string; group?: number}
+  | {kind: 'carrier'; on: boolean}
+  | {kind: 'route'; add: boolean; dst: Prefix; via?: Prefix; metric?: number}
+  | {kind: 'address'; add: boolean; local: Prefix; peer?: Prefix}
+  | {kind: 'persist'}
+
+export interface PlannedStep {
+  step: Step
+  /** In words, for errors: "set the MTU". */
+  label: string
+  /** What it changes, for the report. */
+  changes: Change[]
+}
+
+export type PlanAction = 'create' | 'recreate' | 'change' | 'unchanged' | 'foreign'
+
+export interface DevicePlan {
+  /** The name the device has now (or is asked for: possibly a template such as tap%d). */
+  name: string
+  action: PlanAction
+  /** The existing device's ifindex. */
+  index?: number
+  mode: Mode
+  multiQueue: boolean
+  steps: PlannedStep[]
+  changes: Change[]
+  warnings: string[]
+}
+
+export interface PlanOptions {
+  intent: 'add' | 'set' | 'apply'
+  /** apply: take over a device that is not marked as managed by this config. */
+  adopt?: boolean
+  /** apply: delete and create again a device whose fixed part differs. */
+  recreate?: boolean
+}
+
+const FLAG_WORDS: Array<[keyof DesiredDevice, number, string, boolean]> = [
+  ['promisc', C.IFF_PROMISC, 'promisc', false],
+  ['allmulti', C.IFF_ALLMULTI, 'allmulti', false],
+  ['multicast', C.IFF_MULTICAST, 'multicast', false],
+  // arp on = NOARP off
+  ['arp', C.IFF_NOARP, 'arp', true],
+]
+
+/** Routes the kernel or a router advertisement made: not ours to remove. */
+const foreignProtocols = new Set([C.RTPROT_KERNEL, 9 /* RTPROT_RA */])
+
+const isManagedMarker = (alias: string | undefined) => alias !== undefined && alias.startsWith('tunadm:')
+
+/**
+ * Plan one device. Throws InvalidInputError (exit 2) when a value or rule is wrong, and TunadmError
+ * (exit 1) when the kernel's state forbids it (no such device, a device of another kind, a holder).
+ */
+export function plan(snap: Snapshot, d: DesiredDevice, opts: PlanOptions): DevicePlan {
+  const link = isTemplate(d.name) ? undefined : snap.link(d.name)
+  if (opts.intent === 'add') {
+    if (link) throw alreadyExists(link)
+    return planNew(snap, d, 'create')
+  }
+  if (!link) {
+    if (opts.intent === 'set') throw notFound(d.name)
+    return planNew(snap, d, 'create')
+  }
+  if (link.kind !== 'tun' || !link.tun) {
+    if (opts.intent === 'apply') {
+      throw new TunadmError(`${d.name} exists and is not a TUN/TAP device (it is ${kindOf(link)})`, {code: 'NOT_TUN', why: 'tunadm never changes devices of other kinds', fix: 'rename one of them'})
+    }
+    throw notTun(link)
+  }
+  if (opts.intent === 'apply') {
+    if (link.alias !== d.alias && !opts.adopt) return foreign(link)
+    const diffs = fixedDifferences(d, link)
+    if (diffs.length) {
+      const holders = snap.holders(link.name)
+      if (!opts.recreate) {
+        throw new TunadmError(`${d.name} differs in what cannot change in place: ${diffs.join('; ')}`, {
+          code: 'NEEDS_RECREATE', fix: `run tunadm apply --recreate to delete and create it again (only while nothing is attached${holders.length ? `; now held by ${describeHolders(holders)}` : ''})`,
+        })
+      }
+      if (holders.length) {
+        throw new TunadmError(`${d.name} must be recreated (${diffs.join('; ')}) but is in use by ${describeHolders(holders)}`, {code: 'EBUSY', fix: 'stop that program and apply again'})
+      }
+      const p = planNew(snap, d, 'recreate', link)
+      p.steps.unshift({step: {kind: 'delete'}, label: `delete ${link.name} to create it again`, changes: []})
+      p.index = link.index
+      return p
+    }
+  }
+  return planExisting(snap, link, d)
+}
+
+function foreign(link: Link): never {
+  const by = isManagedMarker(link.alias) ? `is managed by another config (its alias is "${link.alias}")` : 'was not created by this config (it has no tunadm marker)'
+  throw new TunadmError(`${link.name} exists and ${by}`, {
+    code: 'FOREIGN',
+    why: 'apply changes, prunes and removes only the devices it manages, so that it never takes over someone else\'s',
+    fix: `take it over with tunadm apply --adopt (down then deletes it too), or give the entry another name`,
+  })
+}
+
+/** Creation-time properties that cannot change in place. */
+function fixedDifferences(d: DesiredDevice, link: Link): string[] {
+  const t = link.tun!
+  const diffs: string[] = []
+  if (d.mode && t.type !== d.mode) diffs.push(`mode is ${t.type}, the file says ${d.mode}`)
+  const flag = (want: boolean | undefined, have: boolean, key: string) => {
+    if (want !== undefined && want !== have) diffs.push(`${key} is ${have}, the file says ${want}`)
+  }
+  flag(d.multiQueue, t.multiQueue, 'multi_queue')
+  flag(d.pi, t.pi, 'pi')
+  flag(d.vnetHdr, t.vnetHdr, 'vnet_hdr')
+  if (d.owner === null && t.owner !== undefined) diffs.push(`it has owner ${t.owner}, the file names no user (the kernel cannot unset an owner)`)
+  if (d.group === null && t.group !== undefined) diffs.push(`it has group ${t.group}, the file names no group (the kernel cannot unset a group)`)
+  return diffs
+}
+
+// ---- a new device -----------------------------------------------------------------------------
+
+function planNew(snap: Snapshot, d: DesiredDevice, action: 'create' | 'recreate', old?: Link): DevicePlan {
+  const mode = d.mode!
+  const name = d.name
+  const steps: PlannedStep[] = []
+  const push = (step: Step, label: string, changes: Change[] = []) => steps.push({step, label, changes})
+  const owner = d.owner ?? undefined
+  const group = d.group ?? undefined
+  const fixed = [mode, d.multiQueue ? 'multi_queue' : '', d.vnetHdr ? 'vnet_hdr' : '', d.pi ? 'pi' : ''].filter(Boolean).join(' ')
+  const creation: Change[] = [{what: 'device', from: old ? `${old.tun!.type} ${old.name}` : null, to: `${fixed} ${name}`}]
+  if (owner) creation.push({what: 'owner', from: null, to: owner.id})
+  if (group) creation.push({what: 'group', from: null, to: group.id})
+  push({kind: 'create', mode, pi: Boolean(d.pi), vnetHdr: Boolean(d.vnetHdr), multiQueue: Boolean(d.multiQueue), owner: owner?.id, group: group?.id}, `create ${name}`, creation)
+  if (d.mac) push({kind: 'mac', mac: d.mac}, 'set the MAC address', [{what: 'mac', from: null, to: formatMac(d.mac)}])
+  const linkAttrs = {mtu: d.mtu, txqlen: d.txqueuelen, alias: d.alias, group: d.linkGroup}
+  const linkChanges: Change[] = []
+  if (d.mtu !== undefined) linkChanges.push({what: 'mtu', from: null, to: d.mtu})
+  if (d.txqueuelen !== undefined) linkChanges.push({what: 'txqueuelen', from: null, to: d.txqueuelen})
+  if (Object.values(linkAttrs).some((v) => v !== undefined)) push({kind: 'link', ...linkAttrs}, 'set MTU, txqueuelen, alias and link group', linkChanges)
+  const {set, clear, changes: flagChanges} = flagBits(d, undefined)
+  if (set & ~C.IFF_UP || clear & ~C.IFF_UP) push({kind: 'flags', set: set & ~C.IFF_UP, clear: clear & ~C.IFF_UP, phase: 'other'}, 'set interface flags', flagChanges)
+  if (d.up) push({kind: 'flags', set: C.IFF_UP, clear: 0, phase: 'up'}, 'bring it up', [{what: 'up', from: null, to: true}])
+  for (const a of d.addresses) push({kind: 'address', add: true, local: a.local, peer: a.peer}, `add address ${addressText(addressFacts(a))}`, [{what: 'address', from: null, to: addressText(addressFacts(a))}])
+  const problems = checkDevice({
+    label: name, mode, hasMac: d.mac !== undefined, mtu: d.mtu, mtuRequested: d.mtu !== undefined, up: d.up,
+    addresses: d.addresses, requestedAddresses: d.addresses, routes: d.routes,
+  })
+  d.routes.forEach((r, index) => {
+    const clash = routeElsewhere(snap, routeFacts(r), old?.index)
+    if (clash) problems.push(clash(index, name))
+    push({kind: 'route', add: true, dst: r.dst, via: r.via, metric: r.metric}, `add route ${routeText(routeFacts(r))}`, [{what: 'route', from: null, to: routeText(routeFacts(r))}])
+  })
+  if (problems.length) throw problemError(problems)
+  push({kind: 'persist'}, 'make it persistent')
+  return {name, action, mode, multiQueue: Boolean(d.multiQueue), steps, changes: steps.flatMap((s) => s.changes), warnings: []}
+}
+
+interface RouteIndex {
+  byKey: Map<string, Route[]>
+  byOif: Map<number, Route[]>
+}
+
+/** The snapshot's routes by identity and by device, built once per snapshot (1000 devices stay linear). */
+const routeIndexes = new WeakMap<Snapshot, RouteIndex>()
+
+function routeIndex(snap: Snapshot): RouteIndex {
+  let idx = routeIndexes.get(snap)
+  if (!idx) {
+    idx = {byKey: new Map(), byOif: new Map()}
+    const add = <K>(m: Map<K, Route[]>, k: K, r: Route) => {
+      const list = m.get(k)
+      if (list) list.push(r)
+      else m.set(k, [r])
+    }
+    for (const r of snap.routes()) {
+      add(idx.byKey, routeKey(facts(r)), r)
+      if (r.oif !== undefined) add(idx.byOif, r.oif, r)
+    }
+    routeIndexes.set(snap, idx)
+  }
+  return idx
+}
+
+/** A route with the same identity through another device: the kernel keeps one. */
+function routeElsewhere(snap: Snapshot, want: RouteFacts, ownIndex?: number): ((index: number, label: string) => Problem) | undefined {
+  const other = routeIndex(snap).byKey.get(routeKey(want))?.find((r) => r.oif !== ownIndex)
+  if (!other) return undefined
+  const dev = snap.links().find((l) => l.index === other.oif)?.name ?? `ifindex ${other.oif}`
+  return (index, label) => ({
+    code: 'ROUTE_EXISTS', field: 'routes', index,
+    message: `the route to ${routeText({...want, via: undefined})} already exists through ${dev}; the kernel keeps one route per destination and metric, so ${label} cannot have it too`,
+    expected: `another metric (e.g. "${want.dst}/${want.dstLen}${want.via ? ` via ${want.via}` : ''} metric ${want.metric + 1}"), or remove it from ${dev} first`,
+  })
+}
+
+// ---- an existing device -----------------------------------------------------------------------
+
+function flagBits(d: DesiredDevice, current: number | undefined): {set: number; clear: number; changes: Change[]} {
+  let set = 0
+  let clear = 0
+  const changes: Change[] = []
+  for (const [key, bit, word, inverted] of FLAG_WORDS) {
+    const want = d[key] as boolean | undefined
+    if (want === undefined) continue
+    const on = inverted ? !want : want
+    const has = current === undefined ? undefined : (current & bit) !== 0
+    if (has === on) continue
+    if (on) set |= bit
+    else clear |= bit
+    changes.push({what: word, from: has === undefined ? null : inverted ? !has : has, to: want})
+  }
+  if (d.up !== undefined) {
+    if (d.up) set |= C.IFF_UP
+    else clear |= C.IFF_UP
+  }
+  return {set, clear, changes}
+}
+
+const facts = (r: Route): RouteFacts => ({family: r.family, dst: r.dst, dstLen: r.dstLen, via: r.gateway, metric: r.priority ?? 0})
+const addrFacts = (a: Address): AddressFacts => (a.peer ? {family: a.family, address: a.address, prefixLen: a.prefixLen, peer: a.peer} : {family: a.family, address: a.address, prefixLen: a.prefixLen})
+const toSpec = (a: AddressFacts): AddressSpec => ({local: parsePrefix(`${a.address}/${a.prefixLen}`, 'address'), peer: a.peer ? parsePrefix(`${a.peer}/${a.prefixLen}`, 'peer') : undefined})
+const routeSpec = (r: RouteFacts): RouteSpec => ({dst: parsePrefix(`${r.dst}/${r.dstLen}`, 'route'), via: r.via ? parsePrefix(r.via, 'via', true) : undefined, metric: r.metric})
+
+function planExisting(snap: Snapshot, link: Link, d: DesiredDevice): DevicePlan {
+  const tun = link.tun!
+  const mode = tun.type
+  const name = link.name
+  const steps: PlannedStep[] = []
+  const warnings: string[] = []
+  const problems: Problem[] = []
+  const push = (step: Step, label: string, changes: Change[]) => steps.push({step, label, changes})
+
+  // Owner and group: the kernel cannot unset them once set.
+  const clears = (want: unknown, cur: number | undefined) => want === null && cur !== undefined
+  if (clears(d.owner, tun.owner) || clears(d.group, tun.group)) {
+    throw new TunadmError(`cannot clear the owner or group of ${name}: the kernel cannot unset them once set`, {
+      code: 'CANNOT_UNSET',
+      why: 'TUNSETOWNER and TUNSETGROUP accept only a valid id; "unset" exists only on a device created without one',
+      fix: `recreate it: tunadm del ${name} && tunadm add ${name} --mode ${mode} --any-user`,
+    })
+  }
+  const ownerChanges: Change[] = []
+  const ownerStep: Step & {kind: 'owner'} = {kind: 'owner', attach: {mode, pi: tun.pi, vnetHdr: tun.vnetHdr, multiQueue: tun.multiQueue}}
+  if (d.owner && d.owner.id !== tun.owner) {
+    ownerStep.owner = d.owner.id
+    ownerChanges.push({what: 'owner', from: tun.owner ?? null, to: d.owner.id})
+  }
+  if (d.group && d.group.id !== tun.group) {
+    ownerStep.group = d.group.id
+    ownerChanges.push({what: 'group', from: tun.group ?? null, to: d.group.id})
+  }
+  if (ownerChanges.length) {
+    const holders = snap.holders(name)
+    if (holders.length && !tun.multiQueue) {
+      throw new TunadmError(`cannot change the owner of ${name}: it is in use by ${describeHolders(holders)}`, {
+        code: 'EBUSY', why: 'owner and group are changed through an attached file descriptor, and a single-queue device takes one at a time',
+        fix: 'stop that program, change the owner, and start it again',
+      })
+    }
+    push(ownerStep, 'change the owner', ownerChanges)
+  }
+
+  // Down first, rename.
+  const wasUp = (link.flags & C.IFF_UP) !== 0
+  const goesDown = (d.up === false || Boolean(d.downFirst)) && wasUp
+  if (goesDown) push({kind: 'flags', set: 0, clear: C.IFF_UP, phase: 'down'}, 'bring it down', [])
+  if (d.rename !== undefined && d.rename !== name) {
+    if (snap.link(d.rename)) throw new TunadmError(`cannot rename ${name} to ${d.rename}: a device with that name exists`, {code: 'EEXIST', fix: 'choose another name'})
+    if (wasUp && !goesDown) {
+      throw new TunadmError(`cannot rename ${name} while it is up`, {code: 'DEVICE_UP', why: 'the kernel renames only devices that are down', fix: `tunadm set ${name} --down --rename ${d.rename} --up (down, rename, and up again in one step)`})
+    }
+    push({kind: 'rename', to: d.rename}, `rename it to ${d.rename}`, [{what: 'name', from: name, to: d.rename}])
+  }
+
+  // MAC, MTU, txqueuelen, alias, link group.
+  if (d.mac && mode === 'tap' && link.mac !== formatMac(d.mac)) push({kind: 'mac', mac: d.mac}, 'set the MAC address', [{what: 'mac', from: link.mac ?? null, to: formatMac(d.mac)}])
+  if (d.mtu !== undefined) {
+    const lo = link.minMtu ?? MTU_MIN
+    const hi = link.maxMtu || MTU_MAX
+    if (d.mtu < lo || d.mtu > hi) throw new InvalidInputError(`MTU ${d.mtu} is out of range for ${name}`, {code: 'OUT_OF_RANGE', why: `the kernel accepts ${lo} to ${hi} for this ${mode} device`})
+  }
+  const linkStep: Step & {kind: 'link'} = {kind: 'link'}
+  const linkChanges: Change[] = []
+  if (d.mtu !== undefined && d.mtu !== link.mtu) {
+    linkStep.mtu = d.mtu
+    linkChanges.push({what: 'mtu', from: link.mtu ?? null, to: d.mtu})
+  }
+  if (d.txqueuelen !== undefined && d.txqueuelen !== link.txqlen) {
+    linkStep.txqlen = d.txqueuelen
+    linkChanges.push({what: 'txqueuelen', from: link.txqlen ?? null, to: d.txqueuelen})
+  }
+  if (d.alias !== undefined && d.alias !== link.alias) {
+    linkStep.alias = d.alias
+    linkChanges.push({what: 'managed', from: link.alias ?? null, to: d.alias})
+  }
+  if (d.linkGroup !== undefined && d.linkGroup !== link.group) {
+    linkStep.group = d.linkGroup
+    linkChanges.push({what: 'link group', from: link.group ?? null, to: d.linkGroup})
+  }
+  if (Object.keys(linkStep).length > 1) push(linkStep, linkChanges.map((c) => `set the ${c.what === 'managed' ? 'alias' : c.what}`).join(', '), linkChanges)
+
+  // Flags, up last.
+  const afterDown = goesDown ? link.flags & ~C.IFF_UP : link.flags
+  const bits = flagBits(d, afterDown)
+  const others = {set: bits.set & ~C.IFF_UP, clear: bits.clear & ~C.IFF_UP}
+  if (others.set || others.clear) push({kind: 'flags', ...others, phase: 'other'}, 'set interface flags', bits.changes)
+  const isUp = d.up ?? wasUp
+  const upChange: Change[] = isUp !== wasUp ? [{what: 'up', from: wasUp, to: isUp}] : []
+  if (isUp && !(afterDown & C.IFF_UP)) push({kind: 'flags', set: C.IFF_UP, clear: 0, phase: 'up'}, 'bring it up', upChange)
+  else if (upChange.length) steps.find((s) => s.step.kind === 'flags' && s.step.phase === 'down')?.changes.push(...upChange)
+
+  if (d.carrier !== undefined && d.carrier !== link.carrier) {
+    push({kind: 'carrier', on: d.carrier}, `turn the carrier ${d.carrier ? 'on' : 'off'}`, [{what: 'carrier', from: link.carrier ?? null, to: d.carrier}])
+  }
+
+  // Addresses: identities as the kernel keeps them.
+  const touchesAddresses = d.addresses.length > 0 || d.delAddresses.length > 0 || d.exactAddresses
+  const all = touchesAddresses ? snap.addresses(link.index) : []
+  const have = all.map(addrFacts)
+  // Link-scope addresses (the kernel's own fe80::/64 among them) are removed only when asked by name.
+  const kernelOwn = new Set(have.filter((_, i) => all[i].scope === C.RT_SCOPE_LINK))
+  const removed = new Set<AddressFacts>()
+  const remove = (h: AddressFacts) => removed.add(h)
+  for (const want of d.delAddresses) {
+    const hits = have.filter((h) => addressMatches(want, h))
+    if (!hits.length) warnings.push(`${name} has no address ${addressText(addressFacts(want))}${want.anyPrefix ? '' : ' (with that prefix length)'}: nothing to remove`)
+    hits.forEach(remove)
+  }
+  const wanted = new Map(d.addresses.map((a) => [addressKey(addressFacts(a)), addressFacts(a)]))
+  if (d.exactAddresses) for (const h of have) if (!kernelOwn.has(h) && !sameAddress(wanted.get(addressKey(h)), h)) remove(h)
+  const adds: AddressSpec[] = []
+  for (const a of d.addresses) {
+    const f = addressFacts(a)
+    const existing = have.find((h) => addressKey(h) === addressKey(f))
+    if (existing && !removed.has(existing) && sameAddress(f, existing)) continue
+    if (existing) remove(existing) // IPv6: another prefix length or peer; the kernel has one per address
+    adds.push(a)
+  }
+  const finalAddresses = [...have.filter((h) => !removed.has(h) && !kernelOwn.has(h)).map(toSpec), ...adds]
+
+  // Routes: main table, through this device.
+  const touchesRoutes = d.routes.length > 0 || d.delRoutes.length > 0 || d.exactRoutes
+  const mine = touchesRoutes ? (routeIndex(snap).byOif.get(link.index) ?? []).map((r) => ({r, f: facts(r)})) : []
+  const routeDels = new Set<RouteFacts>()
+  for (const want of d.delRoutes) {
+    const hits = mine.filter(({f}) => routeMatches(want, f))
+    if (!hits.length) warnings.push(`${name} has no route to ${routeText(routeFacts(want))}: nothing to remove`)
+    for (const {f} of hits) routeDels.add(f)
+  }
+  const wantedRoutes = new Map(d.routes.map((r) => [routeKey(routeFacts(r)), routeFacts(r)]))
+  if (d.exactRoutes) {
+    for (const {r, f} of mine) {
+      if (foreignProtocols.has(r.protocol) || (r.family === 6 && r.dst.startsWith('fe80:'))) continue
+      const w = wantedRoutes.get(routeKey(f))
+      if (!w || w.via !== f.via) routeDels.add(f)
+    }
+  }
+  const routeAdds: RouteSpec[] = []
+  d.routes.forEach((r, index) => {
+    const f = routeFacts(r)
+    const existing = mine.find((m) => routeKey(m.f) === routeKey(f))
+    if (existing && existing.f.via === f.via && !routeDels.has(existing.f)) return
+    if (existing) routeDels.add(existing.f) // another gateway: replace
+    else {
+      const clash = routeElsewhere(snap, f, link.index)
+      if (clash) problems.push(clash(index, name))
+    }
+    routeAdds.push(r)
+  })
+  const routeChange = (f: RouteFacts, add: boolean): Change => (add ? {what: 'route', from: null, to: routeText(f)} : {what: 'route', from: routeText(f), to: null})
+  for (const f of routeDels) push({kind: 'route', add: false, ...routeSpec(f), metric: f.metric}, `remove route ${routeText(f)}`, [routeChange(f, false)])
+  for (const h of removed) push({kind: 'address', add: false, ...toSpec(h)}, `remove address ${addressText(h)}`, [{what: 'address', from: addressText(h), to: null}])
+  for (const a of adds) push({kind: 'address', add: true, local: a.local, peer: a.peer}, `add address ${addressText(addressFacts(a))}`, [{what: 'address', from: null, to: addressText(addressFacts(a))}])
+  for (const r of routeAdds) push({kind: 'route', add: true, dst: r.dst, via: r.via, metric: r.metric}, `add route ${routeText(routeFacts(r))}`, [routeChange(routeFacts(r), true)])
+
+  const view: DeviceView = {
+    label: name, mode, hasMac: d.mac !== undefined, mtu: d.mtu ?? link.mtu, mtuRequested: d.mtu !== undefined, up: isUp,
+    addresses: finalAddresses, requestedAddresses: d.addresses, routes: d.routes,
+  }
+  problems.unshift(...checkDevice(view))
+  if (problems.length) throw problemError(problems)
+  const changes = steps.flatMap((s) => s.changes)
+  return {name, action: changes.length ? 'change' : 'unchanged', index: link.index, mode, multiQueue: tun.multiQueue, steps, changes, warnings}
+}
+
+function sameAddress(a: AddressFacts | undefined, b: AddressFacts): boolean {
+  return a !== undefined && a.prefixLen === b.prefixLen && (a.peer ?? a.address) === (b.peer ?? b.address)
+}
+
+export function describeChange(c: Change): string {
+  const v = (x: Change['from']) => (x === null || x === undefined ? 'none' : String(x))
+  if (c.what === 'address' || c.what === 'route') return c.to === null ? `removed ${c.what} ${c.from}` : `added ${c.what} ${c.to}`
+  if (c.what === 'device') return c.from === null ? `created ${c.to}` : `recreated ${c.to}`
+  return `${c.what} ${v(c.from)} -> ${v(c.to)}`
+}
+
+/** The same change, said of a dry run. */
+export function describeWouldChange(c: Change): string {
+  const v = (x: Change['from']) => (x === null || x === undefined ? 'none' : String(x))
+  if (c.what === 'address' || c.what === 'route') return c.to === null ? `would remove ${c.what} ${c.from}` : `would add ${c.what} ${c.to}`
+  if (c.what === 'device') return c.from === null ? `would create ${c.to}` : `would recreate ${c.to}`
+  if (c.from === null) return `would set ${c.what} ${v(c.to)}`
+  return `would change ${c.what} ${v(c.from)} -> ${v(c.to)}`
+}

@@ -1,0 +1,86 @@
+/**
+ * What the kernel has, read once per command: links, addresses, routes (one netlink dump each, taken
+ * when first needed) and the processes holding TUN/TAP devices (one /proc scan, when first needed).
+ * The planner reads only this, so that it is pure and unit-tested with fake snapshots.
+ */
+import * as C from '../kernel/constants'
+import {Address, Link, Route} from '../kernel/netlink-codec'
+import {Netlink} from '../kernel/netlink'
+import {Holder} from '../model/device'
+import {findHolders} from '../system/holders'
+
+export interface Snapshot {
+  /** The link named `name`, of any kind. */
+  link(name: string): Link | undefined
+  /** Every link. */
+  links(): Link[]
+  /** The addresses on device `index`. */
+  addresses(index: number): Address[]
+  /** Main-table unicast routes, all devices. */
+  routes(): Route[]
+  /** Processes holding device `name` open. */
+  holders(name: string): Holder[]
+}
+
+/** Main table, unicast: local/broadcast and multicast entries are the kernel's own. */
+export function isMainUnicast(r: Route): boolean {
+  return r.table === C.RT_TABLE_MAIN && r.type === C.RTN_UNICAST
+}
+
+function byDevice(list: Address[]): Map<number, Address[]> {
+  const out = new Map<number, Address[]>()
+  for (const a of list) {
+    const l = out.get(a.index)
+    if (l) l.push(a)
+    else out.set(a.index, [a])
+  }
+  return out
+}
+
+/** A snapshot over arrays (tests, and after a dump). */
+export function staticSnapshot(data: {links: Link[]; addresses?: Address[]; routes?: Route[]; holders?: Map<string, Holder[]>}): Snapshot {
+  const byName = new Map(data.links.map((l) => [l.name, l]))
+  const byIndex = byDevice(data.addresses ?? [])
+  const routes = (data.routes ?? []).filter(isMainUnicast)
+  return {
+    link: (name) => byName.get(name),
+    links: () => data.links,
+    addresses: (index) => byIndex.get(index) ?? [],
+    routes: () => routes,
+    holders: (name) => data.holders?.get(name) ?? [],
+  }
+}
+
+/** The live snapshot: each part read from the kernel the first time it is asked for, then kept. */
+export function kernelSnapshot(nl: Netlink): Snapshot {
+  let links: Map<string, Link> | undefined
+  const single = new Map<string, Link | undefined>()
+  let addresses: Map<number, Address[]> | undefined
+  let routes: Route[] | undefined
+  let holders: Map<string, Holder[]> | undefined
+  const allLinks = () => {
+    links ??= new Map(nl.links().map((l) => [l.name, l]))
+    return links
+  }
+  return {
+    link(name) {
+      if (links) return links.get(name)
+      // One device: ask for it alone rather than dumping every link on a busy host.
+      if (!single.has(name)) single.set(name, nl.link(name))
+      return single.get(name)
+    },
+    links: () => [...allLinks().values()],
+    addresses(index) {
+      addresses ??= byDevice(nl.addresses())
+      return addresses.get(index) ?? []
+    },
+    routes() {
+      routes ??= nl.routes().filter(isMainUnicast)
+      return routes
+    },
+    holders(name) {
+      holders ??= findHolders()
+      return holders.get(name) ?? []
+    },
+  }
+}
