@@ -19,7 +19,8 @@ export function summaryLine(r: ApplyReport): string {
   const count = (a: string) => r.devices.filter((d) => d.action === a).length
   const would: Record<string, string> = {created: 'would be created', recreated: 'would be recreated', changed: 'would change', removed: 'would be removed'}
   const parts = ['created', 'recreated', 'changed', 'removed', 'unchanged', 'foreign', 'failed'].map((a) => [a, count(a)] as const).filter(([, n]) => n > 0)
-  return `${r.dryRun ? 'dry run: ' : ''}${r.devices.length} device(s): ${parts.map(([a, n]) => `${n} ${r.dryRun ? would[a] ?? a : a}`).join(', ') || 'nothing to do'}`
+  const how = r.removedByGroup ? ` (one request: link group ${r.linkGroup})` : ''
+  return `${r.dryRun ? 'dry run: ' : ''}${r.devices.length} device(s): ${parts.map(([a, n]) => `${n} ${r.dryRun ? would[a] ?? a : a}`).join(', ') || 'nothing to do'}${how}`
 }
 
 /**

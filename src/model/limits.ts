@@ -12,6 +12,8 @@ export const ID_UNSET = 0xffffffff
 /** MTU: 68 is the IPv4 minimum; TUN/TAP allow up to 65535. */
 export const MTU_MIN = 68
 export const MTU_MAX = 65535
+/** The tun driver's maximum: 65535 less the link-layer header, 14 bytes of Ethernet on TAP. */
+export const mtuMax = (mode: 'tun' | 'tap'): number => (mode === 'tap' ? MTU_MAX - 14 : MTU_MAX)
 /** Below this MTU the kernel turns IPv6 off on the device and drops its IPv6 addresses. */
 export const IPV6_MIN_MTU = 1280
 /** txqueuelen and route metrics are u32 in netlink. */

@@ -42,6 +42,8 @@ export interface ApplyReport {
   failed: number
   /** The link group of the config's devices. */
   linkGroup: number
+  /** down: the devices went with one request for the whole link group. */
+  removedByGroup?: boolean
   devices: DeviceOutcome[]
 }
 
@@ -123,7 +125,7 @@ export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): Appl
       if (o?.error) record({name: o.name, action: 'failed', changes: o.done, error: o.error.toJSON()})
       else record({name: o?.name ?? p.name, action: ACTIONS[p.action], changes: o?.done ?? p.changes, ...(p.warnings.length ? {warnings: p.warnings} : {})})
     }
-    for (const o of removeDevices(nl, snap, prunes, {dryRun: opts.dryRun})) record(o)
+    for (const o of removeDevices(nl, snap, prunes, {dryRun: opts.dryRun}).out) record(o)
   })
   return summarise(devices, Boolean(opts.dryRun), group)
 }
@@ -150,7 +152,7 @@ function pruneCandidates(snap: Snapshot, config: TunadmConfig, marker: string): 
  * unregisters them together, much faster than one by one); otherwise, e.g. when an admin moved a
  * device to another group, they are deleted one by one, in one batch.
  */
-function removeDevices(nl: Netlink, snap: Snapshot, links: Link[], opts: {dryRun?: boolean; force?: boolean; group?: number}): DeviceOutcome[] {
+function removeDevices(nl: Netlink, snap: Snapshot, links: Link[], opts: {dryRun?: boolean; force?: boolean; group?: number}): {out: DeviceOutcome[]; byGroup: boolean} {
   const out: DeviceOutcome[] = []
   const doomed: Array<{link: Link; o: DeviceOutcome}> = []
   for (const link of links) {
@@ -164,14 +166,14 @@ function removeDevices(nl: Netlink, snap: Snapshot, links: Link[], opts: {dryRun
     doomed.push({link, o})
     out.push(o)
   }
-  if (opts.dryRun || doomed.length === 0) return out
+  if (opts.dryRun || doomed.length === 0) return {out, byGroup: false}
   const group = opts.group
   const wholeGroup = group !== undefined && doomed.length > 1 && doomed.every(({link}) => link.group === group) &&
     snap.links().filter((l) => l.group === group).length === doomed.length
   if (wholeGroup) {
     try {
       nl.deleteGroup(group, `link group ${group}`)
-      return out
+      return {out, byGroup: true}
     } catch {
       // Fall back to one by one, which reports each device's own error.
     }
@@ -183,7 +185,7 @@ function removeDevices(nl: Netlink, snap: Snapshot, links: Link[], opts: {dryRun
     const e = normaliseError(explainKernelError(err, {action: `delete ${link.name}`, device: link.name}))
     Object.assign(o, {action: 'failed', changes: [], error: e.toJSON()})
   })
-  return out
+  return {out, byGroup: false}
 }
 
 function summarise(devices: DeviceOutcome[], dryRun: boolean, linkGroup: number): ApplyReport {
@@ -200,11 +202,11 @@ function summarise(devices: DeviceOutcome[], dryRun: boolean, linkGroup: number)
 export function downConfig(config: TunadmConfig, opts: {dryRun?: boolean; force?: boolean; onDevice?: (o: DeviceOutcome) => void} = {}): ApplyReport {
   const marker = markerOf(config)
   const group = linkGroupOf(config, marker)
-  const devices = withNetlink((nl) => {
+  const {out, byGroup} = withNetlink((nl) => {
     const snap = kernelSnapshot(nl)
     const managed = snap.links().filter((l) => l.kind === 'tun' && l.alias === marker)
     return removeDevices(nl, snap, managed, {dryRun: opts.dryRun, force: opts.force, group})
   })
-  for (const o of devices) opts.onDevice?.(o)
-  return summarise(devices, Boolean(opts.dryRun), group)
+  for (const o of out) opts.onDevice?.(o)
+  return {...summarise(out, Boolean(opts.dryRun), group), removedByGroup: byGroup}
 }

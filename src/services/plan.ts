@@ -12,7 +12,7 @@ import {
 } from '../model/desired'
 import {Mode} from '../model/device'
 import {Prefix, parsePrefix} from '../model/ip'
-import {MTU_MAX, MTU_MIN} from '../model/limits'
+import {MTU_MAX, MTU_MIN, mtuMax} from '../model/limits'
 import {formatMac} from '../model/mac'
 import {DeviceView, Problem, checkDevice} from '../model/rules'
 import {isTemplate} from '../model/validate'
@@ -160,6 +160,9 @@ function planNew(snap: Snapshot, d: DesiredDevice, action: 'create' | 'recreate'
   const push = (step: Step, label: string, changes: Change[] = []) => steps.push({step, label, changes})
   const owner = d.owner ?? undefined
   const group = d.group ?? undefined
+  if (d.mtu !== undefined && d.mtu > mtuMax(mode)) {
+    throw new InvalidInputError(`MTU ${d.mtu} is out of range for a ${mode} device`, {code: 'OUT_OF_RANGE', why: `the kernel accepts ${MTU_MIN} to ${mtuMax(mode)} for ${mode} devices`})
+  }
   const fixed = [mode, d.multiQueue ? 'multi_queue' : '', d.vnetHdr ? 'vnet_hdr' : '', d.pi ? 'pi' : ''].filter(Boolean).join(' ')
   const creation: Change[] = [{what: 'device', from: old ? `${old.tun!.type} ${old.name}` : null, to: `${fixed} ${name}`}]
   if (owner) creation.push({what: 'owner', from: null, to: owner.id})
@@ -348,7 +351,8 @@ function planExisting(snap: Snapshot, link: Link, d: DesiredDevice): DevicePlan 
   }
 
   // Addresses: identities as the kernel keeps them.
-  const touchesAddresses = d.addresses.length > 0 || d.delAddresses.length > 0 || d.exactAddresses
+  // Routes (gateways) and the MTU (IPv6) are checked against the addresses too.
+  const touchesAddresses = d.addresses.length > 0 || d.delAddresses.length > 0 || d.exactAddresses || d.routes.length > 0 || d.mtu !== undefined
   const all = touchesAddresses ? snap.addresses(link.index) : []
   const have = all.map(addrFacts)
   // Link-scope addresses (the kernel's own fe80::/64 among them) are removed only when asked by name.

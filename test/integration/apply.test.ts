@@ -102,10 +102,11 @@ describeKernel('apply and down', () => {
     const r = apply('--dry-run')
     expect(r.status).toBe(0)
     expect(r.stdout).toContain('tun0: would create')
-    expect(r.stdout).toContain('dry run: 6 device(s): 6 created')
+    expect(r.stdout).toContain('dry run: 6 device(s): 6 would be created')
     expect(state()).toBe(before)
     apply()
     ns.ip(['link', 'set', 'tun0', 'mtu', '1500'])
+    sh('sleep', ['1.2']) // the kernel's link watch settles carrier and operstate within a second
     const drifted = state()
     const plan = apply('--dry-run', '--json')
     expect(json(plan).devices[0]).toMatchObject({name: 'tun0', action: 'changed', changes: [{what: 'mtu', from: 1500, to: 1400}]})
@@ -126,7 +127,9 @@ describeKernel('apply and down', () => {
 
   test('mode or queue flags that differ are reported; --recreate fixes them when nothing is attached', async () => {
     ns.ip(['tuntap', 'add', 'dev', 'vm1', 'mode', 'tap'])
-    const r = apply('--json')
+    // Made by hand: foreign until adopted.
+    expect(json(apply('--json')).devices.find((d: {name: string}) => d.name === 'vm1').action).toBe('foreign')
+    const r = apply('--adopt', '--json')
     expect(r.status).toBe(1)
     const vm1 = json(r).devices.find((d: {name: string}) => d.name === 'vm1')
     expect(vm1.action).toBe('failed')
@@ -137,12 +140,12 @@ describeKernel('apply and down', () => {
     expect(ns.link('vm2')?.linkinfo?.info_data?.multi_queue).toBe(true)
     const held = await hold(ns.name, 'vm1', 'tap')
     try {
-      const busy = json(apply('--recreate', '--json'))
+      const busy = json(apply('--adopt', '--recreate', '--json'))
       expect(busy.devices.find((d: {name: string}) => d.name === 'vm1').error.message).toMatch(/in use by python3/)
     } finally {
       await held.release()
     }
-    const ok = json(apply('--recreate', '--json'))
+    const ok = json(apply('--adopt', '--recreate', '--json'))
     expect(ok.devices.find((d: {name: string}) => d.name === 'vm1').action).toBe('recreated')
     expect(ns.link('vm1')?.linkinfo?.info_data?.multi_queue).toBe(true)
   })
@@ -179,33 +182,87 @@ describeKernel('apply and down', () => {
   })
 
   test('an apply killed half-way is completed by the next one, with no half-configured device', async () => {
-    const big = `version: 1\ndevices:\n  - name: "k{0..39}"\n    mode: tap\n    group: nogroup\n    mtu: 1400\n    up: true\n    promisc: true\n`
+    const count = 600
+    const big = `version: 1\ndevices:\n  - name: "k{0..${count - 1}}"\n    mode: tap\n    group: nogroup\n    mtu: 1400\n    up: true\n    promisc: true\n`
     write(big)
-    const child = spawn(process.execPath, [BIN, 'apply', '--config', file, '--netns', ns.name], {env: {...process.env, TUNADM_LOCK: lock, TUNADM_TEST_APPLY_DELAY_MS: '100'}})
-    await new Promise<void>((resolve, reject) => {
-      let out = ''
-      child.once('exit', (code) => reject(new Error(`apply ended (${code}) before it could be killed: ${out}`)))
-      child.stdout.on('data', (d) => {
-        out += d
-        if ((out.match(/created/g) ?? []).length >= 3) {
-          child.kill('SIGKILL')
-          resolve()
-        }
-      })
-    })
-    await new Promise((r) => child.once('exit', r))
-    const partial = tunNames()
-    expect(partial.length).toBeGreaterThanOrEqual(3)
-    expect(partial.length).toBeLessThan(40)
+    // How long a whole apply takes here, to kill the next one in the middle of its work.
+    const t0 = process.hrtime.bigint()
+    expect(apply().status).toBe(0)
+    const full = Number(process.hrtime.bigint() - t0) / 1e6
+    expect(ns.tunadm(['down', '--config', file], {env: {TUNADM_LOCK: lock}}).status).toBe(0)
+    let partial: string[] = []
+    let killedMidway = false
+    for (const fraction of [0.6, 0.45, 0.3, 0.75]) {
+      const child = spawn(process.execPath, [BIN, 'apply', '--config', file, '--netns', ns.name], {env: {...process.env, TUNADM_LOCK: lock}, stdio: 'ignore'})
+      const timer = setTimeout(() => child.kill('SIGKILL'), Math.round(full * fraction))
+      const signal = await new Promise((r) => child.once('exit', (_code, sig) => r(sig)))
+      clearTimeout(timer)
+      partial = tunNames()
+      if (signal === 'SIGKILL' && partial.length < count) {
+        killedMidway = true
+        break
+      }
+      ns.tunadm(['down', '--config', file], {env: {TUNADM_LOCK: lock}})
+    }
+    expect(killedMidway).toBe(true)
     // Every device that exists is complete: persistent, configured, marked.
     for (const n of partial) {
       const l = ns.link(n)!
-      expect({n, mtu: l.mtu, up: l.flags.includes('UP'), promisc: l.flags.includes('PROMISC'), alias: l.ifalias}).toEqual({n, mtu: 1400, up: true, promisc: true, alias: `tunadm:${file}`})
+      expect({n, mtu: l.mtu, up: l.flags.includes('UP'), promisc: l.flags.includes('PROMISC'), alias: l.ifalias, persist: l.linkinfo?.info_data?.persist})
+        .toEqual({n, mtu: 1400, up: true, promisc: true, alias: `tunadm:${file}`, persist: true})
     }
     const r = json(apply('--json'))
     expect(r.failed).toBe(0)
-    expect(tunNames().length).toBe(40)
+    expect(tunNames().length).toBe(count)
     expect(r.devices.filter((d: {action: string}) => d.action === 'unchanged').length).toBe(partial.length)
+  })
+
+  test('a hand-made device or another config\'s is foreign: left alone unless --adopt; adopted, down removes it', () => {
+    ns.ip(['tuntap', 'add', 'dev', 'tun0', 'mode', 'tun', 'user', 'nobody'])
+    const other = path.join(dir, 'other.yaml')
+    fs.writeFileSync(other, 'version: 1\ndevices:\n  - {name: vm0, mode: tap, group: nogroup, multi_queue: true}\n')
+    expect(ns.tunadm(['apply', '--config', other], {env: {TUNADM_LOCK: lock}}).status).toBe(0)
+    const before = JSON.stringify([ns.link('tun0'), ns.link('vm0')])
+    const r = apply('--json')
+    expect(r.status).toBe(1)
+    const byName = Object.fromEntries(json(r).devices.map((d: {name: string}) => [d.name, d]))
+    expect([byName.tun0.action, byName.tun0.error.code]).toEqual(['foreign', 'FOREIGN'])
+    expect(byName.vm0.error.message).toContain(`tunadm:${other}`)
+    expect(JSON.stringify([ns.link('tun0'), ns.link('vm0')])).toBe(before)
+    // --prune and down of this file never touch them.
+    apply('--prune')
+    expect(ns.tunadm(['down', '--config', file], {env: {TUNADM_LOCK: lock}}).status).toBe(0)
+    expect(tunNames()).toEqual(['tun0', 'vm0'])
+    // Adopted, tun0 is this file's: configured, marked, and removed by down.
+    const adopted = json(apply('--adopt', '--json')).devices.find((d: {name: string}) => d.name === 'tun0')
+    expect(adopted.action).toBe('changed')
+    expect(ns.link('tun0')?.ifalias).toBe(`tunadm:${file}`)
+    expect(ns.link('tun0')?.mtu).toBe(1400)
+    expect(ns.tunadm(['down', '--config', file], {env: {TUNADM_LOCK: lock}}).status).toBe(0)
+    expect(tunNames()).not.toContain('tun0')
+  })
+
+  test('managed devices share a link group; down removes them in one request, or one by one when the group was changed', () => {
+    write(`version: 1\nlink_group: 4242\n${CONFIG.replace('version: 1\n', '')}`)
+    expect(apply().status).toBe(0)
+    expect(ns.link('vm2')?.group).toBe('4242')
+    ns.ip(['tuntap', 'add', 'dev', 'stranger', 'mode', 'tap'])
+    ns.ip(['link', 'set', 'stranger', 'group', '4242'])
+    // A device that is not ours sits in the group: down must not delete by group.
+    const mixed = ns.tunadm(['down', '--config', file, '--json'], {env: {TUNADM_LOCK: lock}})
+    expect(json(mixed).removedByGroup).toBe(false)
+    expect(tunNames()).toEqual(['stranger'])
+    ns.ip(['link', 'del', 'stranger'])
+    expect(apply().status).toBe(0)
+    // An admin moved one of ours to another group: down still removes it.
+    ns.ip(['link', 'set', 'vm0', 'group', '7'])
+    const moved = ns.tunadm(['down', '--config', file, '--json'], {env: {TUNADM_LOCK: lock}})
+    expect([moved.status, json(moved).removedByGroup]).toEqual([0, false])
+    expect(tunNames()).toEqual([])
+    expect(apply().status).toBe(0)
+    const whole = ns.tunadm(['down', '--config', file], {env: {TUNADM_LOCK: lock}})
+    expect(whole.stdout).toContain('6 removed (one request: link group 4242)')
+    expect(tunNames()).toEqual([])
   })
 
   test('down removes the managed devices only; nothing to remove is fine', () => {

@@ -33,6 +33,40 @@ describeKernel('configuring devices', () => {
     expect(ns.link('tap0')?.linkinfo?.info_data?.user).toBe('nobody')
   })
 
+  test('the first round\'s wrong results stay fixed: addresses and routes are what the kernel says they are', () => {
+    const code = (r: ReturnType<typeof ns.tunadm>) => [r.status, r.status === 0 ? undefined : json(r).error?.code]
+    ns.tunadm(['add', 'tun0', '--user', 'nobody'])
+    ns.tunadm(['set', 'tun0', '--address', '10.77.0.1/32', '--peer', '10.77.0.2', '--up'])
+    const del = json(ns.tunadm(['set', 'tun0', '--del-address', '10.77.0.1/32', '--json']))
+    expect(del.changes).toEqual([{what: 'address', from: '10.77.0.1/32 peer 10.77.0.2', to: null}])
+    expect(globalAddrs('tun0')).toEqual([])
+    // IPv6: one address whatever the prefix length.
+    ns.tunadm(['add', 'tap0', '--address', 'fd00::1/64', '--address', '10.9.0.1/24', '--up'])
+    expect(ns.tunadm(['set', 'tap0', '--address', 'fd00::1/48']).status).toBe(0)
+    expect(globalAddrs('tap0')).toEqual(['10.9.0.1/24', 'fd00::1/48'])
+    expect(ns.tunadm(['set', 'tap0', '--del-address', 'fd00::1/64']).status).toBe(0)
+    expect(globalAddrs('tap0')).toEqual(['10.9.0.1/24'])
+    // A route is removed without repeating its gateway, and each one removed is named.
+    ns.tunadm(['set', 'tap0', '--route', '10.50.0.0/16 via 10.9.0.254', '--route', '10.50.0.0/16 via 10.9.0.253 metric 7'])
+    const dr = ns.tunadm(['set', 'tap0', '--del-route', '10.50.0.0/16'])
+    expect(dr.stdout).toContain('removed route 10.50.0.0/16 via 10.9.0.254; removed route 10.50.0.0/16 via 10.9.0.253 metric 7')
+    expect(routes().filter((r) => r.dst === '10.50.0.0/16')).toEqual([])
+    // Nothing half done: each of these is refused before its first change.
+    const observe = () => JSON.stringify([globalAddrs('tap0'), addr('tap0').mtu, addr('tap0').flags, routes().filter((r) => r.dev === 'tap0')])
+    const before = observe()
+    expect(code(ns.tunadm(['set', 'tap0', '--address', 'fe80::1/64', '--mtu', '1000', '--json']))).toEqual([2, 'MTU_TOO_SMALL_FOR_IPV6'])
+    expect(code(ns.tunadm(['set', 'tap0', '--address', '10.9.0.2/24', '--address', '10.9.0.2/24', '--json']))).toEqual([2, 'DUPLICATE_ADDRESS'])
+    expect(code(ns.tunadm(['set', 'tap0', '--down', '--route', '10.60.0.0/16', '--json']))).toEqual([2, 'ROUTE_NEEDS_UP'])
+    expect(code(ns.tunadm(['set', 'tap0', '--mtu', '1400', '--route', '10.50.0.0/16 via 10.99.0.1', '--json']))).toEqual([2, 'GATEWAY_UNREACHABLE'])
+    expect(code(ns.tunadm(['set', 'tap0', '--route', 'fd01::/64 via fd00::1', '--address', 'fd00::1/64', '--json']))).toEqual([2, 'GATEWAY_IS_LOCAL'])
+    ns.tunadm(['set', 'tun0', '--route', '10.70.0.0/16'])
+    expect(code(ns.tunadm(['set', 'tap0', '--mtu', '1400', '--route', '10.70.0.0/16', '--json']))).toEqual([2, 'ROUTE_EXISTS'])
+    expect(observe()).toBe(before)
+    // del validates every name before deleting any.
+    expect(code(ns.tunadm(['del', 'tun0', 'bad/x', '--json']))).toEqual([2, 'INVALID_NAME'])
+    expect(ns.link('tun0')).toBeDefined()
+  })
+
   test('set each option; ip sees it; setting it again changes nothing', () => {
     ns.tunadm(['add', 'tap1'])
     const steps: Array<[string[], (a: IpAddr) => void]> = [
@@ -95,11 +129,12 @@ describeKernel('configuring devices', () => {
     expect(ns.link('tap6')?.mtu).toBe(1400)
   })
 
-  test('a route through a device that is down is explained', () => {
+  test('a route through a device that is down is refused before anything changes, and explained', () => {
     ns.tunadm(['add', 'tun2'])
-    const r = ns.tunadm(['set', 'tun2', '--route', '10.9.0.0/16'])
-    expect(r.status).toBe(1)
-    expect(r.stderr).toMatch(/tun2 is down[\s\S]*fix: add --up/)
+    const r = ns.tunadm(['set', 'tun2', '--route', '10.9.0.0/16', '--mtu', '1400'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/tun2 would have routes but not be up[\s\S]*fix: give the device up \(up: true, or --up\)/)
+    expect(ns.link('tun2')?.mtu).toBe(1500)
   })
 
   test('invalid values exit 2 and change nothing', () => {
@@ -118,11 +153,11 @@ describeKernel('configuring devices', () => {
       [['set', 'tap2', '--address', '192.168.0.300/24'], /is not an address/],
       [['set', 'tap2', '--address', '10.0.0.1/24', '--route', '10.2.0.0/16', '--via', 'fd00::1'], /gateway fd00::1 is IPv6 but the route 10.2.0.0\/16 is IPv4/],
       [['set', 'tap2', '--route', '10.2.0.1/16'], /has host bits set/],
-      [['set', 'tap2', '--address', '10.0.0.1', '--peer', '10.0.0.2'], /--peer is for point-to-point TUN devices/],
+      [['set', 'tap2', '--address', '10.0.0.1', '--peer', '10.0.0.2'], /a peer is for point-to-point TUN devices/],
       [['set', 'tap2', '--mtu', '1400', '--user', 'no_such_user_x'], /there is no user named/],
       [['set', 'tap2', '--rename', 'a/b'], /contains "\/"/],
       [['set', 'tap2'], /nothing to change on tap2/],
-      [['add', 'tun4', '--mac', '02:00:00:00:00:01'], /TUN device has no MAC address/],
+      [['add', 'tun4', '--mac', '02:00:00:00:00:01'], /TUN device, which has no MAC address/],
     ]
     for (const [args, msg] of cases) {
       const r = ns.tunadm(args)
@@ -134,16 +169,21 @@ describeKernel('configuring devices', () => {
   })
 
   test('add with configuration rolls back when a step fails, and says which step', () => {
-    // 65530 passes the generic range check but is above a TAP device's maximum: found only after creation.
+    // 65530 passes the generic range check but is above a TAP device's maximum: refused before creation.
     const r = ns.tunadm(['add', 'tap3', '--mtu', '65530', '--address', '10.5.0.1/24'])
     expect(r.status).toBe(2)
-    expect(r.stderr).toContain('the new device tap3 was removed again')
+    expect(r.stderr).toMatch(/MTU 65530 is out of range for a tap device[\s\S]*68 to 65521/)
     expect(ns.link('tap3')).toBeUndefined()
-    // a kernel-side failure: an IPv4 route through a device that stays down
-    const k = ns.tunadm(['add', 'tun5', '--address', '10.6.0.1/24', '--route', '10.7.0.0/16'])
-    expect(k.status).toBe(1)
-    expect(k.stderr).toMatch(/cannot add route 10.7.0.0\/16 on tun5[\s\S]*removed again/)
-    expect(ns.link('tun5')).toBeUndefined()
+    // A refusal only the kernel knows of: IPv6 turned off for new devices in this namespace.
+    expect(ns.exec('sysctl', ['-qw', 'net.ipv6.conf.default.disable_ipv6=1']).status).toBe(0)
+    try {
+      const k = ns.tunadm(['add', 'tun5', '--address', '10.6.0.1/24', '--address', 'fd00:6::1/64', '--up'])
+      expect(k.status).toBe(1)
+      expect(k.stderr).toMatch(/cannot add address fd00:6::1\/64 on tun5[\s\S]*removed again/)
+      expect(ns.link('tun5')).toBeUndefined()
+    } finally {
+      ns.exec('sysctl', ['-qw', 'net.ipv6.conf.default.disable_ipv6=0'])
+    }
   })
 
   test('rename while up is explained; --down --rename --up does it in one step', () => {
