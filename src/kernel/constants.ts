@@ -135,6 +135,9 @@ export const IFLA_OPERSTATE = 16
 export const IFLA_LINKINFO = 18
 export const IFLA_IFALIAS = 20
 export const IFLA_GROUP = 27
+/** IFLA_EXT_MASK: what a link dump may leave out; RTEXT_FILTER_SKIP_STATS drops the counters. */
+export const IFLA_EXT_MASK = 29
+export const RTEXT_FILTER_SKIP_STATS = 1 << 3
 export const IFLA_PROMISCUITY = 30
 export const IFLA_NUM_TX_QUEUES = 31
 export const IFLA_CARRIER = 33
