@@ -4,7 +4,7 @@ import {TunadmCommand} from '../base-command'
 import {InvalidInputError} from '../errors'
 import {IdRef, MODES, Mode, TunDevice, modeFromName} from '../model/device'
 import {validateIfName} from '../model/validate'
-import {invokingUid, resolveGroup, resolveUser, userName} from '../system/accounts'
+import {invokingUid, resolveGroup, resolveUser, userInGroup, userName} from '../system/accounts'
 import {addDevice, showDevice} from '../services/devices'
 import {asksNothing, desiredForAdd} from '../services/desired'
 import {configureFlags, settingsInputFromFlags} from '../flags'
@@ -64,6 +64,10 @@ If any step after creation fails, the device is removed again.`
     const desired = desiredForAdd(args.name ?? (mode === 'tap' ? 'tap%d' : 'tun%d'), {
       mode, owner, group, pi: flags.pi, vnetHdr: flags['vnet-hdr'], multiQueue: flags['multi-queue'],
     }, settingsInputFromFlags(flags))
+    if (owner && group && !userInGroup(owner.id, group.id)) {
+      // The kernel lets a process attach only if it matches BOTH the owner and the group that are set.
+      this.warnLine(`user ${owner.name ?? owner.id} is not in group ${group.name ?? group.id}: with both set, the kernel lets only a process that is that user AND in that group attach (and root)`)
+    }
     const configured = !asksNothing({...desired, owner: undefined, group: undefined})
     const created = addDevice(desired)
     const dev = configured ? showDevice(created.name) : created

@@ -102,13 +102,13 @@ export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): Appl
     const snap = kernelSnapshot(nl)
     snap.links() // one dump for all devices rather than one request each
     const plans: Array<DevicePlan | DeviceOutcome> = []
-    const invalid: InvalidInputError[] = []
+    const invalid: Array<{name: string; error: InvalidInputError}> = []
     for (const c of config.devices) {
       try {
         plans.push(plan(snap, desiredFromConfig(c, marker, group), {intent: 'apply', adopt: opts.adopt, recreate: opts.recreate}))
       } catch (err) {
         const e = normaliseError(err)
-        if (e instanceof InvalidInputError) invalid.push(withDevice(e, c.name))
+        if (e instanceof InvalidInputError) invalid.push({name: c.name, error: e})
         else plans.push({name: c.name, action: e.code === 'FOREIGN' ? 'foreign' : 'failed', changes: [], error: e.toJSON()})
       }
     }
@@ -130,15 +130,25 @@ export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): Appl
   return summarise(devices, Boolean(opts.dryRun), group)
 }
 
-function withDevice(e: InvalidInputError, name: string): InvalidInputError {
-  return e.message.includes(name) ? e : new InvalidInputError(`${name}: ${e.message}`, {code: e.code, why: e.why, fix: e.fix})
-}
-
-function invalidAll(errors: InvalidInputError[]): InvalidInputError {
-  if (errors.length === 1) return errors[0]
-  return new InvalidInputError(`${errors.length} devices cannot be applied as configured:\n${errors.map((e) => `  ${e.message}`).join('\n')}`, {
-    code: errors[0].code, why: 'every device is checked against the system before anything changes; nothing was changed', fix: errors[0].fix,
+/**
+ * One error for every device refused as invalid; the same problem on many devices (an unknown group
+ * in a range of 64) is said once, with the devices it concerns.
+ */
+function invalidAll(invalid: Array<{name: string; error: InvalidInputError}>): InvalidInputError {
+  const byMessage = new Map<string, {error: InvalidInputError; names: string[]}>()
+  for (const {name, error} of invalid) {
+    const entry = byMessage.get(error.message) ?? {error, names: []}
+    entry.names.push(name)
+    byMessage.set(error.message, entry)
+  }
+  const lines = [...byMessage.values()].map(({error, names}) => {
+    if (names.length === 1 && error.message.includes(names[0])) return error.message
+    const which = names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`
+    return `${error.message} (${names.length === 1 ? 'device' : `${names.length} devices`}: ${which})`
   })
+  const [first] = byMessage.values()
+  const message = lines.length === 1 ? lines[0] : `${lines.length} problems:\n${lines.map((l) => `  ${l}`).join('\n')}`
+  return new InvalidInputError(message, {code: first.error.code, why: 'every device is checked against the system before anything changes; nothing was changed', fix: first.error.fix})
 }
 
 function pruneCandidates(snap: Snapshot, config: TunadmConfig, marker: string): Link[] {

@@ -68,3 +68,11 @@ export function invokingUid(env: NodeJS.ProcessEnv = process.env): number {
   if (sudo && /^\d+$/.test(sudo) && Number(sudo) < 0xffffffff && process.geteuid?.() === 0) return Number(sudo)
   return process.geteuid?.() ?? 0
 }
+
+/** Is the user a member of the group, as primary group or listed member? */
+export function userInGroup(uid: number, gid: number): boolean {
+  const user = lookupUserById(uid)
+  if (!user) return false
+  if (user.gid === gid) return true
+  return lookupGroupById(gid)?.members.includes(user.name) ?? false
+}

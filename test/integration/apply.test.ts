@@ -150,6 +150,15 @@ describeKernel('apply and down', () => {
     expect(ns.link('vm1')?.linkinfo?.info_data?.multi_queue).toBe(true)
   })
 
+  test('an unknown group in a range is one error naming the range\'s devices, and nothing changes', () => {
+    write('version: 1\ndevices:\n  - {name: "vm{0..63}", mode: tap, group: no_such_group_x}\n  - {name: tun0, mode: tun, user: nobody}\n')
+    const r = apply()
+    expect(r.status).toBe(2)
+    expect(r.stderr.match(/there is no group named "no_such_group_x"/g)).toHaveLength(1)
+    expect(r.stderr).toContain('64 devices: vm0, vm1, vm2 and 61 more')
+    expect(tunNames()).toEqual([])
+  })
+
   test('a malformed config is rejected with line and column, and nothing changes', () => {
     write(CONFIG.replace('mtu: 1400', 'mtu: 99999'))
     const before = state()

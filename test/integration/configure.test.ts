@@ -67,6 +67,13 @@ describeKernel('configuring devices', () => {
     expect(ns.link('tun0')).toBeDefined()
   })
 
+  test('add warns when the owner is not in the group: the kernel wants both', () => {
+    const r = ns.tunadm(['add', 'tap7', '--user', 'nobody', '--group', 'root'])
+    expect(r.status).toBe(0)
+    expect(r.stderr).toMatch(/warning: user nobody is not in group root/)
+    expect(ns.tunadm(['add', 'tap8', '--user', 'root', '--group', 'root']).stderr).toBe('')
+  })
+
   test('set each option; ip sees it; setting it again changes nothing', () => {
     ns.tunadm(['add', 'tap1'])
     const steps: Array<[string[], (a: IpAddr) => void]> = [
