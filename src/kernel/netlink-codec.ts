@@ -59,7 +59,7 @@ export function decodeMessages(buf: Buffer, length = buf.length): NlMessage[] {
 /** NLMSG_ERROR payload: a negative errno (0 = ACK) followed by the offending header. */
 export function decodeError(payload: Buffer): number {
   if (payload.length < 4) throw new NetlinkParseError('NLMSG_ERROR shorter than 4 bytes')
-  return -payload.readInt32LE(0)
+  return -payload.readInt32LE(0) || 0 // not -0
 }
 
 /**

@@ -79,8 +79,21 @@ function explainCode(err: KernelError, ctx: ExplainContext): Explanation {
   }
 }
 
+/** The kernel's own words (netlink extended ACK) for a refusal, where we know what to do about them. */
+function explainDetail(err: KernelError, ctx: ExplainContext): Explanation | undefined {
+  if (!err.detail) return undefined
+  const dev = ctx.device ?? err.target ?? 'DEVICE'
+  const why = `the kernel says: ${err.detail}`
+  if (/IPv6 is disabled/i.test(err.detail)) {
+    return {why, fix: `turn IPv6 on for it: sysctl -w net.ipv6.conf.${dev}.disable_ipv6=0 (net.ipv6.conf.default.disable_ipv6 for new devices), or give no IPv6 address`}
+  }
+  const generic = explainCode(err, ctx)
+  // The errno's usual cause (e.g. "needs root" for EPERM/EACCES) may not be this one: the kernel's words come first.
+  return {why, fix: generic.fix, code: generic.code}
+}
+
 export function explainKernelError(err: unknown, ctx: ExplainContext): unknown {
   if (!isKernelError(err)) return err
-  const e = explainCode(err, ctx)
+  const e = explainDetail(err, ctx) ?? explainCode(err, ctx)
   return new TunadmError(`cannot ${ctx.action}: ${err.message}`, {code: e.code ?? err.code, why: e.why, fix: e.fix})
 }

@@ -187,6 +187,9 @@ describeKernel('configuring devices', () => {
       const k = ns.tunadm(['add', 'tun5', '--address', '10.6.0.1/24', '--address', 'fd00:6::1/64', '--up'])
       expect(k.status).toBe(1)
       expect(k.stderr).toMatch(/cannot add address fd00:6::1\/64 on tun5[\s\S]*removed again/)
+      // The kernel's own words (extended ACK) are the why, with what to do about them.
+      expect(k.stderr).toMatch(/why: the kernel says: .*IPv6 is disabled on this device/)
+      expect(k.stderr).toContain('disable_ipv6=0')
       expect(ns.link('tun5')).toBeUndefined()
     } finally {
       ns.exec('sysctl', ['-qw', 'net.ipv6.conf.default.disable_ipv6=0'])

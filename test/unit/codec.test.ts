@@ -1,7 +1,7 @@
 import * as C from '../../src/kernel/constants'
 import {
   NetlinkParseError, attr, attrNested, attrString, attrU32, decodeAddress, decodeAttrs, decodeLink, decodeMessages,
-  decodeRoute, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage, encodeRtmsg, decodeError,
+  decodeRoute, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage, encodeRtmsg, decodeError, decodeStatus,
 } from '../../src/kernel/netlink-codec'
 import {ifreq, ifreqName, ifreqWithShort, ifreqShort, ifreqWithHwaddr, ifreqHwaddr, ifreqWithInt, ifreqInt, ifreqWithNewName} from '../../src/kernel/ifreq'
 import {bytesToIp, ipToBytes, parsePrefix, networkOf, prefixesOverlap} from '../../src/model/ip'
@@ -110,5 +110,36 @@ describe('IP text and bytes', () => {
     expect(() => parsePrefix('300.1.1.1/8', '--address')).toThrow('is not an address')
     expect(prefixesOverlap(parsePrefix('10.0.0.0/8', 'a'), parsePrefix('10.1.0.0/16', 'b'))).toBe(true)
     expect(prefixesOverlap(parsePrefix('10.0.0.0/16', 'a'), parsePrefix('10.1.0.0/16', 'b'))).toBe(false)
+  })
+})
+
+describe('netlink errors with the kernel\'s extended ACK', () => {
+  const msgAttr = (text: string) => attr(C.NLMSGERR_ATTR_MSG, Buffer.concat([Buffer.from(text), Buffer.alloc(1)]))
+  const errno = (n: number) => {
+    const b = Buffer.alloc(4)
+    b.writeInt32LE(-n)
+    return b
+  }
+  const request = encodeMessage(C.RTM_NEWADDR, C.NLM_F_REQUEST | C.NLM_F_ACK, 9, Buffer.alloc(24))
+
+  test('a capped NLMSG_ERROR: errno, the echoed header, then the message', () => {
+    const payload = Buffer.concat([errno(22), request.subarray(0, C.NLMSG_HDRLEN), msgAttr('Invalid prefix length')])
+    expect(decodeStatus({type: C.NLMSG_ERROR, flags: C.NLM_F_CAPPED | C.NLM_F_ACK_TLVS, payload})).toEqual({errno: 22, detail: 'Invalid prefix length'})
+  })
+
+  test('an uncapped NLMSG_ERROR: the whole request is echoed before the attributes', () => {
+    const payload = Buffer.concat([errno(17), request, msgAttr('exists')])
+    expect(decodeStatus({type: C.NLMSG_ERROR, flags: C.NLM_F_ACK_TLVS, payload})).toEqual({errno: 17, detail: 'exists'})
+  })
+
+  test('NLMSG_DONE of a dump can carry an errno and a message too', () => {
+    expect(decodeStatus({type: C.NLMSG_DONE, flags: C.NLM_F_ACK_TLVS, payload: Buffer.concat([errno(95), msgAttr('dump not supported')])})).toEqual({errno: 95, detail: 'dump not supported'})
+    expect(decodeStatus({type: C.NLMSG_DONE, flags: C.NLM_F_MULTI, payload: errno(0)})).toEqual({errno: 0})
+  })
+
+  test('without ACK_TLVS, or truncated, only the errno', () => {
+    expect(decodeStatus({type: C.NLMSG_ERROR, flags: 0, payload: Buffer.concat([errno(1), request])})).toEqual({errno: 1})
+    expect(decodeStatus({type: C.NLMSG_ERROR, flags: C.NLM_F_ACK_TLVS, payload: errno(1)})).toEqual({errno: 1})
+    expect(() => decodeStatus({type: C.NLMSG_ERROR, flags: C.NLM_F_ACK_TLVS | C.NLM_F_CAPPED, payload: Buffer.concat([errno(1), request.subarray(0, 16), Buffer.from([50, 0, 1, 0])])})).toThrow(NetlinkParseError)
   })
 })
