@@ -130,6 +130,14 @@ function runIoctlStep(sock: NetdevSocket, w: Work, step: Step): void {
       w.name = w.handle.name
       if (step.owner !== undefined) w.handle.setOwner(step.owner)
       if (step.group !== undefined) w.handle.setGroup(step.group)
+      // Our fd gives the device a carrier it will not have once persistent and closed. Dropping it now
+      // makes it come up as it will live (no IPv6 autoconfiguration to start and undo on close), which
+      // halves the kernel's work for a new device. Older kernels lack TUNSETCARRIER: nothing lost.
+      try {
+        w.handle.setCarrier(false)
+      } catch {
+        // optional
+      }
       w.index = sock.getIndex(w.name)
       return
     }
