@@ -28,7 +28,7 @@ const lock = path.join(dir, 'lock')
 const names = Array.from({length: N}, (_, i) => `b${i}`)
 const address = (i) => `10.${100 + (i >> 8)}.${i & 255}.1/24`
 
-fs.writeFileSync(config, `version: 1\nlink_group: 77\ndefaults: {mode: tap, user: 0, up: true}\ndevices:\n${names.map((n, i) => `  - {name: ${n}, addresses: [${address(i)}]}`).join('\n')}\n`)
+fs.writeFileSync(config, `version: 1\ndefaults: {mode: tap, user: 0, up: true}\ndevices:\n${names.map((n, i) => `  - {name: ${n}, addresses: [${address(i)}]}`).join('\n')}\n`)
 const createBatch = path.join(dir, 'create.batch')
 fs.writeFileSync(createBatch, names.map((n, i) => `tuntap add dev ${n} mode tap user 0\nlink set ${n} up\naddress add ${address(i)} dev ${n}`).join('\n') + '\n')
 const deleteBatch = path.join(dir, 'delete.batch')

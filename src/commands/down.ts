@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {TunadmCommand} from '../base-command'
 import {configFlag} from '../config/flags'
-import {loadConfig} from '../config/load'
+import {readManagedSet} from '../config/link-group'
 import {ApplyReport, downConfig} from '../services/apply'
 import {runLocked} from './apply'
 
@@ -12,7 +12,8 @@ export default class Down extends TunadmCommand {
 "tunadm:<config path>"): those apply created, and those it adopted with --adopt. Other devices are never
 touched. When the file's link group holds exactly these devices, one request removes them all;
 otherwise they go one by one. A device a program holds is refused unless --force. Nothing to remove
-is not an error.`
+is not an error. Only the file's path and its link_group matter here: a file with errors, or one that
+was removed, does not keep its devices from being removed.`
 
   static examples = [
     {description: 'Stop', command: 'sudo <%= config.bin %> down'},
@@ -28,7 +29,8 @@ is not an error.`
 
   async run(): Promise<ApplyReport> {
     const {flags} = await this.parseAndEnter(Down)
-    const config = loadConfig(flags.config)
+    const config = readManagedSet(flags.config)
+    if (config.warning) this.warnLine(config.warning)
     return runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait}, (onDevice) =>
       downConfig(config, {dryRun: flags['dry-run'], force: flags.force, onDevice}))
   }

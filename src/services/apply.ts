@@ -17,6 +17,7 @@ import {Link} from '../kernel/netlink-codec'
 import {Netlink, deleteLinkRequest, withNetlink} from '../kernel/netlink'
 import {InvalidInputError, TunadmError} from '../errors'
 import {TunadmConfig} from '../config/types'
+import {ManagedSet} from '../config/link-group'
 import {IFALIASZ} from '../model/limits'
 import {describeHolders} from '../system/holders'
 import {desiredFromConfig} from './desired'
@@ -74,7 +75,7 @@ export function managedMarker(source: string): string {
  * from the marker (FNV-1a of it, in 2147483648..4294967293), which keeps clear of the small numbers
  * people pick by hand and of group 0, where every device starts.
  */
-export function linkGroupOf(config: TunadmConfig, marker: string): number {
+export function linkGroupOf(config: {linkGroup?: number}, marker: string): number {
   if (config.linkGroup !== undefined) return config.linkGroup
   let h = 0x811c9dc5
   for (const byte of Buffer.from(marker)) {
@@ -84,7 +85,7 @@ export function linkGroupOf(config: TunadmConfig, marker: string): number {
   return 0x80000000 + (h % 0x7ffffffe)
 }
 
-function markerOf(config: TunadmConfig): string {
+function markerOf(config: {source: string}): string {
   return managedMarker(path.resolve(config.source))
 }
 
@@ -209,7 +210,7 @@ function summarise(devices: DeviceOutcome[], dryRun: boolean, linkGroup: number)
 }
 
 /** Remove every device this configuration manages (what init "stop" actions call). */
-export function downConfig(config: TunadmConfig, opts: {dryRun?: boolean; force?: boolean; onDevice?: (o: DeviceOutcome) => void} = {}): ApplyReport {
+export function downConfig(config: ManagedSet, opts: {dryRun?: boolean; force?: boolean; onDevice?: (o: DeviceOutcome) => void} = {}): ApplyReport {
   const marker = markerOf(config)
   const group = linkGroupOf(config, marker)
   const {out, byGroup} = withNetlink((nl) => {

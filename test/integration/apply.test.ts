@@ -274,6 +274,21 @@ describeKernel('apply and down', () => {
     expect(tunNames()).toEqual([])
   })
 
+  test('down needs only the file\'s path: a file broken by an edit, or removed, still has its devices removed', () => {
+    expect(apply().status).toBe(0)
+    write(CONFIG.replace('mtu: 1400', 'mtu: [oops'))
+    const broken = ns.tunadm(['down', '--config', file], {env: {TUNADM_LOCK: lock}})
+    expect(broken.status).toBe(0)
+    expect(tunNames()).toEqual([])
+    write(CONFIG)
+    expect(apply().status).toBe(0)
+    fs.rmSync(file)
+    const gone = ns.tunadm(['down', '--config', file], {env: {TUNADM_LOCK: lock}})
+    expect(gone.status).toBe(0)
+    expect(gone.stderr).toMatch(/warning: cannot read .*ENOENT.*removing the devices marked as managed by it/)
+    expect(tunNames()).toEqual([])
+  })
+
   test('down removes the managed devices only; nothing to remove is fine', () => {
     apply()
     ns.ip(['tuntap', 'add', 'dev', 'handmade1', 'mode', 'tun'])
