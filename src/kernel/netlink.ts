@@ -254,7 +254,8 @@ export function setLinkRequest(index: number, name: string, a: {mtu?: number; tx
   const attrs: Buffer[] = []
   if (a.mtu !== undefined) attrs.push(attrU32(C.IFLA_MTU, a.mtu))
   if (a.txqlen !== undefined) attrs.push(attrU32(C.IFLA_TXQLEN, a.txqlen))
-  if (a.alias !== undefined) attrs.push(attrString(C.IFLA_IFALIAS, a.alias))
+  // Without the NUL, as ip sends it: the kernel's policy counts a NUL against the 255 bytes an alias may have.
+  if (a.alias !== undefined) attrs.push(attr(C.IFLA_IFALIAS, Buffer.from(a.alias, 'utf8')))
   if (a.group !== undefined) attrs.push(attrU32(C.IFLA_GROUP, a.group))
   if (a.carrier !== undefined) attrs.push(attr(C.IFLA_CARRIER, Buffer.from([a.carrier ? 1 : 0])))
   return {type: C.RTM_SETLINK, flags: 0, payload: Buffer.concat([encodeIfinfomsg(index), ...attrs]), target: name}

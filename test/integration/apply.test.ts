@@ -289,6 +289,22 @@ describeKernel('apply and down', () => {
     expect(tunNames()).toEqual([])
   })
 
+  test('a config path too long for the alias, or with a newline, is marked by its digest and works', () => {
+    for (const name of ['x'.repeat(255 - 'tunadm:'.length - dir.length - 1 - 4) + '.yml', 'new\nline.yaml']) {
+      const f = path.join(dir, name)
+      fs.writeFileSync(f, 'version: 1\ndevices:\n  - {name: tunp, mode: tun, user: nobody}\n')
+      const r = ns.tunadm(['apply', '--config', f], {env: {TUNADM_LOCK: lock}})
+      expect({name, status: r.status, stderr: r.stderr, stdout: r.stdout}).toEqual({name, status: 0, stderr: '', stdout: expect.stringContaining('1 created')})
+      const alias = ns.link('tunp')?.ifalias ?? ''
+      expect(Buffer.byteLength(alias)).toBeLessThanOrEqual(255)
+      expect(alias).not.toContain('\n')
+      expect(ns.tunadm(['apply', '--config', f, '--json'], {env: {TUNADM_LOCK: lock}}).stdout).toContain('"unchanged"')
+      expect(ns.tunadm(['down', '--config', f], {env: {TUNADM_LOCK: lock}}).status).toBe(0)
+      expect(tunNames()).toEqual([])
+      fs.rmSync(f)
+    }
+  })
+
   test('down removes the managed devices only; nothing to remove is fine', () => {
     apply()
     ns.ip(['tuntap', 'add', 'dev', 'handmade1', 'mode', 'tun'])

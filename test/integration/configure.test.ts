@@ -74,6 +74,17 @@ describeKernel('configuring devices', () => {
     expect(ns.tunadm(['add', 'tap8', '--user', 'root', '--group', 'root']).stderr).toBe('')
   })
 
+  test('txqueuelen takes the kernel\'s whole u32 range', () => {
+    ns.tunadm(['add', 'tap9'])
+    for (const q of ['2147483648', '4294967295']) {
+      const r = ns.tunadm(['set', 'tap9', '--txqueuelen', q])
+      expect({q, status: r.status, stderr: r.stderr}).toEqual({q, status: 0, stderr: ''})
+      // The kernel keeps an unsigned int but ip -j and /sys print it as a signed one: compare the 32 bits.
+      expect(Number(ns.exec('cat', ['/sys/class/net/tap9/tx_queue_len']).stdout.trim()) >>> 0).toBe(Number(q))
+    }
+    expect(ns.tunadm(['set', 'tap9', '--txqueuelen', '4294967296']).status).toBe(2)
+  })
+
   test('set each option; ip sees it; setting it again changes nothing', () => {
     ns.tunadm(['add', 'tap1'])
     const steps: Array<[string[], (a: IpAddr) => void]> = [
