@@ -63,6 +63,9 @@ is replaced only if tunadm generated it (its header says so), unless --force.`
     const generator = GENERATORS[target]
     const standalone = Boolean(flags.standalone)
     const generated = generate(target, config, {configPath, tunadmPath, standalone, resolveId})
+    if (flags.output !== undefined && flags.output.trim() === '') {
+      throw new InvalidInputError('--output is empty', {code: 'USAGE', fix: 'give a directory (--output /tmp/boot-files), - for standard output, or --install'})
+    }
     const output = flags.install ? generator.installDir : flags.output ?? '-'
     const result: InitResult = {target, config: configPath, standalone, output, files: [], enable: generated.enable, notes: generated.notes}
 

@@ -3,6 +3,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {TunadmError} from '../errors'
 import {tryLockExclusive} from '../kernel/libc'
+import {fileError} from '../system/files'
 
 export const DEFAULT_LOCK_PATH = '/run/lock/tunadm.lock'
 
@@ -14,8 +15,16 @@ const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
 
 /** Take the lock, waiting up to `waitSeconds` for another apply to finish. */
 export function acquireLock(waitSeconds: number, lockPath = process.env.TUNADM_LOCK ?? DEFAULT_LOCK_PATH): Lock {
-  fs.mkdirSync(path.dirname(lockPath), {recursive: true})
-  const fd = fs.openSync(lockPath, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600)
+  let fd: number
+  try {
+    fs.mkdirSync(path.dirname(lockPath), {recursive: true})
+    // O_NOFOLLOW: never open a link someone planted in place of the lock. O_RDONLY is enough for flock,
+    // so a lock file on a read-only file system still works when it exists.
+    fd = fs.openSync(lockPath, fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600)
+  } catch (err) {
+    const e = fileError(err, 'open the lock', lockPath)
+    throw new TunadmError(e.message, {code: e.code, why: `apply and down take this lock so that two of them never race; ${e.why}`, fix: `${e.fix}; or point TUNADM_LOCK at another file`})
+  }
   const deadline = Date.now() + waitSeconds * 1000
   for (;;) {
     if (tryLockExclusive(fd, lockPath)) break

@@ -1,0 +1,116 @@
+/**
+ * Files tunadm writes as root (generated boot files, the apply lock), written so that nobody who can
+ * plant a path in the target directory can redirect the write: a new file under an unpredictable
+ * name opened with O_CREAT|O_EXCL|O_NOFOLLOW, its mode set on the descriptor, synced, then renamed
+ * over the target. A target that is a symbolic link (or not a regular file) is refused.
+ * Failures of the file system are said in words, with what to do (the errno alone is not enough).
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {randomBytes} from 'node:crypto'
+import {TunadmError} from '../errors'
+
+// Node opens every file with O_CLOEXEC already.
+const {O_WRONLY, O_RDONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY} = fs.constants
+
+/** A file-system error as a TunadmError: what, the cause in words, and what to do. */
+export function fileError(err: unknown, action: string, file: string): TunadmError {
+  if (err instanceof TunadmError) return err
+  const code = (err as NodeJS.ErrnoException).code ?? 'EIO'
+  const causes: Record<string, [string, string]> = {
+    EACCES: ['permission denied: this user may not write there', 'run it as root (sudo), or choose a directory this user owns'],
+    EPERM: ['the operation is not permitted (an immutable file, or not root)', 'run it as root (sudo); check lsattr for the immutable flag'],
+    EROFS: ['the file system is mounted read-only', `remount it read-write, or write the files elsewhere with --output DIR and copy them`],
+    ENOENT: ['a directory on the way does not exist', 'create the directory first, or choose another'],
+    ENOTDIR: ['a component of the path is not a directory', 'check the path'],
+    ELOOP: ['the path is a symbolic link, and tunadm does not write through links as root', `remove the link (ls -l ${file}) and run it again`],
+    ENOSPC: ['the file system is full', 'free some space'],
+    EISDIR: ['it is a directory', 'choose a file name'],
+  }
+  const [why, fix] = causes[code] ?? [`the system said ${code}: ${(err as Error).message}`, 'check the path and its permissions']
+  return new TunadmError(`cannot ${action} ${file}: ${code}`, {code, why, fix})
+}
+
+/** The target must be absent or a regular file: never a link (which could point anywhere) or a device. */
+function checkTarget(target: string): fs.Stats | undefined {
+  let st: fs.Stats
+  try {
+    st = fs.lstatSync(target)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw fileError(err, 'inspect', target)
+  }
+  if (st.isSymbolicLink()) {
+    throw new TunadmError(`${target} is a symbolic link; tunadm does not write through links`, {
+      code: 'TARGET_IS_SYMLINK', why: 'as root, writing through a link someone planted would overwrite whatever it points to',
+      fix: `look at it (ls -l ${target}); remove the link if it is not yours, then run it again`,
+    })
+  }
+  if (!st.isFile()) throw new TunadmError(`${target} exists and is not a regular file`, {code: 'NOT_A_FILE', fix: 'move it away, or choose another directory'})
+  return st
+}
+
+/** Read a file that may exist, refusing links; undefined when absent. */
+export function readExisting(target: string): string | undefined {
+  if (!checkTarget(target)) return undefined
+  let fd: number
+  try {
+    fd = fs.openSync(target, O_RDONLY | O_NOFOLLOW)
+  } catch (err) {
+    throw fileError(err, 'read', target)
+  }
+  try {
+    return fs.readFileSync(fd, 'utf8')
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** Write `content` to `target` with `mode`, atomically and without following any planted link. */
+export function writeFileSafely(target: string, content: string, mode: number): void {
+  checkTarget(target)
+  const dir = path.dirname(target)
+  const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(8).toString('hex')}.tunadm-tmp`)
+  let fd: number
+  try {
+    fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+  } catch (err) {
+    throw fileError(err, 'write', target)
+  }
+  try {
+    fs.writeFileSync(fd, content)
+    fs.fchmodSync(fd, mode)
+    fs.fsyncSync(fd)
+    fs.closeSync(fd)
+    fs.renameSync(tmp, target)
+  } catch (err) {
+    try {
+      fs.closeSync(fd)
+    } catch {
+      // already closed
+    }
+    fs.rmSync(tmp, {force: true})
+    throw fileError(err, 'write', target)
+  }
+  try {
+    const dfd = fs.openSync(dir, O_RDONLY | O_DIRECTORY)
+    fs.fsyncSync(dfd)
+    fs.closeSync(dfd)
+  } catch {
+    // the rename is done; syncing the directory only makes it durable sooner
+  }
+}
+
+/** Set the mode of an existing regular file through a descriptor, never through a path (no link is followed). */
+export function chmodSafely(target: string, mode: number): void {
+  checkTarget(target)
+  let fd: number | undefined
+  try {
+    fd = fs.openSync(target, O_RDONLY | O_NOFOLLOW)
+    fs.fchmodSync(fd, mode)
+  } catch (err) {
+    throw fileError(err, 'change the mode of', target)
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd)
+  }
+}

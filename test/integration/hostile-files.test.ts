@@ -1,0 +1,58 @@
+/**
+ * Hostile file systems: read-only mounts, planted links and files, unprivileged users. Each refusal
+ * says the cause in words and what to do, with exit 1 (an operation that failed) or 2 (bad input),
+ * and changes nothing. Needs root (mount namespaces, setpriv); no network device is made here.
+ */
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {BIN, ROOT, describeKernel, sh} from '../helpers/kernel'
+
+const CONFIG = path.join(ROOT, 'test', 'fixtures', 'config', 'rich.yaml')
+const env = {...process.env, NO_COLOR: '1'}
+
+describeKernel('hostile file systems', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-hostile-'))
+    fs.chmodSync(dir, 0o755)
+  })
+  afterEach(() => fs.rmSync(dir, {recursive: true, force: true}))
+
+  test('init --output on a read-only file system: EROFS in words, exit 1, nothing written', () => {
+    const out = path.join(dir, 'ro')
+    fs.mkdirSync(out)
+    const script = `mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && exec "$2" "$3" init --target systemd --config "$4" --output "$1"`
+    const r = sh('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', out, process.execPath, BIN, CONFIG], {env})
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/cannot write .*tunadm.service: EROFS[\s\S]*why: the file system is mounted read-only[\s\S]*fix: /)
+    expect(fs.readdirSync(out)).toEqual([])
+  })
+
+  test('init --output \'\' is bad input (exit 2), not a raw ENOENT', () => {
+    const r = sh(process.execPath, [BIN, 'init', '--target', 'systemd', '--config', CONFIG, '--output', ''], {env})
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('--output is empty')
+  })
+
+  test('a lock file that is a planted link, or not readable, is refused in words', () => {
+    const victim = path.join(dir, 'victim')
+    fs.writeFileSync(victim, 'x')
+    const lock = path.join(dir, 'lock')
+    fs.symlinkSync(victim, lock)
+    const link = sh(process.execPath, [BIN, 'down', '--config', CONFIG], {env: {...env, TUNADM_LOCK: lock}})
+    expect(link.status).toBe(1)
+    expect(link.stderr).toMatch(/cannot open the lock .*: ELOOP[\s\S]*symbolic link/)
+    fs.rmSync(lock)
+    fs.writeFileSync(lock, '', {mode: 0o600})
+    const user = sh('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', process.execPath, BIN, 'down', '--config', CONFIG], {env: {...env, TUNADM_LOCK: lock}})
+    expect(user.status).toBe(1)
+    expect(user.stderr).toMatch(/cannot open the lock .*: EACCES[\s\S]*why: apply and down take this lock[\s\S]*permission denied[\s\S]*fix: run it as root/)
+  })
+
+  test('init --install as a non-root user: EACCES in words, exit 1', () => {
+    const r = sh('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', process.execPath, BIN, 'init', '--target', 'systemd', '--config', CONFIG, '--install'], {env})
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/cannot write .*: EACCES[\s\S]*fix: run it as root/)
+  })
+})
