@@ -82,6 +82,12 @@ export function enterNetns(name: string): void {
     if (isKernelError(err, 'ENOENT')) {
       throw new TunadmError(`there is no network namespace named ${name}`, {code: 'NO_NETNS', fix: `see ip netns list; create it with: ip netns add ${name}`})
     }
+    if (isKernelError(err, 'EINVAL') && (err as {op: string}).op === 'setns') {
+      throw new TunadmError(`/run/netns/${name} is not a network namespace`, {
+        code: 'NOT_NETNS', why: 'the file there is not a namespace handle (ip netns add makes one; this may be a leftover or a planted file)',
+        fix: `look at it: ls -l /run/netns/${name}; remove it and create the namespace again with: ip netns add ${name}`,
+      })
+    }
     throw explainKernelError(err, {action: `enter network namespace ${name}`})
   }
 }

@@ -6,6 +6,8 @@ export const IFREQ_SIZE = 40
 
 export const O_RDWR = 0o2
 export const O_RDONLY = 0
+/** Opening a FIFO (or a device) never blocks: a planted FIFO in /run/netns must not hang us. */
+export const O_NONBLOCK = 0o4000
 export const O_CLOEXEC = 0o2000000
 export const CLONE_NEWNET = 0x40000000
 

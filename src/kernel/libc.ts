@@ -6,7 +6,7 @@
  * before any other JavaScript runs, and throws a KernelError naming the operation.
  */
 import {KernelError} from './errno'
-import {O_CLOEXEC, O_RDWR, O_RDONLY, CLONE_NEWNET} from './constants'
+import {O_CLOEXEC, O_NONBLOCK, O_RDWR, O_RDONLY, CLONE_NEWNET} from './constants'
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Fn = (...args: any[]) => any
@@ -148,7 +148,8 @@ export function tryLockExclusive(fd: number, target: string): boolean {
  */
 export function enterNetnsPath(path: string, label: string): void {
   const l = load()
-  const fd = check(l.open(path, O_RDONLY | O_CLOEXEC, 0), `open ${path}`, label)
+  // Non-blocking: a FIFO put in place of the namespace file opens at once, and setns() then refuses it.
+  const fd = check(l.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0), `open ${path}`, label)
   try {
     check(l.setns(fd, CLONE_NEWNET), 'setns', label)
   } finally {

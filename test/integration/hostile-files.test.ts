@@ -55,4 +55,17 @@ describeKernel('hostile file systems', () => {
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(/cannot write .*: EACCES[\s\S]*fix: run it as root/)
   })
+
+  test('--netns naming a FIFO in /run/netns does not hang: it is not a namespace, exit 1', () => {
+    const fifo = `/run/netns/tunadm-t-fifo-${process.pid}`
+    fs.mkdirSync('/run/netns', {recursive: true})
+    expect(sh('mkfifo', [fifo]).status).toBe(0)
+    try {
+      const r = sh(process.execPath, [BIN, 'list', '--netns', path.basename(fifo)], {env})
+      expect(r.status).toBe(1)
+      expect(r.stderr).toContain(`${fifo} is not a network namespace`)
+    } finally {
+      fs.rmSync(fifo, {force: true})
+    }
+  })
 })
