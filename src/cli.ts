@@ -12,6 +12,9 @@ import Show from './commands/show'
 import Set from './commands/set'
 import Apply from './commands/apply'
 import Down from './commands/down'
+import {formatError} from './base-command'
+import {InvalidInputError} from './errors'
+import {closest} from './model/closest'
 
 export const COMMANDS = {
   add: Add,
@@ -25,10 +28,42 @@ export const COMMANDS = {
   down: Down,
 }
 
+/** Every word that names a command: ids and aliases. */
+function commandWords(): string[] {
+  return Object.entries(COMMANDS).flatMap(([id, cls]) => [id, ...((cls as {aliases?: string[]}).aliases ?? [])])
+}
+
+/**
+ * What people type that oclif does not take as it is: `help CMD` (oclif reads "help:CMD"), `-v` and
+ * `version`. Anything else goes to oclif unchanged.
+ */
+export function normaliseArgv(argv: string[]): string[] {
+  const [first, ...rest] = argv
+  if (first === '-v' || first === 'version') return ['--version', ...rest]
+  if (first === 'help') return rest.length && commandWords().includes(rest[0]) ? [rest[0], '--help'] : ['--help']
+  return argv
+}
+
+/** An unknown command: one clear error with the nearest command, as JSON under --json; exit 2. */
+function unknownCommand(argv: string[]): boolean {
+  const [first] = argv
+  if (first === undefined || first.startsWith('-') || commandWords().includes(first)) return false
+  const near = closest(first, commandWords())
+  const e = new InvalidInputError(`there is no command "${first}"${near ? `; did you mean "${near}"?` : ''}`, {
+    code: 'UNKNOWN_COMMAND', fix: `the commands are: ${Object.keys(COMMANDS).join(', ')}; see tunadm --help`,
+  })
+  process.exitCode = e.exitCode
+  if (argv.includes('--json')) process.stdout.write(JSON.stringify({error: e.toJSON()}, null, 2) + '\n')
+  else process.stderr.write(formatError(e) + '\n')
+  return true
+}
+
 export async function run(dir: string): Promise<void> {
+  const argv = normaliseArgv(process.argv.slice(2))
+  if (unknownCommand(argv)) return
   try {
     // No user-installed plugins: tunadm runs as root and as users whose HOME may not be theirs (sudo).
-    await oclifRun(process.argv.slice(2), {root: dir, userPlugins: false})
+    await oclifRun(argv, {root: dir, userPlugins: false})
     await flush()
   } catch (err) {
     await handle(err as Error)

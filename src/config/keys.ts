@@ -1,3 +1,5 @@
+import {closest, editDistance} from '../model/closest'
+
 /**
  * The keys the config file accepts, in one place: the loader checks against these, and a test checks
  * that the published JSON Schema (init/tunadm.schema.json) lists exactly the same ones.
@@ -39,26 +41,6 @@ export function closestKey(typed: string, known: readonly string[]): string | un
   if (known.includes(norm)) return norm
   const alias = KEY_ALIASES[norm]
   if (alias && known.includes(alias)) return alias
-  let best: string | undefined
-  let bestDistance = Infinity
-  for (const k of known) {
-    const d = editDistance(norm, k)
-    if (d < bestDistance) {
-      best = k
-      bestDistance = d
-    }
-  }
-  return bestDistance <= Math.max(1, Math.floor(norm.length / 3)) ? best : undefined
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i]
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    prev = cur
-  }
-  return prev[b.length]
+  const best = closest(norm, known)
+  return best !== undefined && editDistance(norm, best) <= Math.max(1, Math.floor(norm.length / 3)) ? best : undefined
 }

@@ -1,0 +1,33 @@
+/** The command line as people type it: versions, help, mistakes (the built bundle; no root needed). */
+import {BIN, sh} from '../helpers/kernel'
+
+const tunadm = (...args: string[]) => sh(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '1'}, input: ''})
+
+describe('the command line', () => {
+  test('-v, --version and version all print the version', () => {
+    const outs = ['-v', '--version', 'version'].map((a) => tunadm(a))
+    for (const r of outs) expect([r.status, r.stdout]).toEqual([0, expect.stringMatching(/^tunadm\/\d+\.\d+\.\d+ linux-\S+ node-v\d+/)])
+    expect(new Set(outs.map((r) => r.stdout)).size).toBe(1)
+  })
+
+  test('help CMD is CMD --help, aliases included', () => {
+    expect(tunadm('help', 'add').stdout).toBe(tunadm('add', '--help').stdout)
+    expect(tunadm('help', 'rm').stdout).toBe(tunadm('rm', '--help').stdout)
+    expect(tunadm('help', 'add').stdout).toContain('Create a persistent TUN or TAP device.')
+  })
+
+  test('a mistyped command names the nearest one, exit 2', () => {
+    const r = tunadm('ad', 'x')
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('there is no command "ad"; did you mean "add"?')
+    expect(tunadm('lst').stderr).toContain('did you mean "list"?')
+    expect(tunadm('frobnicate').stderr).not.toContain('did you mean')
+  })
+
+  test('under --json even an unknown command answers in JSON', () => {
+    const r = tunadm('bogus', '--json')
+    expect(r.status).toBe(2)
+    expect(JSON.parse(r.stdout).error).toMatchObject({code: 'UNKNOWN_COMMAND', exitCode: 2})
+    expect(r.stderr).toBe('')
+  })
+})
