@@ -16,6 +16,26 @@ import {BOOLEAN_KEYS, DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, clo
 import {expandName} from './range'
 import {DeviceConfig, RouteConfig, TunadmConfig} from './types'
 
+/**
+ * Caps that keep a small hostile file from costing minutes of CPU or gigabytes of output. Each can be
+ * raised through the environment for a config that truly needs more.
+ */
+export const CAPS = {
+  /** TUNADM_MAX_CONFIG_BYTES: the file's size. */
+  bytes: envCap('TUNADM_MAX_CONFIG_BYTES', 4 << 20),
+  /** TUNADM_MAX_DEVICES: devices after ranges are expanded. */
+  devices: envCap('TUNADM_MAX_DEVICES', 16384),
+  /** Uses of YAML aliases (*name) in the file. */
+  aliases: 1000,
+  /** Problems reported; the rest are counted. */
+  problems: 100,
+}
+
+function envCap(name: string, dflt: number): number {
+  const v = Number(process.env[name])
+  return Number.isSafeInteger(v) && v > 0 ? v : dflt
+}
+
 export interface ConfigProblem {
   file: string
   line: number
@@ -28,15 +48,19 @@ export interface ConfigProblem {
 export class ConfigError extends InvalidInputError {
   readonly problems: ConfigProblem[]
 
-  constructor(problems: ConfigProblem[]) {
-    const lines = problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`)
-    const intro = problems.length === 1 ? [] : [`${problems.length} problems in ${problems[0].file}:`]
+  /** `uncounted`: problems found beyond those kept (a hostile file can make millions). */
+  constructor(problems: ConfigProblem[], uncounted = 0) {
+    const shown = problems.slice(0, CAPS.problems)
+    const total = problems.length + uncounted
+    const lines = shown.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`)
+    if (total > shown.length) lines.push(`... and ${total - shown.length} more problems (the first ${CAPS.problems} are shown)`)
+    const intro = total === 1 ? [] : [`${total} problems in ${problems[0].file}:`]
     super([...intro, ...lines].join('\n'), {
       code: 'INVALID_CONFIG',
       why: 'the whole file is checked before anything changes; nothing was changed',
       fix: 'correct the file; editors can check it as you type with the JSON Schema tunadm publishes (init/tunadm.schema.json)',
     })
-    this.problems = problems
+    this.problems = shown
   }
 
   toJSON(): Record<string, unknown> {
@@ -46,10 +70,17 @@ export class ConfigError extends InvalidInputError {
 
 /** Read, parse and validate a config file. Throws ConfigError (exit 2) listing every problem. */
 export function loadConfig(file: string): TunadmConfig {
-  let text: string
+  let bytes: Buffer
   try {
-    text = fs.readFileSync(file, 'utf8')
+    const st = fs.statSync(file)
+    if (st.isFile() && st.size > CAPS.bytes) {
+      throw new InvalidInputError(`the config file ${file} is ${st.size} bytes; tunadm reads at most ${CAPS.bytes}`, {
+        code: 'CONFIG_TOO_LARGE', why: 'a cap keeps a mistaken or hostile file from taking the machine\'s memory and time', fix: `use ranges (name: "tap{0..63}") to say more in less; or raise the cap: TUNADM_MAX_CONFIG_BYTES=${st.size}`,
+      })
+    }
+    bytes = fs.readFileSync(file)
   } catch (err) {
+    if (err instanceof TunadmError) throw err
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT') {
       throw new InvalidInputError(`the config file ${file} does not exist`, {
@@ -58,7 +89,19 @@ export function loadConfig(file: string): TunadmConfig {
     }
     throw new TunadmError(`cannot read the config file ${file}: ${(err as Error).message}`, {code: code ?? 'READ_FAILED'})
   }
-  return parseConfig(text, file)
+  return parseConfig(decodeUtf8(bytes, file), file)
+}
+
+/** The file as text; bytes that are not UTF-8 are refused, never replaced (a name must be what it says). */
+function decodeUtf8(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder('utf-8', {fatal: true}).decode(bytes)
+  } catch {
+    const lossy = bytes.toString('utf8')
+    const at = lossy.indexOf('\uFFFD')
+    const line = at < 0 ? 1 : lossy.slice(0, at).split('\n').length
+    throw new ConfigError([{file, line, col: at < 0 ? 1 : at - lossy.lastIndexOf('\n', at - 1), message: 'the file is not valid UTF-8 here; expected UTF-8 text (convert it with iconv -t UTF-8)'}])
+  }
 }
 
 type Yaml = typeof import('yaml')
@@ -70,10 +113,15 @@ export function parseConfig(text: string, source: string): TunadmConfig {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const yaml = require('yaml') as Yaml
   const lineCounter = new yaml.LineCounter()
-  const doc = yaml.parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
-  const check = new Checker(yaml, doc, lineCounter, source)
+  // uniqueKeys is checked by the Checker in linear time (the library's check is quadratic in the keys of a mapping).
+  const doc = yaml.parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: false})
+  const check = new Checker(yaml, doc, lineCounter, source, text)
   const config = check.document()
-  if (check.problems.length > 0) throw new ConfigError(check.problems.sort((a, b) => a.line - b.line || a.col - b.col))
+  if (check.problems.length > 0 || check.capped) {
+    const sorted = check.problems.sort((a, b) => a.line - b.line || a.col - b.col)
+    if (check.capped) sorted.unshift(check.capped)
+    throw new ConfigError(sorted, check.dropped)
+  }
   return config
 }
 
@@ -88,9 +136,25 @@ class Checker {
     private readonly doc: Document,
     private readonly lines: LineCounter,
     private readonly file: string,
+    private readonly text: string,
   ) {}
 
+  /** Problems beyond those kept (a hostile file can make millions): counted, not stored. */
+  dropped = 0
+  /** A cap that stopped the check: reported before everything else. */
+  capped?: ConfigProblem
+  private aliasUses = 0
+
+  /** Enough problems are kept: count the rest without working out their messages. */
+  get saturated(): boolean {
+    return this.problems.length >= CAPS.problems * 10
+  }
+
   problem(at: Origin | number | undefined, message: string): void {
+    if (this.saturated) {
+      this.dropped++
+      return
+    }
     const offset = typeof at === 'number' ? at : at ? this.offsetOf(at) : 0
     const {line, col} = this.lines.linePos(offset)
     this.problems.push({file: this.file, line: Math.max(line, 1), col: Math.max(col, 1), message})
@@ -103,7 +167,11 @@ class Checker {
 
   /** Follow YAML aliases (*name) to the node they stand for. */
   private deref(node: unknown): Node | undefined {
-    if (this.yaml.isAlias(node)) return node.resolve(this.doc) as Node | undefined
+    if (this.yaml.isAlias(node)) {
+      if (++this.aliasUses === CAPS.aliases + 1) this.problem(node, `more than ${CAPS.aliases} uses of YAML aliases (*name); expected fewer (a cap against files that expand to millions of entries)`)
+      if (this.aliasUses > CAPS.aliases) return undefined
+      return node.resolve(this.doc) as Node | undefined
+    }
     return (node ?? undefined) as Node | undefined
   }
 
@@ -163,13 +231,21 @@ class Checker {
       return config
     }
     const seen = new Map<string, Origin>()
+    let declared = 0 // names declared, duplicates included: they cost as much to check
     for (const item of (list as YAMLSeq).items) {
       const entry = this.deref(item)
       if (!entry || !this.yaml.isMap(entry)) {
         this.problem(entry ?? list, 'a device entry is not a mapping; expected keys such as name: tap0, mode: tap')
         continue
       }
-      for (const [device, at] of this.device(entry, defaults)) {
+      const expanded = this.device(entry, defaults)
+      declared += expanded.length
+      if (declared > CAPS.devices) {
+        const {line, col} = this.lines.linePos(this.offsetOf(entry))
+        this.capped = {file: this.file, line, col, message: `the file declares more than ${CAPS.devices} devices (after ranges); expected fewer, or raise the cap: TUNADM_MAX_DEVICES=N`}
+        break
+      }
+      for (const [device, at] of expanded) {
         const first = seen.get(device.name)
         if (first) {
           const {line} = this.lines.linePos(this.offsetOf(first))
@@ -187,14 +263,26 @@ class Checker {
   /** The pairs of a mapping by key; unknown keys are reported with the closest known one. */
   private entries(map: YAMLMap, known: readonly string[], what: string): Map<string, Pair> {
     const out = new Map<string, Pair>()
+    const seen = new Set<string>()
     for (const pair of map.items) {
       const keyNode = pair.key as Node
       const key = this.yaml.isScalar(keyNode) ? String(keyNode.value) : undefined
+      if (key !== undefined) {
+        if (seen.has(key)) {
+          this.problem(pair, 'this key appears twice in the same mapping; expected each key once')
+          continue
+        }
+        seen.add(key)
+      }
       if (key === undefined) {
         this.problem(keyNode ?? map, `a ${what} is not a plain name; expected one of: ${known.join(', ')}`)
         continue
       }
       if (!known.includes(key)) {
+        if (this.saturated) {
+          this.dropped++
+          continue
+        }
         const near = closestKey(key, known)
         this.problem(pair, `unknown ${what} "${key}"; expected ${near ? `"${near}"?` : `one of: ${known.join(', ')}`}`)
         continue
@@ -234,14 +322,21 @@ class Checker {
     }
     switch (key) {
       case 'name':
-        if (typeof scalar !== 'string' && typeof scalar !== 'number') return fail('name is not text; expected a device name such as tap0, or a range such as "tap{0..63}"')
-        return String(scalar)
+        if (typeof scalar !== 'string') {
+          // 0x10, .inf, 1e3, true, null: YAML reads them as something else than the text written.
+          const written = this.source(node)
+          if (isScalar && written !== undefined && written !== '') {
+            return fail(`name ${written} is read by YAML as ${scalar === null ? 'null' : `the ${typeof scalar} ${String(scalar)}`}, not as text; expected it quoted: name: "${written}"`)
+          }
+          return fail('name is not text; expected a device name such as tap0, or a range such as "tap{0..63}"')
+        }
+        return scalar
       case 'mode':
         if (scalar !== 'tun' && scalar !== 'tap') return fail(`mode ${isScalar ? JSON.stringify(scalar) : 'is not text'}; expected tun (layer 3, IP packets) or tap (layer 2, Ethernet frames)`)
         return scalar
       case 'user':
       case 'group':
-        return this.account(key, scalar, isScalar, fail)
+        return this.account(key, scalar, isScalar, fail, node)
       case 'mac': {
         if (typeof scalar !== 'string' || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(scalar)) {
           return fail('mac is not a MAC address; expected six hex pairs separated by colons, quoted, e.g. "52:54:00:12:34:56"')
@@ -267,14 +362,24 @@ class Checker {
     return undefined
   }
 
-  private account(key: 'user' | 'group', scalar: unknown, isScalar: boolean, fail: (m: string) => undefined): string | number | undefined {
+  /** The text a scalar was written as in the file. */
+  private source(node: Node | Pair): string | undefined {
+    const range = (node as Node).range
+    return range ? this.text.slice(range[0], range[1]).trim() : undefined
+  }
+
+  private account(key: 'user' | 'group', scalar: unknown, isScalar: boolean, fail: (m: string) => undefined, node: Node | Pair): string | number | undefined {
     const expected = `expected a ${key} name or a numeric id from 0 to 4294967294`
     if (typeof scalar === 'number') {
-      if (!Number.isInteger(scalar)) return fail(`${key} ${scalar} is not a whole number; ${expected}`)
+      // Only plain decimal digits: 1e21, 0x10 or 1.0 are not what anyone means by a uid.
+      const written = this.source(node) ?? String(scalar)
+      if (!/^[-+]?\d+$/.test(written)) return fail(`${key} ${written} is not a whole number written in decimal; ${expected}`)
       try {
-        return parseNumericId(String(scalar), key)
+        const id = parseNumericId(written, key)
+        if (id === undefined) return fail(`${key} ${written} is not a valid id; ${expected}`)
+        return id
       } catch {
-        return fail(`${key} id ${scalar} is out of range (4294967295 means "unset" to the kernel); ${expected}`)
+        return fail(`${key} id ${written} is out of range (4294967295 means "unset" to the kernel); ${expected}`)
       }
     }
     if (!isScalar || typeof scalar !== 'string') return fail(`${key} is not a name or a number; ${expected}`)
