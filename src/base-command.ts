@@ -10,6 +10,7 @@ import {isKernelError} from './kernel/errno'
 import {normaliseError} from './services/normalise'
 import {explainKernelError} from './services/explain'
 import {style} from './render/style'
+import {printable, printableLines} from './render/escape'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof TunadmCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -44,7 +45,7 @@ export abstract class TunadmCommand extends Command {
 
   /** A warning: on stderr, unless --json (where it is part of the result). */
   protected warnLine(text: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${style(process.stderr).warn('warning:')} ${text}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`${style(process.stderr).warn('warning:')} ${printableLines(text)}\n`)
   }
 
   protected async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
@@ -62,9 +63,9 @@ export abstract class TunadmCommand extends Command {
 
 export function formatError(e: TunadmError): string {
   const st = style(process.stderr)
-  const lines = [`${st.bad('error:')} ${e.message}`]
-  if (e.why) lines.push(`  ${st.dim('why:')} ${e.why}`)
-  if (e.fix) lines.push(`  ${st.dim('fix:')} ${e.fix}`)
+  const lines = [`${st.bad('error:')} ${printableLines(e.message)}`]
+  if (e.why) lines.push(`  ${st.dim('why:')} ${printableLines(e.why)}`)
+  if (e.fix) lines.push(`  ${st.dim('fix:')} ${printableLines(e.fix)}`)
   return lines.join('\n')
 }
 

@@ -4,6 +4,7 @@ import {TunadmCommand, formatError} from '../base-command'
 import {TunadmError} from '../errors'
 import {DeleteResult, deleteDevices} from '../services/devices'
 import {describeHolders} from '../system/holders'
+import {printable} from '../render/escape'
 
 export interface DelOutcome extends Omit<DeleteResult, 'error'> {
   error?: ReturnType<TunadmError['toJSON']>
@@ -50,8 +51,8 @@ and reported; the exit code is 1 if any failed.`
       if (error) {
         process.exitCode = Math.max(Number(process.exitCode ?? 0), error.exitCode)
         if (!this.jsonEnabled()) process.stderr.write(formatError(error) + '\n')
-      } else if (r.absent) this.say(`${r.name}: not present`)
-      else this.say(`deleted ${r.name} (${r.mode})${r.detached ? `; it was held by ${describeHolders(r.detached)}` : ''}`)
+      } else if (r.absent) this.say(`${printable(r.name)}: not present`)
+      else this.say(`deleted ${printable(r.name)} (${r.mode})${r.detached ? `; it was held by ${printable(describeHolders(r.detached))}` : ''}`)
     }
     return outcomes
   }

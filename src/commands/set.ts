@@ -6,6 +6,7 @@ import {configureFlags, settingsInputFromFlags} from '../flags'
 import {TunDevice} from '../model/device'
 import {asksNothing, desiredFromFlags} from '../services/desired'
 import {setDevice, showDevice} from '../services/devices'
+import {printable, printableLines} from '../render/escape'
 import {Change, describeChange, describeWouldChange} from '../services/plan'
 
 export interface SetResult {
@@ -68,8 +69,8 @@ Routes take a gateway inline ("10.1.0.0/16 via 192.168.0.254") or from --via.`
     for (const w of warnings) this.warnLine(w)
     const device = showDevice(name)
     const said = changes.map(dryRun ? describeWouldChange : describeChange).join('; ')
-    if (changes.length === 0) this.say(`${name}: nothing to change`)
-    else this.say(`${name}: ${said}`)
+    if (changes.length === 0) this.say(`${printable(name)}: nothing to change`)
+    else this.say(`${printable(name)}: ${printableLines(said)}`)
     return {name, changed: !dryRun && changes.length > 0, changes, warnings, dryRun, device}
   }
 }

@@ -1,6 +1,7 @@
 /** Human rendering of a doctor report, of --list-checks and of --explain. Colour only through style(). */
 import type {Style} from '../render/style'
 import {table} from '../render/style'
+import {printable, printableLines} from '../render/escape'
 import type {Explanation, Verdict} from './explain'
 import type {Check, Finding, Fix, Report, Status} from './types'
 
@@ -16,11 +17,11 @@ function mark(s: Status, st: Style): string {
 
 function fixLines(fix: Fix | undefined, st: Style, indent: string): string[] {
   if (!fix) return []
-  return [`${indent}${st.dim('fix:')} ${fix.text}`, ...fix.commands.map((c) => `${indent}  ${c.startsWith('#') ? st.dim(c) : '$ ' + c}`)]
+  return [`${indent}${st.dim('fix:')} ${printableLines(fix.text)}`, ...fix.commands.map(printable).map((c) => `${indent}  ${c.startsWith('#') ? st.dim(c) : '$ ' + c}`)]
 }
 
 function findingLines(f: Finding, st: Style, indent: string): string[] {
-  const [first, ...rest] = f.messages
+  const [first, ...rest] = f.messages.map(printableLines)
   const head = `${indent}${mark(f.status, st)} ${f.title}${first ? ': ' + first : ''}  ${st.dim(f.id)}`
   const detail = f.status === 'ok' ? [] : [...rest.map((m) => `${indent}         ${m}`), ...fixLines(f.fix, st, indent + '         ')]
   if (f.status === 'ok' && rest.length) detail.push(...rest.map((m) => `${indent}         ${st.dim(m)}`))
@@ -33,7 +34,7 @@ export function renderReport(r: Report, st: Style): string {
   if (system.length) lines.push(st.bold('System'), ...system.flatMap((f) => findingLines(f, st, '  ')))
   const byDevice = new Map<string, Finding[]>()
   for (const f of r.findings) if (f.device !== undefined) byDevice.set(f.device, [...(byDevice.get(f.device) ?? []), f])
-  for (const [name, fs] of byDevice) lines.push('', st.bold(name), ...fs.flatMap((f) => findingLines(f, st, '  ')))
+  for (const [name, fs] of byDevice) lines.push('', st.bold(printable(name)), ...fs.flatMap((f) => findingLines(f, st, '  ')))
   if (r.findings.every((f) => f.group === 'system') && r.findings.length) lines.push('', st.dim('no TUN/TAP devices to check'))
   const s = r.summary
   const counts = `${s.ok} ok, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.fail} failed${s.crash ? `, ${s.crash} crashed` : ''}${s.skip ? `, ${s.skip} skipped` : ''}`
@@ -48,8 +49,8 @@ export function renderCheckList(checks: readonly Check[], st: Style): string {
 const VERDICT: Record<Verdict, string> = {likely: 'LIKELY', unlikely: 'unlikely', possible: 'possible'}
 
 export function renderExplanation(e: Explanation, st: Style): string {
-  const lines = [`${st.bold('message:')} ${e.message}`]
-  if (e.errno || e.device) lines.push(`${st.dim('means:')} ${[e.errno && `errno ${e.errno}`, e.device && `device ${e.device}`].filter(Boolean).join(', ')}`)
+  const lines = [`${st.bold('message:')} ${printable(e.message)}`]
+  if (e.errno || e.device) lines.push(`${st.dim('means:')} ${[e.errno && `errno ${e.errno}`, e.device && `device ${printable(e.device)}`].filter(Boolean).join(', ')}`)
   if (!e.recognised) {
     lines.push('', 'tunadm does not know this message. Run tunadm doctor for a check of the whole system.')
     return lines.join('\n')
@@ -60,7 +61,7 @@ export function renderExplanation(e: Explanation, st: Style): string {
       const v = VERDICT[c.verdict]
       const tag = c.verdict === 'likely' ? st.bad(`[${v}]`) : c.verdict === 'unlikely' ? st.ok(`[${v}]`) : st.warn(`[${v}]`)
       lines.push(`  ${tag} ${c.text}`)
-      if (c.detail) lines.push(`      ${st.dim('here:')} ${c.detail}`)
+      if (c.detail) lines.push(`      ${st.dim('here:')} ${printableLines(c.detail)}`)
       if (c.verdict !== 'unlikely') lines.push(...fixLines(c.fix, st, '      '))
     }
   }

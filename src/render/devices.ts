@@ -2,10 +2,11 @@
 import {TunDevice, describeOwnership} from '../model/device'
 import {describeHolders} from '../system/holders'
 import {Style, table} from './style'
+import {printable} from './escape'
 
 function idText(r: TunDevice['owner']): string {
   if (!r) return '-'
-  return r.name ? r.name : `${r.id} (no such account)`
+  return r.name ? printable(r.name) : `${r.id} (no such account)`
 }
 
 function stateText(d: TunDevice, st: Style): string {
@@ -25,12 +26,12 @@ export function renderList(devices: TunDevice[], st: Style, withProcesses: boole
   if (withProcesses) headers.push('PROCESSES')
   const rows = devices.map((d) => {
     const row = [
-      d.name, d.mode,
+      printable(d.name), d.mode,
       d.anyUserMayAttach ? st.warn('any user') : idText(d.owner),
       d.anyUserMayAttach ? st.warn('any user') : idText(d.group),
       stateText(d, st), String(d.mtu ?? '-'), tunFlagText(d), d.mac ?? '-',
     ]
-    if (withProcesses) row.push(d.processes?.length ? describeHolders(d.processes) : '-')
+    if (withProcesses) row.push(d.processes?.length ? printable(describeHolders(d.processes)) : '-')
     return row
   })
   return table(headers, rows, st)
@@ -39,7 +40,7 @@ export function renderList(devices: TunDevice[], st: Style, withProcesses: boole
 export function renderShow(d: TunDevice, st: Style): string {
   const lines: Array<[string, string]> = [
     ['mode', d.mode],
-    ['owner', d.anyUserMayAttach ? st.warn(describeOwnership(d)) : describeOwnership(d)],
+    ['owner', d.anyUserMayAttach ? st.warn(describeOwnership(d)) : printable(describeOwnership(d))],
     ['state', `${stateText(d, st)}${d.operstate ? ` (operstate ${d.operstate})` : ''}`],
     ['tun flags', tunFlagText(d)],
     ['link flags', d.flags.join(',') || '-'],
@@ -48,14 +49,14 @@ export function renderShow(d: TunDevice, st: Style): string {
   lines.push(['mtu', `${d.mtu ?? '-'}${d.minMtu !== undefined ? ` (range ${d.minMtu}-${d.maxMtu})` : ''}`])
   lines.push(['txqueuelen', String(d.txqueuelen ?? '-')])
   lines.push(['queues', `${d.queues ?? 0}${d.disabledQueues ? ` (${d.disabledQueues} disabled)` : ''}`])
-  if (d.alias) lines.push(['alias', d.alias])
+  if (d.alias) lines.push(['alias', printable(d.alias)])
   if (d.addresses) {
     lines.push(['addresses', d.addresses.map((a) => `${a.address}/${a.prefixLen}${a.peer ? ` peer ${a.peer}` : ''}`).join(', ') || '-'])
   }
   if (d.routes) {
     lines.push(['routes', d.routes.map((r) => `${r.destination}${r.gateway ? ` via ${r.gateway}` : ''}${r.linkdown ? ' ' + st.warn('linkdown') : ''}`).join(', ') || '-'])
   }
-  if (d.processes) lines.push(['processes', d.processes.length ? describeHolders(d.processes) : 'none attached'])
+  if (d.processes) lines.push(['processes', d.processes.length ? printable(describeHolders(d.processes)) : 'none attached'])
   const width = Math.max(...lines.map(([k]) => k.length))
-  return [st.bold(d.name), ...lines.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n')
+  return [st.bold(printable(d.name)), ...lines.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n')
 }

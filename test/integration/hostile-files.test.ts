@@ -6,7 +6,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {BIN, ROOT, describeKernel, sh} from '../helpers/kernel'
+import {BIN, Netns, ROOT, describeKernel, json, sh} from '../helpers/kernel'
 
 const CONFIG = path.join(ROOT, 'test', 'fixtures', 'config', 'rich.yaml')
 const env = {...process.env, NO_COLOR: '1'}
@@ -66,6 +66,28 @@ describeKernel('hostile file systems', () => {
       expect(r.stderr).toContain(`${fifo} is not a network namespace`)
     } finally {
       fs.rmSync(fifo, {force: true})
+    }
+  })
+
+  test('a device named with ESC (the kernel allows it): printed escaped everywhere, exact in --json, and deletable', () => {
+    const ns = new Netns('esc')
+    try {
+      const name = 'a\x1b[31mb'
+      expect(ns.exec('ip', ['tuntap', 'add', 'name', name, 'mode', 'tun']).status).toBe(0)
+      const outputs = [ns.tunadm(['list']), ns.tunadm(['show', name]), ns.tunadm(['doctor']), ns.tunadm(['set', name, '--mtu', '1400'])]
+      for (const r of outputs) {
+        expect(r.stdout + r.stderr).not.toContain('\x1b')
+        expect(r.stdout).toContain('a\\x1b[31mb')
+      }
+      expect(json(ns.tunadm(['list', '--json'])).map((d: {name: string}) => d.name)).toContain(name)
+      const explain = ns.tunadm(['doctor', '--explain', 'ioctl(TUNSETIFF): Device or resource busy \x1b]0;owned\x07'])
+      expect(explain.stdout).not.toMatch(/[\x07\x1b]/)
+      expect(explain.stdout).toContain('\\x1b]0;owned\\x07')
+      const del = ns.tunadm(['del', name])
+      expect([del.status, del.stdout]).toEqual([0, 'deleted a\\x1b[31mb (tun)\n'])
+      expect(ns.links().map((l) => l.ifname)).toEqual(['lo'])
+    } finally {
+      ns.remove()
     }
   })
 })
