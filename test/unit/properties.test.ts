@@ -1,0 +1,137 @@
+/**
+ * Property-based tests (fast-check, fixed seed, bounded runs): whatever the input, the parsers,
+ * the config loader and the netlink decoder answer with a value or with their own typed error,
+ * never a crash; and generated boot scripts pass shellcheck for any name the kernel accepts.
+ */
+import {spawnSync} from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import fc from 'fast-check'
+import {ConfigError, parseConfig} from '../../src/config/load'
+import {InvalidInputError} from '../../src/errors'
+import {generate} from '../../src/init'
+import {NetlinkParseError, decodeAddress, decodeLink, decodeMessages, decodeRoute, decodeStatus} from '../../src/kernel/netlink-codec'
+import * as C from '../../src/kernel/constants'
+import {bytesToIp, ipToBytes, parsePrefix} from '../../src/model/ip'
+import {ID_UNSET, IFNAMSIZ} from '../../src/model/limits'
+import {parseMac} from '../../src/model/mac'
+import {parseNumericId, validateIfName} from '../../src/model/validate'
+
+const params = {seed: 20261122, numRuns: 300}
+
+/** Calls fn; passes if it returns or throws one of the allowed error types. */
+function onlyThrows(fn: () => unknown, ...allowed: Array<new (...a: never[]) => Error>): void {
+  try {
+    fn()
+  } catch (err) {
+    if (!allowed.some((t) => err instanceof t)) throw err
+  }
+}
+
+describe('parsers of what people type', () => {
+  test('names: accepted ones fit the kernel (1-15 bytes, no "/", ":", white space or control characters)', () => {
+    fc.assert(fc.property(fc.string({unit: 'binary', maxLength: 24}), (s) => {
+      let ok: string | undefined
+      onlyThrows(() => (ok = validateIfName(s)), InvalidInputError)
+      if (ok !== undefined) {
+        const bytes = Buffer.byteLength(ok)
+        expect(bytes >= 1 && bytes < IFNAMSIZ).toBe(true)
+        expect(/[/:\s\x00-\x1f\x7f%]/u.test(ok)).toBe(false) // eslint-disable-line no-control-regex
+      }
+    }), params)
+  })
+
+  test('uids and gids: never the kernel\'s "unset" or more (no wrap-around to root)', () => {
+    fc.assert(fc.property(fc.oneof(fc.string(), fc.bigInt({min: -1n, max: 1n << 70n}).map(String)), (s) => {
+      let id: number | undefined
+      onlyThrows(() => (id = parseNumericId(s, 'user')), InvalidInputError)
+      if (id !== undefined) expect(id >= 0 && id < ID_UNSET && String(id) === s).toBe(true)
+    }), params)
+  })
+
+  test('addresses: a parsed prefix prints back canonically and keeps its length in range', () => {
+    const ipish = fc.oneof(fc.ipV4(), fc.ipV6(), fc.string({maxLength: 40}))
+    fc.assert(fc.property(ipish, fc.option(fc.integer({min: -2, max: 200})), (ip, len) => {
+      const text = len === null ? ip : `${ip}/${len}`
+      let p: ReturnType<typeof parsePrefix> | undefined
+      onlyThrows(() => (p = parsePrefix(text, 'address', true)), InvalidInputError)
+      if (p) {
+        expect(p.prefixLen).toBeLessThanOrEqual(p.family === 4 ? 32 : 128)
+        expect(ipToBytes(bytesToIp(p.bytes)).equals(p.bytes)).toBe(true)
+      }
+    }), params)
+  })
+
+  test('MACs: accepted ones are six bytes, unicast, not all zero', () => {
+    fc.assert(fc.property(fc.oneof(fc.string({unit: fc.constantFrom(...'0123456789abcdefABCDEF'.split('')), minLength: 12, maxLength: 12}).map((h) => h.match(/../g)!.join(':')), fc.string()), (s) => {
+      let mac: Buffer | undefined
+      onlyThrows(() => (mac = parseMac(s)), InvalidInputError)
+      if (mac) {
+        expect(mac.length).toBe(6)
+        expect(mac[0] & 1).toBe(0)
+        expect(mac.equals(Buffer.alloc(6))).toBe(false)
+      }
+    }), params)
+  })
+})
+
+describe('the config loader', () => {
+  const value = fc.oneof(fc.string({unit: 'grapheme', maxLength: 12}), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constantFrom('0x10', '.inf', '1e21', '~', 'tap{0..3}', '"q"', '*a', '&a x'))
+  const key = fc.constantFrom('name', 'mode', 'user', 'group', 'any_user', 'mtu', 'mac', 'addresses', 'peer', 'routes', 'up', 'txqueuelen', 'bogus')
+
+  test('any entry: a config, or a ConfigError/InvalidInputError (exit 2); accepted names fit the kernel', () => {
+    const entry = fc.dictionary(key, value, {maxKeys: 6})
+    fc.assert(fc.property(fc.array(entry, {maxLength: 4}), (entries) => {
+      const text = `version: 1\ndevices:\n${entries.map((e) => `  - {${Object.entries(e).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')}}`).join('\n')}\n`
+      let devices: Array<{name: string}> = []
+      onlyThrows(() => (devices = parseConfig(text, 'f.yaml').devices), ConfigError, InvalidInputError)
+      for (const d of devices) expect(() => validateIfName(d.name)).not.toThrow()
+    }), params)
+  })
+
+  test('any text at all: never anything but a ConfigError', () => {
+    fc.assert(fc.property(fc.string({unit: 'binary', maxLength: 200}), (text) => {
+      onlyThrows(() => parseConfig(text, 'f.yaml'), ConfigError, InvalidInputError)
+    }), params)
+  })
+})
+
+describe('the netlink decoder', () => {
+  test('any bytes: messages and their payloads decode or raise NetlinkParseError, never a crash', () => {
+    fc.assert(fc.property(fc.uint8Array({maxLength: 256}), fc.constantFrom(C.NLMSG_ERROR, C.NLMSG_DONE), fc.integer({min: 0, max: 0xffff}), (bytes, type, flags) => {
+      const buf = Buffer.from(bytes)
+      onlyThrows(() => decodeMessages(buf), NetlinkParseError)
+      for (const decode of [decodeLink, decodeAddress, decodeRoute]) onlyThrows(() => decode(buf), NetlinkParseError)
+      onlyThrows(() => decodeStatus({type, flags, payload: buf}), NetlinkParseError)
+    }), {...params, numRuns: 2000})
+  })
+})
+
+describe('generated boot scripts', () => {
+  const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0
+  // Names the kernel accepts (and ip can make): 1-15 bytes without "/", ":" or white space.
+  const nameChar = fc.constantFrom(...'abcXYZ09-_.$`\\\'"!#&;|<>(){}[]*?~^=+,@é'.split(''))
+  const name = fc.array(nameChar, {minLength: 1, maxLength: 7}).map((a) => a.join('')).filter((n) => n !== '.' && n !== '..' && Buffer.byteLength(n) < IFNAMSIZ)
+
+  ;(hasShellcheck || process.env.CI ? test : test.skip)('pass shellcheck for hostile names and paths, sysv and openrc, with and without tunadm', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-prop-sh-'))
+    try {
+      fc.assert(fc.property(fc.uniqueArray(name, {minLength: 1, maxLength: 3}), name, (names, pathPart) => {
+        const config = {version: 1 as const, source: `/etc/${pathPart}.yaml`, devices: names.map((n, i) => ({name: `${n}${i}`, mode: 'tun' as const, user: 0}))}
+        for (const target of ['sysv', 'openrc'] as const) {
+          for (const standalone of [false, true]) {
+            const out = generate(target, config, {configPath: config.source, tunadmPath: `/opt/${pathPart}/tunadm`, standalone, resolveId: () => 0})
+            const file = path.join(dir, 's')
+            fs.writeFileSync(file, out.files[0].content)
+            const r = spawnSync('shellcheck', ['--shell=sh', '--severity=style', file], {encoding: 'utf8'})
+            expect({names, target, standalone, out: r.stdout}).toEqual({names, target, standalone, out: ''})
+            expect(spawnSync('sh', ['-n', file]).status).toBe(0)
+          }
+        }
+      }), {seed: params.seed, numRuns: 15})
+    } finally {
+      fs.rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
