@@ -307,11 +307,12 @@ const deviceChecks: DeviceCheck[] = [
     description: 'routes via the device that overlap routes via another device (one of them is shadowed)',
     run(ctx, d) {
       if (!d.routes) return undefined
-      const mine = ctx.routes.filter((r) => r.device === d.name && !isDefault(r))
+      // IPv6 link-local routes (fe80::/64 on every link) are scoped to their own link: they never shadow each other.
+      const mine = ctx.routes.filter((r) => r.device === d.name && !isDefault(r) && !isLinkLocalRoute(r.destination))
       const clashes: string[] = []
       for (const r of mine) {
         for (const o of ctx.routes) {
-          if (o.device === d.name || o.family !== r.family || isDefault(o) || !overlap(r.destination, o.destination)) continue
+          if (o.device === d.name || o.family !== r.family || isDefault(o) || isLinkLocalRoute(o.destination) || !overlap(r.destination, o.destination)) continue
           clashes.push(r.destination === o.destination
             ? `${r.destination} is routed via both ${d.name} (metric ${r.metric ?? 0}) and ${o.device} (metric ${o.metric ?? 0}): only the lower metric is used`
             : `${r.destination} via ${d.name} overlaps ${o.destination} via ${o.device}: the longer prefix wins for the addresses they share`)
@@ -371,4 +372,10 @@ export const CHECKS: readonly Check[] = [...systemChecks, ...deviceChecks]
 
 export function checkIds(): string[] {
   return CHECKS.map((c) => c.id)
+}
+
+/** fe80::/10 and longer: IPv6 link-local, which every link has for itself. */
+function isLinkLocalRoute(destination: string): boolean {
+  const [addr, len] = destination.split('/')
+  return /^fe[89ab][0-9a-f]?:/i.test(addr) && Number(len ?? 128) >= 10
 }

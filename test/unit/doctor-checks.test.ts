@@ -138,6 +138,12 @@ describe('doctor checks on fixture trees', () => {
     expect(find(same.findings, 'device.route-overlap', 'tun1').messages[0]).toContain('routed via both tun1 (metric 5) and eth0 (metric 100)')
   })
 
+  test('link-local routes (fe80::/64 on every link) are never an overlap', () => {
+    const ll = {destination: 'fe80::/64', metric: 256, linkdown: false, protocol: 'kernel'}
+    const r = run(fixtureTree(), [device('tap1', {routes: [ll]}), device('tap2', {routes: [ll]})], {extraRoutes: [{device: 'eth0', family: 6, destination: 'fe80::/64', metric: 256, linkdown: false}]})
+    for (const dev of ['tap1', 'tap2']) expect(find(r.findings, 'device.route-overlap', dev).status).toBe('ok')
+  })
+
   test('an IPv6 address on a device with IPv6 disabled', () => {
     const d = device('tun77', {addresses: [{address: 'fd00::1', prefixLen: 64, family: 6}], routes: []})
     const f = find(run(fixtureTree({'proc/sys/net/ipv6/conf/tun77/disable_ipv6': '1\n'}), [d]).findings, 'device.ipv6', 'tun77')
