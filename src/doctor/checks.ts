@@ -1,6 +1,7 @@
 /** The registry: every doctor check as data. Order here is the order of the report. */
 import {IFF_MULTI_QUEUE, IFF_NAPI, IFF_TAP, IFF_TUN, IFF_VNET_HDR, TUN_FEATURE_NAMES} from '../kernel/constants'
 import {TUN_NODE} from '../kernel/tun'
+import {attachedQueues as queuesOf} from '../model/device'
 import type {IdRef, TunDevice} from '../model/device'
 import {describeHolders} from '../system/holders'
 import {
@@ -50,13 +51,16 @@ function inGroup(db: AccountsDb, a: Account, gid: number): boolean {
 }
 
 /** The flags a program must pass to TUNSETIFF to attach to this device. */
+/**
+ * What an attaching program must ask for: the mode and the multi-queue flag must match the device.
+ * pi and vnet_hdr need not: the kernel switches the device to what the attacher asks.
+ */
 export function attachFlags(d: TunDevice): string {
-  const f = [d.mode === 'tap' ? 'IFF_TAP' : 'IFF_TUN', d.pi ? '' : 'IFF_NO_PI', d.multiQueue ? 'IFF_MULTI_QUEUE' : '', d.vnetHdr ? 'IFF_VNET_HDR (optional)' : '']
-  return f.filter(Boolean).join(' | ')
+  return `${d.mode === 'tap' ? 'IFF_TAP' : 'IFF_TUN'}${d.multiQueue ? ' | IFF_MULTI_QUEUE' : ' without IFF_MULTI_QUEUE'} (IFF_NO_PI and IFF_VNET_HDR are its own choice: the kernel follows what it asks)`
 }
 
 const linkdownRoutes = (d: TunDevice) => (d.routes ?? []).filter((r) => r.linkdown)
-const attachedQueues = (ctx: DoctorContext, d: TunDevice) => Math.max(d.queues ?? 0, ctx.holders.get(d.name)?.length ?? 0)
+const attachedQueues = (ctx: DoctorContext, d: TunDevice) => Math.max(queuesOf(d), ctx.holders.get(d.name)?.length ?? 0)
 
 // ---- system -----------------------------------------------------------------------------------
 
@@ -354,7 +358,7 @@ const deviceChecks: DeviceCheck[] = [
     run(ctx, d) {
       const holders = ctx.holders.get(d.name) ?? []
       if (holders.length) return ok(`attached: ${describeHolders(holders)}`)
-      if ((d.queues ?? 0) > 0) return ok(`${d.queues} queue(s) attached by processes this user cannot see (run as root to name them)`)
+      if (queuesOf(d) > 0) return ok(`${d.multiQueue ? `${d.queues} queue(s)` : 'it is'} attached by processes this user cannot see (run as root to name them)`)
       return ok('no process attached')
     },
   },

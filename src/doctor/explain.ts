@@ -6,6 +6,7 @@
 import {errnoNameFromText} from '../kernel/errno'
 import {TUN_NODE} from '../kernel/tun'
 import {describeHolders} from '../system/holders'
+import {attachedQueues} from '../model/device'
 import {CAP_NET_ADMIN, accountOf, canOpen, hasCap, modeText, readAccounts, readTunDriver, readTunNode, userById} from './host-facts'
 import {attachFlags} from './checks'
 import {bringUpFix, loadDriverFix, makeNodeFix, nodeAccessFix} from './fixes'
@@ -29,6 +30,8 @@ interface PatternData {
   programs: string
   /** Every regex must match (case-insensitive). */
   match: RegExp[]
+  /** None of these may match: a more specific pattern explains that message. */
+  exclude?: RegExp[]
   causes: CauseData[]
 }
 
@@ -85,7 +88,20 @@ export const KNOWLEDGE: readonly PatternData[] = [
     ],
   },
   {
-    id: 'tun-ioctl-eperm', programs: 'tunctl, ip, custom programs', match: [/TUNSET(PERSIST|OWNER|GROUP|LINK)|RTNETLINK answers|SIOCSIF/i, /Operation not permitted/i],
+    // socat 1.7 sets the interface flags itself after attaching (iff-up, or an address in TUN:...).
+    id: 'socat-set-flags-eperm', programs: 'socat', match: [/ioctl\(\d+, SIOCSIF(FLAGS|ADDR|NETMASK)/i, /Operation not permitted/i],
+    causes: [{
+      id: 'socat-needs-cap',
+      text: 'socat attached to the device, then tried to change its flags or address itself, which needs CAP_NET_ADMIN even on a device the user owns: making the user the owner cannot help',
+      fix: {text: 'let tunadm configure and bring up the device, then run socat without iff-up and without an address; or give socat CAP_NET_ADMIN', commands: [
+        'sudo tunadm set <NAME> --address 10.0.0.1/24 --up',
+        'socat TUN,tun-name=<NAME>,tun-type=tun,iff-no-pi ...   # no iff-up, no address',
+        'sudo setcap cap_net_admin+ep "$(command -v socat)"   # or: run socat as root',
+      ]},
+    }],
+  },
+  {
+    id: 'tun-ioctl-eperm', programs: 'tunctl, ip, custom programs', match: [/TUNSET(PERSIST|OWNER|GROUP|LINK)|RTNETLINK answers|SIOCSIF/i, /Operation not permitted/i], exclude: [/ioctl\(\d+, SIOCSIF/i],
     causes: [{id: 'no-cap-net-admin', verify: 'no-cap', text: 'changing a device (persist, owner, group, link flags, addresses) needs CAP_NET_ADMIN', fix: ROOT_FIX}],
   },
   {
@@ -118,6 +134,7 @@ export interface Explanation {
 }
 
 interface VerifyInput {
+  message?: string
   ctx?: DoctorContext
   net?: NetFacts
   device?: string
@@ -165,13 +182,16 @@ const VERIFIERS: Record<VerifierId, (v: VerifyInput) => Check> = {
       const h = v.ctx.holders.get(v.device)
       const d = dev(v)
       if (h?.length) return yes(`${v.device} is held by ${describeHolders(h)}${d?.multiQueue ? '' : ' and is single-queue'}`)
-      if (d && (d.queues ?? 0) > 0) return yes(`${v.device} has ${d.queues} queue(s) attached (by processes this user cannot see)`)
+      if (d && attachedQueues(d) > 0) return yes(d.multiQueue ? `${v.device} has ${d.queues} queue(s) attached (by processes this user cannot see)` : `${v.device} is single-queue and has carrier: a program is attached (one this user cannot see)`)
       return d ? no(`nothing is attached to ${v.device} now`) : no(`there is no TUN/TAP device named ${v.device} now`)
     }
     const held = [...v.ctx.holders.entries()].map(([name, hs]) => `${name} by ${describeHolders(hs)}`)
     return held.length ? maybe(`held now: ${held.join('; ')}`) : maybe('no TUN/TAP device is held now (name the device in the message to check it)')
   },
   'name-taken': (v) => {
+    // Only a program that creates asks for IFF_TUN_EXCL; QEMU and OpenVPN attach to what exists.
+    if (/could not configure \/dev\/net\/tun|qemu/i.test(v.message ?? '')) return no('QEMU attaches to an existing device and never asks for IFF_TUN_EXCL')
+    if (/Cannot ioctl TUNSETIFF/i.test(v.message ?? '')) return no('OpenVPN attaches to an existing device and never asks for IFF_TUN_EXCL')
     if (!v.net || !v.device) return maybe('give the message with the device name to check')
     const link = v.net.links.find((l) => l.name === v.device)
     return link ? yes(`a device named ${v.device} exists (${link.kind === 'tun' ? 'TUN/TAP' : link.kind})`) : no(`no device named ${v.device} exists now`)
@@ -223,9 +243,9 @@ const VERIFIERS: Record<VerifierId, (v: VerifyInput) => Check> = {
   },
 }
 
-/** The device a message names: "TUNSETIFF tun0:", "(tap0)", "dev tun0", "device tun0". */
+/** The device a message names: "TUNSETIFF tun0:", "(tap0)", socat's {"tun77"}, "dev tun0", "device tun0". */
 export function deviceInMessage(message: string): string | undefined {
-  const patterns = [/TUNSET\w+\s+([^\s:()]+):/, /\/dev\/net\/tun \(([^)\s]+)\)/, /\bdev(?:ice)?\s+([A-Za-z][\w.-]{0,14})\b(?!\/)/]
+  const patterns = [/TUNSET\w+\s+([^\s:()]+):/, /\/dev\/net\/tun \(([^)\s]+)\)/, /ioctl\(\d+, \w+, \{"([^"]+)"\}/, /\bdev(?:ice)?\s+([A-Za-z][\w.-]{0,14})\b(?!\/)/]
   for (const re of patterns) {
     const m = re.exec(message)
     if (m && m[1] !== '/dev/net/tun') return m[1]
@@ -236,8 +256,8 @@ export function deviceInMessage(message: string): string | undefined {
 /** Explain a pasted message; `ctx`/`net` are absent when this machine could not be inspected. */
 export function explainMessage(message: string, v: {ctx?: DoctorContext; net?: NetFacts; device?: string} = {}): Explanation {
   const device = v.device ?? deviceInMessage(message)
-  const input: VerifyInput = {ctx: v.ctx, net: v.net, device}
-  const patterns = KNOWLEDGE.filter((p) => p.match.every((re) => re.test(message))).map((p) => ({
+  const input: VerifyInput = {ctx: v.ctx, net: v.net, device, message}
+  const patterns = KNOWLEDGE.filter((p) => p.match.every((re) => re.test(message)) && !p.exclude?.some((re) => re.test(message))).map((p) => ({
     id: p.id,
     programs: p.programs,
     causes: p.causes.map((c): ExplainedCause => {

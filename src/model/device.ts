@@ -64,6 +64,16 @@ export interface TunDevice {
   processes?: Holder[]
 }
 
+/**
+ * How many file descriptors are attached. The kernel counts queues only for multi-queue devices; a
+ * single-queue device has carrier exactly while a program holds it (unless that program turned its
+ * carrier off with TUNSETCARRIER), so the carrier says it where /proc cannot be read (not root).
+ */
+export function attachedQueues(d: Pick<TunDevice, 'multiQueue' | 'queues' | 'carrier' | 'processes'>): number {
+  const seen = d.processes?.length ?? 0
+  return Math.max(seen, d.multiQueue ? d.queues ?? 0 : d.carrier ? 1 : 0)
+}
+
 /** Mode from a conventional name (tun0, tap3, tun%d); undefined when the name does not say. */
 export function modeFromName(name: string | undefined): Mode | undefined {
   if (!name) return undefined

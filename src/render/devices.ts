@@ -1,5 +1,5 @@
 /** Human rendering of devices for list and show. */
-import {TunDevice, describeOwnership} from '../model/device'
+import {TunDevice, attachedQueues, describeOwnership} from '../model/device'
 import {describeHolders} from '../system/holders'
 import {Style, table} from './style'
 import {printable} from './escape'
@@ -48,7 +48,8 @@ export function renderShow(d: TunDevice, st: Style): string {
   if (d.mac) lines.push(['mac', d.mac])
   lines.push(['mtu', `${d.mtu ?? '-'}${d.minMtu !== undefined ? ` (range ${d.minMtu}-${d.maxMtu})` : ''}`])
   lines.push(['txqueuelen', String(d.txqueuelen ?? '-')])
-  lines.push(['queues', `${d.queues ?? 0}${d.disabledQueues ? ` (${d.disabledQueues} disabled)` : ''}`])
+  // The kernel counts queues only on multi-queue devices; a single-queue one is attached while it has carrier.
+  lines.push(['queues', d.multiQueue ? `${d.queues ?? 0} attached${d.disabledQueues ? ` (${d.disabledQueues} disabled)` : ''}` : `single queue, ${attachedQueues(d) ? 'attached' : 'not attached'}`])
   if (d.alias) lines.push(['alias', printable(d.alias)])
   if (d.addresses) {
     lines.push(['addresses', d.addresses.map((a) => `${a.address}/${a.prefixLen}${a.peer ? ` peer ${a.peer}` : ''}`).join(', ') || '-'])

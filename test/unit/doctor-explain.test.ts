@@ -68,7 +68,7 @@ describe('doctor --explain', () => {
 
   test('ip: Invalid argument: the device\'s real mode and flags', () => {
     const e = explain('ioctl(TUNSETIFF): Invalid argument', fixtureTree(), undefined, 'tap6')
-    expect(cause(e, 'mode-or-queue-mismatch').detail).toBe('tap6 is a tap device without multi_queue: a program must ask for IFF_TAP | IFF_NO_PI')
+    expect(cause(e, 'mode-or-queue-mismatch').detail).toBe('tap6 is a tap device without multi_queue: a program must ask for IFF_TAP without IFF_MULTI_QUEUE (IFF_NO_PI and IFF_VNET_HDR are its own choice: the kernel follows what it asks)')
     expect(cause(explain('ioctl(TUNSETIFF): Invalid argument', fixtureTree(), undefined, 'br0'), 'not-tun')).toMatchObject({verdict: 'likely', detail: 'br0 is bridge, not TUN/TAP'})
     expect(explain('could not configure /dev/net/tun (tap6): Invalid argument').device).toBe('tap6')
   })
@@ -90,5 +90,22 @@ describe('doctor --explain', () => {
     expect(deviceInMessage('could not configure /dev/net/tun (tap0): Invalid argument')).toBe('tap0')
     expect(deviceInMessage('ioctl(TUNSETIFF): Device or resource busy')).toBeUndefined()
     expect(deviceInMessage('open("/dev/net/tun", 02, 0666): No such file or directory')).toBeUndefined()
+  })
+
+  test('socat\'s own words: the device in {"tun77"}; its SIOCSIFFLAGS EPERM says what can help', () => {
+    const busy = 'socat[1234] E ioctl(5, TUNSETIFF, {"tun77"}: Device or resource busy'
+    expect(deviceInMessage(busy)).toBe('tun77')
+    const flags = explain('socat[99] E ioctl(5, SIOCSIFFLAGS, {"tun77"}: Operation not permitted')
+    expect(flags.patterns.map((p) => p.id)).toEqual(['socat-set-flags-eperm'])
+    const c = cause(flags, 'socat-needs-cap')
+    expect(c.text).toContain('making the user the owner cannot help')
+    expect(c.fix.commands.join('\n')).toMatch(/tunadm set tun77 --address [\s\S]*--up[\s\S]*no iff-up[\s\S]*setcap cap_net_admin/)
+  })
+
+  test('QEMU and OpenVPN never ask for IFF_TUN_EXCL: for their busy message, a taken name is unlikely', () => {
+    const qemu = explain('qemu-system-x86_64: -netdev tap,id=n0,ifname=tap0,script=no,downscript=no: could not configure /dev/net/tun (tap0): Device or resource busy')
+    expect(qemu.device).toBe('tap0')
+    expect(verdicts(qemu)['name-taken']).toBe('unlikely')
+    expect(verdicts(explain('Cannot ioctl TUNSETIFF tap0: Device or resource busy (errno=16)'))['name-taken']).toBe('unlikely')
   })
 })
