@@ -199,6 +199,16 @@ export function deleteDevices(names: string[], opts: {force?: boolean; ifExists?
         })
         continue
       }
+      // A program tunadm cannot see (another network namespace after the device moved, a chroot, another
+      // user's /proc) still shows in the kernel's own count: refuse that too, unless forced.
+      const queues = link.tun.multiQueue ? link.tun.numQueues ?? 0 : link.carrier ? 1 : 0
+      if (holders.length === 0 && queues > 0 && !opts.force) {
+        r.error = new TunadmError(`${name} has a program attached that tunadm cannot name`, {
+          code: 'EBUSY', why: `the kernel reports ${link.tun.multiQueue ? `${queues} queue(s) attached` : 'carrier, which a single-queue device has only while a program holds it'}, but no process in this network namespace holds it open (it may run in another namespace, in a chroot, or as a user whose /proc this one cannot read)`,
+          fix: `find it with: grep -l "iff:.${name}$" /proc/*/fdinfo/* (as root, in each namespace); or delete it anyway with: tunadm del --force ${name}`,
+        })
+        continue
+      }
       if (holders.length) r.detached = holders
       doomed.push({r, index: link.index})
     }

@@ -23,7 +23,10 @@ export function findHolders(host: Host = realHost, netns = currentNetnsId(host))
     let command: string | undefined
     let procNetns: string | undefined | null = null
     for (const fdName of fds) {
-      if (host.readlink(`/proc/${pid}/fd/${fdName}`) !== '/dev/net/tun') continue
+      // Not only /dev/net/tun itself: a chrooted program's fd reads /srv/jail/dev/net/tun, a private
+      // node another path. The fdinfo's "iff:" line is what says the fd is attached to a device.
+      const target = host.readlink(`/proc/${pid}/fd/${fdName}`)
+      if (!target || !/(^|\/)tun( \(deleted\))?$/.test(target)) continue
       const info = host.read(`/proc/${pid}/fdinfo/${fdName}`)
       const m = info && /^iff:\s*(\S+)\s*$/m.exec(info)
       if (!m) continue

@@ -2,6 +2,7 @@
 """Attach to a TUN/TAP device and hold it until stdin closes or a signal arrives.
 
 Usage: hold.py NAME tun|tap [multi_queue] [vnet_hdr] [pi]
+(TUN_NODE=PATH opens another node for /dev/net/tun, as a program in a chroot does.)
 Prints "attached NAME" once attached, or "error ERRNO_NAME" and exits 1. Used by tests as an
 independent attaching program (not tunadm's own code).
 """
@@ -20,7 +21,7 @@ if "multi_queue" in extra:
 if "vnet_hdr" in extra:
     flags |= IFF_VNET_HDR
 try:
-    fd = os.open("/dev/net/tun", os.O_RDWR)
+    fd = os.open(os.environ.get("TUN_NODE", "/dev/net/tun"), os.O_RDWR)
     fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH22x", name.encode(), flags))
 except OSError as e:
     print("error", errno.errorcode.get(e.errno, str(e.errno)), flush=True)

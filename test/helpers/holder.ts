@@ -21,6 +21,8 @@ export interface HoldOptions {
   gid?: number
   groups?: number[]
   flags?: string[]
+  /** Open this node instead of /dev/net/tun (a copy made with mknod), as a program in a chroot does. */
+  node?: string
 }
 
 /**
@@ -44,7 +46,7 @@ export function hold(netns: string, name: string, mode: 'tun' | 'tap', opts: Hol
     ].join(' && ')
     argv = ['ip', 'netns', 'exec', netns, 'unshare', '-m', 'sh', '-c', script]
   } else {
-    argv = ['ip', 'netns', 'exec', netns, 'python3', HOLD, name, mode, ...(opts.flags ?? [])]
+    argv = ['ip', 'netns', 'exec', netns, 'env', `TUN_NODE=${opts.node ?? '/dev/net/tun'}`, 'python3', HOLD, name, mode, ...(opts.flags ?? [])]
   }
   const proc = spawn(argv[0], argv.slice(1), {stdio: ['pipe', 'pipe', 'pipe']})
   proc.once('exit', () => dir && fs.rmSync(dir, {recursive: true, force: true}))

@@ -1,4 +1,7 @@
 /** tunadm add / del / list / show against the real kernel, in a throwaway network namespace. */
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import {Netns, describeKernel, json, must, sh, BIN} from '../helpers/kernel'
 import {hold} from '../helpers/holder'
 
@@ -160,6 +163,35 @@ describeKernel('core commands against the kernel', () => {
       expect(ns.link('tun8')).toBeUndefined()
     } finally {
       await held.release()
+    }
+  })
+
+  test('a holder tunadm cannot see (a chroot\'s node, or the device moved to another namespace): del still refuses', async () => {
+    // A program in a chroot opens its own copy of the node: its fd is not literally /dev/net/tun.
+    const jail = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-jail-'))
+    expect(sh('mknod', [path.join(jail, 'tun'), 'c', '10', '200']).status).toBe(0)
+    ns.tunadm(['add', 'tun7'])
+    const jailed = await hold(ns.name, 'tun7', 'tun', {node: path.join(jail, 'tun')})
+    try {
+      expect(jailed.outcome).toBe('attached tun7')
+      const r = ns.tunadm(['del', 'tun7', '--json'])
+      expect([r.status, json(r).error.code]).toEqual([1, 'EBUSY'])
+      expect(json(r).error.message).toMatch(/tun7 is in use by python3/)
+      // Moved to another namespace while held: the holder's namespace is not the device's any more.
+      const other = new Netns('moved')
+      try {
+        ns.ip(['link', 'set', 'tun7', 'netns', other.name])
+        const moved = other.tunadm(['del', 'tun7'])
+        expect(moved.status).toBe(1)
+        expect(moved.stderr).toMatch(/tun7 has a program attached that tunadm cannot name[\s\S]*carrier/)
+        expect(other.link('tun7')).toBeDefined()
+        expect(other.tunadm(['del', '--force', 'tun7']).status).toBe(0)
+      } finally {
+        other.remove()
+      }
+    } finally {
+      await jailed.release()
+      fs.rmSync(jail, {recursive: true, force: true})
     }
   })
 
