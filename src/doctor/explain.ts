@@ -88,15 +88,14 @@ export const KNOWLEDGE: readonly PatternData[] = [
     ],
   },
   {
-    // socat 1.7 sets the interface flags itself after attaching (iff-up, or an address in TUN:...).
+    // socat 1.7 sets the interface flags itself after attaching, even without iff-up (seen with 1.7.4).
     id: 'socat-set-flags-eperm', programs: 'socat', match: [/ioctl\(\d+, SIOCSIF(FLAGS|ADDR|NETMASK)/i, /Operation not permitted/i],
     causes: [{
       id: 'socat-needs-cap',
-      text: 'socat attached to the device, then tried to change its flags or address itself, which needs CAP_NET_ADMIN even on a device the user owns: making the user the owner cannot help',
-      fix: {text: 'let tunadm configure and bring up the device, then run socat without iff-up and without an address; or give socat CAP_NET_ADMIN', commands: [
+      text: 'socat attached to the device, then changed its flags (or address) itself, which needs CAP_NET_ADMIN even on a device the user owns: making the user the owner cannot help. socat 1.7 does this even without iff-up',
+      fix: {text: 'let tunadm give the device its address and bring it up, and give socat CAP_NET_ADMIN (or run it as root)', commands: [
         'sudo tunadm set <NAME> --address 10.0.0.1/24 --up',
-        'socat TUN,tun-name=<NAME>,tun-type=tun,iff-no-pi ...   # no iff-up, no address',
-        'sudo setcap cap_net_admin+ep "$(command -v socat)"   # or: run socat as root',
+        'sudo setcap cap_net_admin+ep "$(command -v socat)"   # or a systemd unit with AmbientCapabilities=CAP_NET_ADMIN',
       ]},
     }],
   },
@@ -245,7 +244,7 @@ const VERIFIERS: Record<VerifierId, (v: VerifyInput) => Check> = {
 
 /** The device a message names: "TUNSETIFF tun0:", "(tap0)", socat's {"tun77"}, "dev tun0", "device tun0". */
 export function deviceInMessage(message: string): string | undefined {
-  const patterns = [/TUNSET\w+\s+([^\s:()]+):/, /\/dev\/net\/tun \(([^)\s]+)\)/, /ioctl\(\d+, \w+, \{"([^"]+)"\}/, /\bdev(?:ice)?\s+([A-Za-z][\w.-]{0,14})\b(?!\/)/]
+  const patterns = [/TUNSET\w+\s+([^\s:()]+):/, /\/dev\/net\/tun \(([^)\s]+)\)/, /ioctl\(\d+, \w+, \{"([^"]+)"/, /\bdev(?:ice)?\s+([A-Za-z][\w.-]{0,14})\b(?!\/)/]
   for (const re of patterns) {
     const m = re.exec(message)
     if (m && m[1] !== '/dev/net/tun') return m[1]
