@@ -1,6 +1,10 @@
 /**
  * What every command shares: --json and --netns, and the mapping from errors to messages and exit
  * codes (0 success, 1 the operation failed, 2 invalid input or usage).
+ *
+ * Under --json every command answers with one envelope on stdout:
+ *   {"status": "ok", "result": ..., "warnings": [...]}  or  {"status": "error", "error": {code, message,
+ *   why, fix, exitCode}, "warnings": [...]}; warnings otherwise go to stderr as "warning: ..." lines.
  */
 import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
@@ -33,6 +37,14 @@ export abstract class TunadmCommand extends Command {
     return parsed as unknown as {flags: BaseFlags<T>; args: BaseArgs<T>; argv: string[]}
   }
 
+  /** Warnings of this run: stderr lines, or the envelope's "warnings" under --json. */
+  protected readonly warnings: string[] = []
+
+  /** The envelope of a result (oclif prints what this returns when --json is given). */
+  toSuccessJson(result: unknown): unknown {
+    return {status: 'ok', result: result ?? null, warnings: this.warnings}
+  }
+
   /** JSON for scripts: plain and in one write (oclif's default colourises, which costs ~50 ms on 1000 devices). */
   logJson(json: unknown): void {
     process.stdout.write(JSON.stringify(json, null, 2) + '\n')
@@ -45,6 +57,7 @@ export abstract class TunadmCommand extends Command {
 
   /** A warning: on stderr, unless --json (where it is part of the result). */
   protected warnLine(text: string): void {
+    this.warnings.push(text)
     if (!this.jsonEnabled()) process.stderr.write(`${style(process.stderr).warn('warning:')} ${printableLines(text)}\n`)
   }
 
@@ -52,13 +65,18 @@ export abstract class TunadmCommand extends Command {
     const e = normaliseError(err)
     process.exitCode = e.exitCode
     if (this.jsonEnabled()) {
-      process.stdout.write(JSON.stringify({error: e.toJSON()}, null, 2) + '\n')
+      process.stdout.write(JSON.stringify(errorEnvelope(e, this.warnings), null, 2) + '\n')
       return undefined
     }
     process.stderr.write(formatError(e) + '\n')
     if (process.env.TUNADM_DEBUG && err.stack) process.stderr.write(err.stack + '\n')
     return undefined
   }
+}
+
+/** The --json answer for an error. */
+export function errorEnvelope(e: TunadmError, warnings: string[] = []): Record<string, unknown> {
+  return {status: 'error', error: e.toJSON(), warnings}
 }
 
 export function formatError(e: TunadmError): string {

@@ -3,6 +3,7 @@
 import {run as oclifRun} from '@oclif/core/run'
 import {flush} from '@oclif/core/flush'
 import {handle} from '@oclif/core/handle'
+import {settings} from '@oclif/core/settings'
 import Add from './commands/add'
 import Del from './commands/del'
 import Doctor from './commands/doctor'
@@ -12,7 +13,7 @@ import Show from './commands/show'
 import Set from './commands/set'
 import Apply from './commands/apply'
 import Down from './commands/down'
-import {formatError} from './base-command'
+import {errorEnvelope, formatError} from './base-command'
 import {InvalidInputError} from './errors'
 import {closest} from './model/closest'
 
@@ -53,12 +54,15 @@ function unknownCommand(argv: string[]): boolean {
     code: 'UNKNOWN_COMMAND', fix: `the commands are: ${Object.keys(COMMANDS).join(', ')}; see tunadm --help`,
   })
   process.exitCode = e.exitCode
-  if (argv.includes('--json')) process.stdout.write(JSON.stringify({error: e.toJSON()}, null, 2) + '\n')
+  if (argv.includes('--json')) process.stdout.write(JSON.stringify(errorEnvelope(e), null, 2) + '\n')
   else process.stderr.write(formatError(e) + '\n')
   return true
 }
 
 export async function run(dir: string): Promise<void> {
+  // The bundle is compiled: oclif must never look for TypeScript sources (it would under NODE_ENV=test or
+  // development, and warn to every user that typescript is missing).
+  settings.enableAutoTranspile = false
   const argv = normaliseArgv(process.argv.slice(2))
   if (unknownCommand(argv)) return
   try {

@@ -13,7 +13,6 @@ export interface SetResult {
   name: string
   changed: boolean
   changes: Change[]
-  warnings: string[]
   dryRun: boolean
   device: TunDevice
 }
@@ -71,6 +70,6 @@ Routes take a gateway inline ("10.1.0.0/16 via 192.168.0.254") or from --via.`
     const said = changes.map(dryRun ? describeWouldChange : describeChange).join('; ')
     if (changes.length === 0) this.say(`${printable(name)}: nothing to change`)
     else this.say(`${printable(name)}: ${printableLines(said)}`)
-    return {name, changed: !dryRun && changes.length > 0, changes, warnings, dryRun, device}
+    return {name, changed: !dryRun && changes.length > 0, changes, dryRun, device}
   }
 }

@@ -104,10 +104,19 @@ export interface IpLink {
   linkinfo?: {info_kind: string; info_data?: {type?: string; pi?: boolean; vnet_hdr?: boolean; multi_queue?: boolean; persist?: boolean; user?: string; group?: string}}
 }
 
+/**
+ * The --json answer of a run: the result of {status: "ok", result}, or {error, warnings} of
+ * {status: "error", error}. The envelope itself is checked here, for every test that reads JSON.
+ */
 export function json<T = any>(r: SpawnSyncReturns<string>): T { // eslint-disable-line @typescript-eslint/no-explicit-any
+  let out: {status?: string; result?: unknown; error?: unknown; warnings?: unknown}
   try {
-    return JSON.parse(r.stdout)
+    out = JSON.parse(r.stdout)
   } catch {
     throw new Error(`not JSON (exit ${r.status}): ${r.stdout}\nstderr: ${r.stderr}`)
   }
+  if (!Array.isArray(out.warnings)) throw new Error(`no warnings list in the envelope: ${r.stdout}`)
+  if (out.status === 'ok' && 'result' in out) return out.result as T
+  if (out.status === 'error' && out.error) return {error: out.error, warnings: out.warnings} as T
+  throw new Error(`not a tunadm envelope (exit ${r.status}): ${r.stdout}`)
 }

@@ -27,7 +27,12 @@ describe('the command line', () => {
   test('under --json even an unknown command answers in JSON', () => {
     const r = tunadm('bogus', '--json')
     expect(r.status).toBe(2)
-    expect(JSON.parse(r.stdout).error).toMatchObject({code: 'UNKNOWN_COMMAND', exitCode: 2})
+    expect(JSON.parse(r.stdout)).toMatchObject({status: 'error', error: {code: 'UNKNOWN_COMMAND', exitCode: 2}, warnings: []})
     expect(r.stderr).toBe('')
+  })
+
+  test('--json: one envelope on stdout, warnings in it, nothing on stderr', () => {
+    const r = tunadm('list', '--json')
+    expect(JSON.parse(r.stdout)).toEqual({status: 'ok', result: expect.any(Array), warnings: []})
   })
 })

@@ -48,6 +48,10 @@ describeKernel('configuring devices', () => {
     expect(globalAddrs('tap0')).toEqual(['10.9.0.1/24'])
     // A route is removed without repeating its gateway, and each one removed is named.
     ns.tunadm(['set', 'tap0', '--route', '10.50.0.0/16 via 10.9.0.254', '--route', '10.50.0.0/16 via 10.9.0.253 metric 7'])
+    // Removing what is not there is a warning: on stderr, or in the --json envelope's warnings.
+    const none = ns.tunadm(['set', 'tap0', '--del-address', '10.123.0.1/24', '--json'])
+    expect([none.status, none.stderr, JSON.parse(none.stdout).warnings]).toEqual([0, '', ['tap0 has no address 10.123.0.1/24 (with that prefix length): nothing to remove']])
+    expect(ns.tunadm(['set', 'tap0', '--del-address', '10.123.0.1/24']).stderr).toBe('warning: tap0 has no address 10.123.0.1/24 (with that prefix length): nothing to remove\n')
     const dr = ns.tunadm(['set', 'tap0', '--del-route', '10.50.0.0/16'])
     expect(dr.stdout).toContain('removed route 10.50.0.0/16 via 10.9.0.254; removed route 10.50.0.0/16 via 10.9.0.253 metric 7')
     expect(routes().filter((r) => r.dst === '10.50.0.0/16')).toEqual([])

@@ -31,7 +31,7 @@ action=$2
 function generated(target: 'sysv' | 'openrc', dir: string): string {
   const r = sh(process.execPath, [BIN, 'init', '--target', target, '--standalone', '--config', CONFIG, '--output', dir, '--json'])
   if (r.status !== 0) throw new Error(`tunadm init failed: ${r.stdout}${r.stderr}`)
-  const result = JSON.parse(r.stdout)
+  const result = JSON.parse(r.stdout).result
   expect(result.files.map((f: {path: string; mode: string}) => [f.path, f.mode])).toEqual([[path.join(dir, 'tunadm'), '0755']])
   return path.join(dir, 'tunadm')
 }

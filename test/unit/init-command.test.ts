@@ -26,7 +26,7 @@ describe('tunadm init', () => {
   test('--json returns the files, enable commands and notes', () => {
     const r = tunadm(['init', '-t', 'networkd', '-c', CONFIG, '--json'])
     expect(r.status).toBe(0)
-    const out = JSON.parse(r.stdout)
+    const out = JSON.parse(r.stdout).result
     expect(out).toMatchObject({target: 'networkd', output: '-', standalone: false, config: CONFIG})
     expect(out.files.map((f: {path: string}) => f.path)).toContain('10-tunadm-tun0.netdev')
     expect(out.enable).toContain('networkctl reload')
@@ -55,6 +55,7 @@ describe('tunadm init', () => {
     expect(r.stderr).toContain(`${bad}:6:10: mtu 9 is out of range`)
     expect(fs.existsSync(path.join(dir, 'out'))).toBe(false)
     const j = tunadm(['init', '-t', 'systemd', '-c', bad, '--json'])
+    expect(JSON.parse(j.stdout)).toMatchObject({status: 'error'})
     expect(JSON.parse(j.stdout).error).toMatchObject({code: 'INVALID_CONFIG', problems: [{file: bad, line: 6, col: 10}]})
   })
 

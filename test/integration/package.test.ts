@@ -1,0 +1,43 @@
+/**
+ * What a newcomer gets from `npm pack` and `npm install -g`: the tarball holds what runs (and no source
+ * map), installs into a fresh prefix, and the installed tunadm works.
+ */
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {Netns, ROOT, describeKernel, json, sh} from '../helpers/kernel'
+
+describeKernel('the npm package', () => {
+  let dir: string
+  let ns: Netns
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-pack-'))
+    ns = new Netns('pack')
+  })
+  afterAll(() => {
+    fs.rmSync(dir, {recursive: true, force: true})
+    ns?.remove()
+  })
+
+  test('npm pack builds it (prepack) and ships what runs; the installed tunadm works', () => {
+    const npm = (args: string[], cwd = ROOT) => sh('sh', ['-c', `cd "$1" && shift && exec npm "$@"`, 'sh', cwd, ...args])
+    const packed = npm(['pack', '--json', '--pack-destination', dir])
+    expect(packed.status).toBe(0)
+    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')))
+    const files = info.files.map((f: {path: string}) => f.path).sort()
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'bin/run.js', 'dist/cli.js', 'init/tunadm.schema.json', 'package.json']))
+    expect(files.filter((f: string) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([])
+    const prefix = path.join(dir, 'prefix')
+    const installed = npm(['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', path.join(dir, info.filename)], dir)
+    expect({status: installed.status, stderr: installed.stderr.split('\n').filter((l) => /ERR/.test(l))}).toEqual({status: 0, stderr: []})
+    const tunadm = path.join(prefix, 'bin', 'tunadm')
+    const help = sh(tunadm, ['--help'])
+    expect([help.status, help.stderr]).toEqual([0, ''])
+    expect(help.stdout).toContain('USAGE')
+    expect(sh(tunadm, ['-v']).stdout).toMatch(/^tunadm\/0\.1\.0 /)
+    const list = sh(tunadm, ['list', '--json', '--netns', ns.name])
+    expect([list.status, json(list)]).toEqual([0, []])
+    const add = sh(tunadm, ['add', 'tun0', '--user', 'nobody', '--netns', ns.name, '--json'])
+    expect([add.status, json(add).name]).toEqual([0, 'tun0'])
+  }, 120000)
+})
