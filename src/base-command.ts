@@ -14,7 +14,8 @@ import {isKernelError} from './kernel/errno'
 import {normaliseError} from './services/normalise'
 import {explainKernelError} from './services/explain'
 import {style} from './render/style'
-import {printable, printableLines} from './render/escape'
+import {printableLines} from './render/escape'
+import {disablePrompts} from './render/prompt'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof TunadmCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -32,6 +33,7 @@ export abstract class TunadmCommand extends Command {
   /** Parse argv, then enter --netns before anything opens a socket or /dev/net/tun. */
   protected async parseAndEnter<T extends typeof Command>(cls: T): Promise<{flags: BaseFlags<T>; args: BaseArgs<T>; argv: string[]}> {
     const parsed = await this.parse(cls)
+    if (this.jsonEnabled()) disablePrompts()
     const netns = (parsed.flags as {netns?: string}).netns
     if (netns !== undefined) enterNetns(netns)
     return parsed as unknown as {flags: BaseFlags<T>; args: BaseArgs<T>; argv: string[]}
@@ -64,6 +66,10 @@ export abstract class TunadmCommand extends Command {
   protected async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
     const e = normaliseError(err)
     process.exitCode = e.exitCode
+    if (e.code === 'CANCELLED' && !this.jsonEnabled()) {
+      process.stderr.write('\ntunadm: cancelled\n')
+      return undefined
+    }
     if (this.jsonEnabled()) {
       process.stdout.write(JSON.stringify(errorEnvelope(e, this.warnings), null, 2) + '\n')
       return undefined

@@ -56,9 +56,10 @@ is replaced only if tunadm generated it (its header says so), unless --force.`
 
   async run(): Promise<InitResult> {
     const {flags} = await this.parseAndEnter(Init)
-    const target = await chooseTarget(flags.target as Target | undefined)
+    // The config first: asking for the init system and then failing on a missing file wastes the answer.
     const configPath = absolutePath(flags.config, '--config')
     const config = loadConfig(configPath)
+    const target = await chooseTarget(flags.target as Target | undefined)
     const tunadmPath = absolutePath(flags['tunadm-path'] ?? findTunadm(), '--tunadm-path')
     const generator = GENERATORS[target]
     const standalone = Boolean(flags.standalone)

@@ -2,9 +2,35 @@
  * Prompts only when a person is there to answer: stdin and stdout are both terminals (and not CI).
  * The prompt library is loaded only then: it is the heaviest module tunadm has.
  */
-export function interactive(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI
+let allowed = true
+
+/** No prompts for the rest of this run (--json: a script is reading, however it was started). */
+export function disablePrompts(): void {
+  allowed = false
 }
+
+export function interactive(): boolean {
+  return allowed && Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI
+}
+
+/** Ctrl-C (or Ctrl-D) at a prompt: not a failure of tunadm, so one line and the shell's exit code 130. */
+export class CancelledError extends TunadmError {
+  constructor() {
+    super('cancelled', {code: 'CANCELLED', exitCode: 130})
+    this.name = 'CancelledError'
+  }
+}
+
+async function ask<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    if ((err as Error).name === 'ExitPromptError' || (err as Error).name === 'AbortPromptError') throw new CancelledError()
+    throw err
+  }
+}
+
+import {TunadmError} from '../errors'
 
 type Prompts = typeof import('@inquirer/prompts')
 
@@ -14,9 +40,9 @@ function prompts(): Prompts {
 }
 
 export async function askChoice<T extends string>(message: string, choices: Array<{value: T; name: string}>, defaultValue?: T): Promise<T> {
-  return prompts().select<T>({message, choices, default: defaultValue})
+  return ask(() => prompts().select<T>({message, choices, default: defaultValue}))
 }
 
 export async function askConfirm(message: string, defaultValue = false): Promise<boolean> {
-  return prompts().confirm({message, default: defaultValue})
+  return ask(() => prompts().confirm({message, default: defaultValue}))
 }

@@ -1,5 +1,6 @@
 /**
- * Colours only on a TTY, never with NO_COLOR (https://no-color.org) or TERM=dumb; FORCE_COLOR wins.
+ * Colours only on a TTY, never with NO_COLOR (https://no-color.org), FORCE_COLOR=0 or TERM=dumb;
+ * FORCE_COLOR=1 (or any other value) forces them.
  * chalk is loaded only when colour is actually used.
  */
 export interface Style {
@@ -14,7 +15,8 @@ const plain: Style = {ok: (s) => s, warn: (s) => s, bad: (s) => s, dim: (s) => s
 
 export function colourWanted(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true
+  if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return false
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return true
   if (env.TERM === 'dumb') return false
   return Boolean(stream.isTTY)
 }
