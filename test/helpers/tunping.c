@@ -1,7 +1,7 @@
 /*
  * A minimal TUN client, as a C program of a user would be: attach to a TUN device (IFF_TUN |
  * IFF_NO_PI), write one ICMP echo request from the peer to the device's address, and read until the
- * kernel's echo reply comes back. Used by the interop tests as an independent client.
+ * kernel's echo reply comes back (sending again every half second, as ping does).
  * Usage: tunping NAME LOCAL PEER   (prints "reply from LOCAL" or "error ERRNO"; exit 0 or 1)
  */
 #include <arpa/inet.h>
@@ -42,18 +42,27 @@ int main(int argc, char **argv) {
 	uint8_t *icmp = pkt + 20;
 	icmp[0] = 8; icmp[4] = 0x12; icmp[5] = 0x34; icmp[7] = 1; memcpy(icmp + 8, "tunadm!!", 8);
 	c = checksum(icmp, 16); icmp[2] = c >> 8; icmp[3] = c & 0xff;
-	if (write(fd, pkt, sizeof pkt) != (ssize_t)sizeof pkt) { printf("error write %s\n", strerror(errno)); return 1; }
-	struct timeval tv = {3, 0};
-	for (;;) {
-		fd_set rd; FD_ZERO(&rd); FD_SET(fd, &rd);
-		if (select(fd + 1, &rd, NULL, NULL, &tv) <= 0) { printf("error timeout\n"); return 1; }
-		uint8_t in[2048];
-		ssize_t n = read(fd, in, sizeof in);
-		if (n >= 28 && (in[0] >> 4) == 4 && in[9] == 1 && in[20] == 0 && in[24] == 0x12 && in[25] == 0x34) {
-			char from[INET_ADDRSTRLEN];
-			inet_ntop(AF_INET, in + 12, from, sizeof from);
-			printf("reply from %s\n", from);
-			return 0;
+	/*
+	 * Send again every half second, as ping does: right after we attach, the device gets its carrier,
+	 * and until the kernel's link watch activates its queue (up to a second or more) replies are dropped.
+	 */
+	for (int attempt = 0; attempt < 12; attempt++) {
+		if (write(fd, pkt, sizeof pkt) != (ssize_t)sizeof pkt) { printf("error write %s\n", strerror(errno)); return 1; }
+		struct timeval tv = {0, 500000};
+		for (;;) {
+			fd_set rd; FD_ZERO(&rd); FD_SET(fd, &rd);
+			if (select(fd + 1, &rd, NULL, NULL, &tv) <= 0) break;
+			uint8_t in[2048];
+			ssize_t n = read(fd, in, sizeof in);
+			if (n >= 28 && (in[0] >> 4) == 4 && in[9] == 1 && in[20] == 0 && in[24] == 0x12 && in[25] == 0x34) {
+				char from[INET_ADDRSTRLEN];
+				inet_ntop(AF_INET, in + 12, from, sizeof from);
+				printf("reply from %s\n", from);
+				return 0;
+			}
 		}
 	}
+	printf("error timeout\n");
+	return 1;
 }
+
