@@ -31,7 +31,7 @@ export const COMMANDS = {
 
 /** Every word that names a command: ids and aliases. */
 function commandWords(): string[] {
-  return Object.entries(COMMANDS).flatMap(([id, cls]) => [id, ...((cls as {aliases?: string[]}).aliases ?? [])])
+  return Object.entries(COMMANDS).flatMap(([id, cls]) => [id, ...((cls as {hiddenAliases?: string[]}).hiddenAliases ?? [])])
 }
 
 /**

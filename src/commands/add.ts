@@ -12,15 +12,16 @@ import {configureFlags, settingsInputFromFlags} from '../flags'
 import {renderShow} from '../render/devices'
 import {style} from '../render/style'
 import {askChoice, interactive} from '../render/prompt'
+import {paragraphs} from '../render/help'
 
 export default class Add extends TunadmCommand {
   static summary = 'Create a persistent TUN or TAP device.'
 
-  static description = `The device is created exclusively: an existing name is an error, never re-owned or attached to.
+  static description = paragraphs(`The device is created exclusively: an existing name is an error, never re-owned or attached to.
 Without --user and --group the owner is the invoking user (the sudo caller under sudo), so that a new device is
 never attachable by every local user by accident; --any-user creates one with neither owner nor group.
 Without a NAME, or with a template such as vnet%d, the kernel chooses the name and tunadm prints it.
-If any step after creation fails, the device is removed again.`
+If any step after creation fails, the device is removed again.`)
 
   static examples = [
     {description: 'A TUN device that user waldner can attach to without root', command: 'sudo <%= config.bin %> add tun77 --user waldner'},

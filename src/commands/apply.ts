@@ -6,6 +6,7 @@ import {ApplyReport, DeviceOutcome, applyConfig} from '../services/apply'
 import {describeChange, describeWouldChange} from '../services/plan'
 import {acquireLock} from '../services/lock'
 import {style, Style} from '../render/style'
+import {paragraphs} from '../render/help'
 
 export function outcomeLine(o: DeviceOutcome, st: Style, dryRun: boolean): string {
   const verb = dryRun ? {created: 'would create', recreated: 'would recreate', changed: 'would change', removed: 'would remove', unchanged: 'unchanged', failed: 'failed', foreign: 'foreign'}[o.action] : o.action
@@ -47,7 +48,7 @@ export function runLocked(
 export default class Apply extends TunadmCommand {
   static summary = 'Make the devices match the config file: create, correct, and optionally prune.'
 
-  static description = `Creates the devices that are missing, corrects what drifted (owner, group, MAC, MTU,
+  static description = paragraphs(`Creates the devices that are missing, corrects what drifted (owner, group, MAC, MTU,
 txqueuelen, flags, addresses, routes) and leaves what matches alone. Devices it manages are marked in
 their interface alias ("tunadm:<config path>") and put in the file's link group, so --prune and down
 remove only managed devices, never someone else's. An existing device that is not marked as this
@@ -55,7 +56,7 @@ file's (made by hand, or by another config) is reported as foreign and left alon
 Mode, pi, vnet_hdr and multi_queue cannot change in place: such a device is reported, and recreated
 only with --recreate and while nothing is attached.
 Runs one at a time (a lock); an apply killed half-way is completed by the next one. Exit 0 when
-nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing is changed).`
+nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing is changed).`)
 
   static examples = [
     {description: 'At boot, or after editing the file', command: 'sudo <%= config.bin %> apply'},

@@ -5,22 +5,21 @@ import {TunadmError} from '../errors'
 import {DeleteResult, deleteDevices} from '../services/devices'
 import {describeHolders} from '../system/holders'
 import {printable} from '../render/escape'
+import {paragraphs} from '../render/help'
 
 export interface DelOutcome extends Omit<DeleteResult, 'error'> {
   error?: ReturnType<TunadmError['toJSON']>
 }
 
 export default class Del extends TunadmCommand {
-  static aliases = ['delete', 'rm']
-
   static hiddenAliases = ['delete', 'rm']
 
   static summary = 'Delete TUN/TAP devices.'
 
-  static description = `The mode is read from the kernel; there is no need to repeat it. A device that is not TUN/TAP is
+  static description = paragraphs(`The mode is read from the kernel; there is no need to repeat it. A device that is not TUN/TAP is
 refused and left alone. A device held open by a program is refused with the program's name and pid, unless --force.
 With several names, every name is checked first (an invalid one changes nothing), then each device is handled
-and reported; the exit code is 1 if any failed.`
+and reported; the exit code is 1 if any failed.`)
 
   static examples = [
     {description: 'Delete one device', command: 'sudo <%= config.bin %> del tun77'},

@@ -10,16 +10,17 @@ import {Explanation, explainMessage} from '../doctor/explain'
 import {renderCheckList, renderExplanation, renderReport} from '../doctor/render'
 import {runChecks, selectChecks} from '../doctor/runner'
 import type {Check, Report} from '../doctor/types'
+import {paragraphs} from '../render/help'
 
 export default class Doctor extends TunadmCommand {
   static summary = 'Say why a TUN/TAP device does not pass traffic, and explain the errors people hit.'
 
-  static description = `Checks the system (the /dev/net/tun node and driver, who can open the node, CAP_NET_ADMIN, the
+  static description = paragraphs(`Checks the system (the /dev/net/tun node and driver, who can open the node, CAP_NET_ADMIN, the
 driver's features, routing sysctls) and every TUN/TAP device, or the named ones (up, carrier and attached processes,
 linkdown routes, addresses, owner and group, who may attach, overlapping routes, IPv6, rp_filter). Each finding comes
 with a fix in words and exact commands. Exit 0 when nothing failed (warnings allowed), 1 when a check failed or crashed.
 --explain takes an error message from socat, ip, openvpn, qemu or tunctl and lists its likely causes, checked against
-this machine where possible.`
+this machine where possible.`)
 
   static examples = [
     {description: 'Check everything', command: '<%= config.bin %> doctor'},

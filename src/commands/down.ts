@@ -4,16 +4,17 @@ import {configFlag} from '../config/flags'
 import {readManagedSet} from '../config/link-group'
 import {ApplyReport, downConfig} from '../services/apply'
 import {runLocked} from './apply'
+import {paragraphs} from '../render/help'
 
 export default class Down extends TunadmCommand {
   static summary = 'Remove the devices the config file manages (what init "stop" actions run).'
 
-  static description = `Deletes every TUN/TAP device marked as managed by this config file (its alias is
+  static description = paragraphs(`Deletes every TUN/TAP device marked as managed by this config file (its alias is
 "tunadm:<config path>"): those apply created, and those it adopted with --adopt. Other devices are never
 touched. When the file's link group holds exactly these devices, one request removes them all;
 otherwise they go one by one. A device a program holds is refused unless --force. Nothing to remove
 is not an error. Only the file's path and its link_group matter here: a file with errors, or one that
-was removed, does not keep its devices from being removed.`
+was removed, does not keep its devices from being removed.`)
 
   static examples = [
     {description: 'Stop', command: 'sudo <%= config.bin %> down'},

@@ -10,6 +10,7 @@ import {detectTargets} from '../init/detect'
 import {copyCommands, writeFiles, Written} from '../init/install'
 import {TARGETS, Target} from '../init/types'
 import {askChoice, interactive} from '../render/prompt'
+import {paragraphs} from '../render/help'
 
 export interface InitResult {
   target: Target
@@ -25,17 +26,20 @@ export interface InitResult {
 export default class Init extends TunadmCommand {
   static summary = 'Generate boot-time integration for the devices in the config.'
 
-  static description = `Writes the files an init system needs to create the configured devices at every boot, and prints
-the commands that enable them (it never runs them). Targets:
-  systemd   a oneshot unit: tunadm apply before network-pre.target, tunadm down on stop
+  static description = paragraphs(`Writes the files an init system needs to create the configured devices at every boot, and prints
+the commands that enable them (it never runs them).
+
+Targets:
+  systemd   a oneshot unit: apply before network-pre.target, down on stop
   networkd  systemd-networkd .netdev/.network/.link files: no tunadm at boot
   sysv      an /etc/init.d script with LSB and chkconfig headers
   openrc    an openrc-run script that runs before net
   ifupdown  /etc/network/interfaces.d stanzas
   nm        NetworkManager keyfiles (mode 0600)
+
 sysv and openrc scripts run tunadm; with --standalone they use only ip, so boot needs no Node.js.
 Files go to standard output unless --output DIR or --install (the target's standard place). An existing file
-is replaced only if tunadm generated it (its header says so), unless --force.`
+is replaced only if tunadm generated it (its header says so), unless --force.`)
 
   static examples = [
     {description: 'Preview the systemd unit', command: '<%= config.bin %> init --target systemd'},

@@ -4,16 +4,15 @@ import {TunDevice} from '../model/device'
 import {listDevices} from '../services/devices'
 import {renderList} from '../render/devices'
 import {style} from '../render/style'
+import {paragraphs} from '../render/help'
 
 export default class List extends TunadmCommand {
-  static aliases = ['ls']
-
   static hiddenAliases = ['ls']
 
   static summary = 'List TUN/TAP devices.'
 
-  static description = `Reads every device with one netlink dump: mode, flags, owner and group (or "any user" when
-neither is set), state and carrier, MTU and MAC. --processes adds the programs attached to each device.`
+  static description = paragraphs(`Reads every device with one netlink dump: mode, flags, owner and group (or "any user" when
+neither is set), state and carrier, MTU and MAC. --processes adds the programs attached to each device.`)
 
   static examples = [
     {description: 'All devices, as a table', command: '<%= config.bin %> list'},

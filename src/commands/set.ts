@@ -8,6 +8,7 @@ import {asksNothing, desiredFromFlags} from '../services/desired'
 import {setDevice, showDevice} from '../services/devices'
 import {printable, printableLines} from '../render/escape'
 import {Change, describeChange, describeWouldChange} from '../services/plan'
+import {paragraphs} from '../render/help'
 
 export interface SetResult {
   name: string
@@ -20,9 +21,9 @@ export interface SetResult {
 export default class Set extends TunadmCommand {
   static summary = 'Configure a TUN/TAP device: MAC, flags, MTU, txqueuelen, name, owner, carrier, addresses, routes.'
 
-  static description = `Only what differs is changed: asking for what is already true succeeds and changes nothing
+  static description = paragraphs(`Only what differs is changed: asking for what is already true succeeds and changes nothing
 (without needing privileges). Every value is checked before anything changes; invalid input exits 2.
-Routes take a gateway inline ("10.1.0.0/16 via 192.168.0.254") or from --via.`
+Routes take a gateway inline ("10.1.0.0/16 via 192.168.0.254") or from --via.`)
 
   static examples = [
     {description: 'Address it and bring it up (the classic tunctl + ifconfig pair in one step)', command: 'sudo <%= config.bin %> set tap0 --address 192.168.0.1/24 --promisc --up'},

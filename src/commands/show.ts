@@ -4,12 +4,13 @@ import {TunDevice} from '../model/device'
 import {showDevice} from '../services/devices'
 import {renderShow} from '../render/devices'
 import {style} from '../render/style'
+import {paragraphs} from '../render/help'
 
 export default class Show extends TunadmCommand {
   static summary = 'Show one TUN/TAP device in detail.'
 
-  static description = `Everything list shows, plus addresses, routes (marked linkdown when the kernel drops packets to
-them because nothing is attached), MTU range, queues and the processes attached.`
+  static description = paragraphs(`Everything list shows, plus addresses, routes (marked linkdown when the kernel drops packets to
+them because nothing is attached), MTU range, queues and the processes attached.`)
 
   static examples = [
     {description: 'One device', command: '<%= config.bin %> show tun77'},

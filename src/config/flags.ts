@@ -4,7 +4,7 @@ import {DEFAULT_CONFIG_PATH} from './types'
 
 export const configFlag = Flags.string({
   char: 'c',
-  summary: `The config file (YAML). Default: ${DEFAULT_CONFIG_PATH}.`,
+  summary: 'The config file (YAML).',
   helpValue: 'FILE',
   default: DEFAULT_CONFIG_PATH,
 })

@@ -17,6 +17,12 @@ export function normaliseError(e: unknown): TunadmError {
   }
   // oclif marks the errors of parsing the command line (unknown flag, missing argument, bad value) with exit 2.
   if (err.oclif?.exit === EXIT_USAGE) {
+    // A missing argument: oclif's text ("Missing 1 required arg:\nname  Device names.") said plainly.
+    const missing = (err as {args?: Array<{name: string; description?: string}>}).args
+    if (/^Missing \d+ required arg/.test(err.message) && missing?.length) {
+      const what = missing.map((a) => `${a.name.toUpperCase()}${a.description ? ` (${a.description.replace(/\.$/, '').toLowerCase()})` : ''}`).join(', ')
+      return new InvalidInputError(`missing ${what}`, {code: 'USAGE', fix: 'see --help for the usage and examples'})
+    }
     const msg = err.message.split('\n').filter((l) => l.trim() && !/See more help with/.test(l)).map((l) => l.trim()).join('; ')
     return new InvalidInputError(msg.replace(/^The following errors occurred:;\s*/, ''), {code: 'USAGE', fix: 'see --help for the accepted flags and examples'})
   }

@@ -35,4 +35,24 @@ describe('the command line', () => {
     const r = tunadm('list', '--json')
     expect(JSON.parse(r.stdout)).toEqual({status: 'ok', result: expect.any(Array), warnings: []})
   })
+
+  test('help: paragraphs wrapped once, lists kept, each default said once, aliases not listed as commands', () => {
+    const init = tunadm('init', '--help').stdout
+    expect(init).toMatch(/^ +systemd +a oneshot unit: apply before network-pre\.target, down on stop$/m)
+    expect(init).toMatch(/^ +nm +NetworkManager keyfiles \(mode 0600\)$/m)
+    expect(init.match(/\/etc\/tunadm\/tunadm\.yaml/g)).toHaveLength(1)
+    const lines = tunadm('add', '--help').stdout.split('\n')
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(80)
+    // A sentence that spans a source line break is one paragraph, not a line that stops half way.
+    expect(lines.find((l) => /^ +Without --user/.test(l))).toBeUndefined()
+    const top = tunadm('--help').stdout
+    expect(top).toMatch(/^ +del +Delete TUN\/TAP devices\.$/m)
+    expect(top).not.toMatch(/^ +(rm|delete|ls) +/m)
+    expect(tunadm('rm', '--help').status).toBe(0)
+  })
+
+  test('a missing argument is said plainly', () => {
+    const r = tunadm('del')
+    expect([r.status, r.stderr.split('\n')[0]]).toEqual([2, 'error: missing NAME (device names)'])
+  })
 })
