@@ -11,6 +11,7 @@ import {renderCheckList, renderExplanation, renderReport} from '../doctor/render
 import {runChecks, selectChecks} from '../doctor/runner'
 import type {Check, Report} from '../doctor/types'
 import {paragraphs} from '../render/help'
+import {fixInNetns} from '../doctor/fixes'
 
 export default class Doctor extends TunadmCommand {
   static summary = 'Say why a TUN/TAP device does not pass traffic, and explain the errors people hit.'
@@ -70,6 +71,8 @@ this machine where possible.`)
     const wantsFeatures = checks.some((c) => c.id === 'system.tun-features')
     const ctx = contextFrom(realHost, net, {names, user: flags.user, features: wantsFeatures ? gatherFeatures() : {error: 'not asked'}})
     const report = runChecks(ctx, checks)
+    // Fixes to run where the devices are: inside the namespace doctor looked into.
+    if (flags.netns !== undefined) for (const f of report.findings) if (f.fix) f.fix = fixInNetns(f.fix, flags.netns)
     this.say(renderReport(report, style()))
     if (report.failed) process.exitCode = 1
     return report

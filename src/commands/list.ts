@@ -17,18 +17,19 @@ neither is set), state and carrier, MTU and MAC. --processes adds the programs a
   static examples = [
     {description: 'All devices, as a table', command: '<%= config.bin %> list'},
     {description: 'With the processes attached to each', command: 'sudo <%= config.bin %> list --processes'},
+    {description: 'With their addresses', command: '<%= config.bin %> list -a'},
     {description: 'For scripts', command: '<%= config.bin %> list --json | jq -r \'.[] | select(.mode == "tap") | .name\''},
   ]
 
   static flags = {
     processes: Flags.boolean({char: 'p', summary: 'Show the processes attached to each device (all of them only as root).'}),
-    addresses: Flags.boolean({char: 'a', summary: 'Include addresses and routes.'}),
+    addresses: Flags.boolean({char: 'a', summary: 'Show each device\'s addresses (the link-local ones the kernel makes too).'}),
   }
 
   async run(): Promise<TunDevice[]> {
     const {flags} = await this.parseAndEnter(List)
     const devices = listDevices({processes: flags.processes, addressing: flags.addresses || this.jsonEnabled()})
-    this.say(renderList(devices, style(), flags.processes))
+    this.say(renderList(devices, style(), flags.processes, flags.addresses))
     return devices
   }
 }

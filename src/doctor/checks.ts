@@ -220,7 +220,7 @@ const deviceChecks: DeviceCheck[] = [
           messages.push(`route(s) ${routes.map((r) => r.destination).join(', ')} via ${d.name}, but it has no IPv${fam} address: locally sent packets take the source address of another interface and the peer may not route replies back`)
         }
       }
-      if (messages.length) return {status: 'warn', messages, fix: {text: `give ${d.name} an address in the tunnel's network`, commands: [`ip address add <ADDRESS>/<PREFIX> dev ${d.name}`]}}
+      if (messages.length) return {status: 'warn', messages, fix: {text: `give ${d.name} an address in the tunnel's network`, commands: [`sudo tunadm set ${d.name} --address <ADDRESS>/<PREFIX>`]}}
       const addrs = d.addresses.map((a) => `${a.address}/${a.prefixLen}${a.peer ? ` peer ${a.peer}` : ''}`)
       return ok(addrs.length ? `addresses: ${addrs.join(', ')}` : 'no addresses and no routes (fine when the attached program configures them)')
     },
@@ -323,7 +323,7 @@ const deviceChecks: DeviceCheck[] = [
         }
       }
       if (!clashes.length) return ok(mine.length ? 'no overlap with routes via other devices' : 'no routes via it')
-      return {status: 'warn', messages: clashes, fix: {text: 'remove or narrow one of the routes, or pick a tunnel network that does not collide', commands: ['ip route show', 'ip route del <DESTINATION> dev <DEVICE>']}}
+      return {status: 'warn', messages: clashes, fix: {text: 'remove or narrow one of the routes, or pick a tunnel network that does not collide', commands: ['ip route show', 'sudo tunadm set <DEVICE> --del-route <DESTINATION>']}}
     },
   },
   {

@@ -36,7 +36,25 @@ export function makeNodeFix(): Fix {
 }
 
 export function bringUpFix(dev: string): Fix {
-  return {text: `bring ${dev} up`, commands: [`ip link set ${dev} up`]}
+  return {text: `bring ${dev} up`, commands: [`sudo tunadm set ${dev} --up`]}
+}
+
+/**
+ * The same fix for a device inside network namespace `netns` (doctor --netns NAME): tunadm commands get
+ * --netns NAME, ip gets -n NAME, and other programs run under ip netns exec NAME.
+ */
+export function fixInNetns(fix: Fix, netns: string): Fix {
+  const q = /^[A-Za-z0-9_.-]+$/.test(netns) ? netns : `'${netns}'`
+  const commands = fix.commands.map((c) => {
+    if (c.startsWith('#')) return c
+    const m = /^(sudo )?(tunadm|ip|sysctl)( .*)?$/.exec(c)
+    if (!m) return c
+    const [, sudo = '', prog, rest = ''] = m
+    if (prog === 'tunadm') return `${sudo}tunadm${rest} --netns ${q}`
+    if (prog === 'ip') return `${sudo}ip -n ${q}${rest}`
+    return `${sudo}ip netns exec ${q} ${prog}${rest}`
+  })
+  return {...fix, commands}
 }
 
 export function attachFix(dev: string, linkdown: boolean): Fix {

@@ -4,6 +4,8 @@ import {describeHolders} from '../system/holders'
 import {Style, table} from './style'
 import {printable} from './escape'
 
+const addressText = (a: NonNullable<TunDevice['addresses']>[number]) => `${a.address}/${a.prefixLen}${a.peer ? ` peer ${a.peer}` : ''}`
+
 function idText(r: TunDevice['owner']): string {
   if (!r) return '-'
   return r.name ? printable(r.name) : `${r.id} (no such account)`
@@ -20,9 +22,10 @@ export function tunFlagText(d: TunDevice): string {
   return f.filter(Boolean).join(',') || '-'
 }
 
-export function renderList(devices: TunDevice[], st: Style, withProcesses: boolean): string {
+export function renderList(devices: TunDevice[], st: Style, withProcesses: boolean, withAddresses = false): string {
   if (devices.length === 0) return 'no TUN/TAP devices'
   const headers = ['NAME', 'MODE', 'OWNER', 'GROUP', 'STATE', 'MTU', 'FLAGS', 'MAC']
+  if (withAddresses) headers.push('ADDRESSES')
   if (withProcesses) headers.push('PROCESSES')
   const rows = devices.map((d) => {
     const row = [
@@ -31,6 +34,7 @@ export function renderList(devices: TunDevice[], st: Style, withProcesses: boole
       d.anyUserMayAttach ? st.warn('any user') : idText(d.group),
       stateText(d, st), String(d.mtu ?? '-'), tunFlagText(d), d.mac ?? '-',
     ]
+    if (withAddresses) row.push(d.addresses?.length ? d.addresses.map(addressText).join(' ') : '-')
     if (withProcesses) row.push(d.processes?.length ? printable(describeHolders(d.processes)) : '-')
     return row
   })
@@ -52,7 +56,7 @@ export function renderShow(d: TunDevice, st: Style): string {
   lines.push(['queues', d.multiQueue ? `${d.queues ?? 0} attached${d.disabledQueues ? ` (${d.disabledQueues} disabled)` : ''}` : `single queue, ${attachedQueues(d) ? 'attached' : 'not attached'}`])
   if (d.alias) lines.push(['alias', printable(d.alias)])
   if (d.addresses) {
-    lines.push(['addresses', d.addresses.map((a) => `${a.address}/${a.prefixLen}${a.peer ? ` peer ${a.peer}` : ''}`).join(', ') || '-'])
+    lines.push(['addresses', d.addresses.map(addressText).join(', ') || '-'])
   }
   if (d.routes) {
     lines.push(['routes', d.routes.map((r) => `${r.destination}${r.gateway ? ` via ${r.gateway}` : ''}${r.linkdown ? ' ' + st.warn('linkdown') : ''}`).join(', ') || '-'])

@@ -31,6 +31,7 @@ describeKernel('configuring devices', () => {
     expect(globalAddrs('tap0')).toEqual(['192.168.0.1/24'])
     expect(routes()).toEqual(expect.arrayContaining([expect.objectContaining({dst: '10.1.0.0/16', gateway: '192.168.0.254', dev: 'tap0'})]))
     expect(ns.link('tap0')?.linkinfo?.info_data?.user).toBe('nobody')
+    expect(ns.tunadm(['list', '-a']).stdout).toMatch(/^NAME .* ADDRESSES\ntap0 .* 192\.168\.0\.1\/24$/m)
   })
 
   test('the first round\'s wrong results stay fixed: addresses and routes are what the kernel says they are', () => {

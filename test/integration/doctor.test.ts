@@ -26,7 +26,8 @@ describeKernel('tunadm doctor against the kernel', () => {
     const r = ns.tunadm(['doctor', 'tun77', '--json'])
     expect(r.status).toBe(1)
     const rep = json<Report>(r)
-    expect(finding(rep, 'device.up', 'tun77')).toMatchObject({status: 'fail', fix: {commands: ['ip link set tun77 up']}})
+    // The fix runs where the device is: tunadm set, in the namespace doctor looked into.
+    expect(finding(rep, 'device.up', 'tun77')).toMatchObject({status: 'fail', fix: {commands: [`sudo tunadm set tun77 --up --netns ${ns.name}`]}})
     expect(rep.failed).toBe(true)
     const text = ns.tunadm(['doctor', 'tun77'])
     expect(text.stdout).toMatch(/\[FAIL\] +Administratively up: tun77 is down/)

@@ -50,7 +50,7 @@ describe('doctor checks on fixture trees', () => {
     const r = run(fixtureTree(), [device('tun77', {up: false, carrier: false, queues: 0, routes: [], addresses: []})])
     const f = find(r.findings, 'device.up', 'tun77')
     expect(f.status).toBe('fail')
-    expect(f.fix?.commands).toEqual(['ip link set tun77 up'])
+    expect(f.fix?.commands).toEqual(['sudo tunadm set tun77 --up'])
     expect(r.failed).toBe(true)
     expect(find(r.findings, 'device.carrier', 'tun77').messages).toContain('once it is up, routes via tun77 will be linkdown until a program attaches')
   })
@@ -153,7 +153,7 @@ describe('doctor checks on fixture trees', () => {
   test('routes but no address of their family', () => {
     const f = find(run(fixtureTree(), [device('tun77', {addresses: []})]).findings, 'device.address', 'tun77')
     expect(f.status).toBe('warn')
-    expect(f.fix?.commands).toEqual(['ip address add <ADDRESS>/<PREFIX> dev tun77'])
+    expect(f.fix?.commands).toEqual(['sudo tunadm set tun77 --address <ADDRESS>/<PREFIX>'])
   })
 
   test('strict rp_filter on all: a system warning and a per-device warning with both sysctls', () => {
@@ -222,5 +222,13 @@ describe('doctor checks on fixture trees', () => {
     const ids = CHECKS.map((c) => c.id)
     expect(new Set(ids).size).toBe(ids.length)
     for (const c of CHECKS) expect(c.id.startsWith(c.group + '.')).toBe(true)
+  })
+})
+
+describe('fixes inside a network namespace', () => {
+  test('tunadm gets --netns, ip gets -n, other programs run under ip netns exec; comments stay', () => {
+    const {fixInNetns} = require('../../src/doctor/fixes') as typeof import('../../src/doctor/fixes')
+    const fix = {text: 't', commands: ['sudo tunadm set tun0 --up', 'ip route show', 'sysctl -w net.ipv4.conf.tun0.rp_filter=2', '# start the program']}
+    expect(fixInNetns(fix, 'blue').commands).toEqual(['sudo tunadm set tun0 --up --netns blue', 'ip -n blue route show', 'ip netns exec blue sysctl -w net.ipv4.conf.tun0.rp_filter=2', '# start the program'])
   })
 })

@@ -80,7 +80,7 @@ describe('doctor --explain', () => {
   })
 
   test('write on a down device (EIO) and an unknown message', () => {
-    expect(cause(explain('write to tun: Input/output error', fixtureTree(), undefined, 'tap6'), 'device-down')).toMatchObject({verdict: 'likely', fix: {commands: ['ip link set tap6 up']}})
+    expect(cause(explain('write to tun: Input/output error', fixtureTree(), undefined, 'tap6'), 'device-down')).toMatchObject({verdict: 'likely', fix: {commands: ['sudo tunadm set tap6 --up']}})
     const unknown = explain('segmentation fault in libfoo')
     expect(unknown).toMatchObject({recognised: false, patterns: []})
   })
