@@ -3,7 +3,8 @@ class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites
-    process.stdout.write(`\n${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`)
+    // stderr, where jest's own summary goes: so this line really is the last one.
+    process.stderr.write(`\n${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`)
   }
 }
 module.exports = SummaryReporter
