@@ -13,6 +13,7 @@ import Show from './commands/show'
 import Set from './commands/set'
 import Apply from './commands/apply'
 import Down from './commands/down'
+import Completion from './commands/completion'
 import {errorEnvelope, formatError} from './base-command'
 import {InvalidInputError} from './errors'
 import {closest} from './model/closest'
@@ -27,6 +28,7 @@ export const COMMANDS = {
   set: Set,
   apply: Apply,
   down: Down,
+  completion: Completion,
 }
 
 /** Every word that names a command: ids and aliases. */
