@@ -141,6 +141,8 @@ class Checker {
 
   /** Problems beyond those kept (a hostile file can make millions): counted, not stored. */
   dropped = 0
+  /** The keys written in defaults:, valid or not. */
+  private defaultKeys = new Set<string>()
   /** A cap that stopped the check: reported before everything else. */
   capped?: ConfigProblem
   private aliasUses = 0
@@ -215,7 +217,10 @@ class Checker {
       const node = this.deref(defaultsPair.value)
       if (node && !(this.yaml.isScalar(node) && node.value === null)) {
         if (!this.yaml.isMap(node)) this.problem(node, 'defaults is not a mapping; expected keys such as mode: tap, group: kvm')
-        else defaults = this.settings(node, DEFAULT_KEYS, 'defaults')
+        else {
+          defaults = this.settings(node, DEFAULT_KEYS, 'defaults')
+          this.defaultKeys = new Set(node.items.map((p) => (this.yaml.isScalar(p.key) ? String(p.key.value) : '')))
+        }
       }
     }
 
@@ -549,7 +554,10 @@ class Checker {
     }
     const label = isRange ? `range ${pattern}` : `device ${pattern}`
     const mode = v('mode') as DeviceConfig['mode'] | undefined
-    if (!mode) bad(entry, `${label} has no mode; expected mode: tun or mode: tap (here or in defaults)`)
+    // An invalid mode is reported where it is written; "no mode" only when none is written anywhere.
+    const modeWritten = this.defaultKeys.has('mode') || entry.items.some((p) => this.yaml.isScalar(p.key) && p.key.value === 'mode')
+    if (!mode && !modeWritten) bad(entry, `${label} has no mode; expected mode: tun or mode: tap (here or in defaults)`)
+    if (!mode) ok = false
     if (v('any_user') === true && (v('user') !== undefined || v('group') !== undefined)) {
       bad(merged.any_user!.at, `${label} has any_user: true together with user or group; expected either an owner (user and/or group) or any_user: true, not both`)
     } else if (v('any_user') !== true && v('user') === undefined && v('group') === undefined) {
