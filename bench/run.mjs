@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-// Side-by-side timings of tunadm and ip tuntap, in one run, inside a throwaway network namespace.
-// Usage: sudo node bench/run.mjs [--runs N]     (needs root; builds nothing: run npm run build first)
-// Prints medians in milliseconds and the ratio to `ip` and to `node -e 0` (the floor for any Node CLI).
+// Start-up and everyday commands: tunadm side by side with ip, in one run, inside a throwaway network
+// namespace. Usage: sudo node bench/run.mjs [--rounds N]   (needs root and a build: npm run build)
+//
+// Every round runs, one after the other: the floor (node -e 0), the tunadm command, and the ip command
+// that does the same work. Each ratio is taken within its round (tunadm / floor of that round, tunadm / ip
+// of that round) and the median over rounds is reported, so a machine that speeds up or slows down during
+// the run moves every side alike. Times are whole processes, start-up included. Peak RSS is GNU time's %M.
 import {spawnSync} from 'node:child_process'
-import {fileURLToPath} from 'node:url'
 import * as path from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const bin = path.join(root, 'bin', 'run.js')
-const runsArg = process.argv.indexOf('--runs')
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 21
+const arg = process.argv.indexOf('--rounds')
+const ROUNDS = arg > 0 ? Number(process.argv[arg + 1]) : 21
 const ns = `tunadm-bench-${process.pid}`
 
 function run(cmd, args, input) {
@@ -17,26 +21,38 @@ function run(cmd, args, input) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`)
   return r
 }
+/** Wall time of one whole process in ms, and its peak RSS in MB. */
 function time(cmd, args) {
   const t = process.hrtime.bigint()
-  run(cmd, args)
-  return Number(process.hrtime.bigint() - t) / 1e6
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, maxBuffer: 64 << 20})
+  const ms = Number(process.hrtime.bigint() - t) / 1e6
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`)
+  return {ms, rss: Number(r.stderr.trim().split('\n').pop()) / 1024}
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-const inNs = (cmd, args) => ['ip', ['netns', 'exec', ns, cmd, ...args]]
 const tunadm = (...args) => [process.execPath, [bin, ...args, '--netns', ns]]
+const ip = (...args) => ['ip', ['-n', ns, ...args]]
+const floor = () => time(process.execPath, ['-e', '0'])
 
-/** Median time of `fn` over RUNS runs, after one warm-up. */
-function measure(fn) {
-  fn()
-  const xs = []
-  for (let i = 0; i < RUNS; i++) xs.push(fn())
-  return median(xs)
-}
-
-const rows = []
-function row(what, tunadmMs, ipMs, floorMs) {
-  rows.push({what, tunadm: tunadmMs, ip: ipMs, ratioIp: tunadmMs / ipMs, ratioFloor: tunadmMs / floorMs})
+/**
+ * One case: per round, the floor, tunadm's command (then `after`), ip's command (then `ipAfter`).
+ * Returns the median of the per-round ratios and of the times.
+ */
+function measure(what, t, i, after = () => {}, ipAfter = () => {}) {
+  const rounds = []
+  for (let r = 0; r <= ROUNDS; r++) {
+    const f = floor()
+    const a = time(...t)
+    after()
+    const b = time(...i)
+    ipAfter()
+    if (r > 0) rounds.push({f: f.ms, a: a.ms, b: b.ms, rss: a.rss}) // round 0 warms the caches
+  }
+  return {
+    what,
+    tunadm: median(rounds.map((x) => x.a)), ip: median(rounds.map((x) => x.b)), floor: median(rounds.map((x) => x.f)),
+    ratioFloor: median(rounds.map((x) => x.a / x.f)), ratioIp: median(rounds.map((x) => x.a / x.b)), rss: Math.max(...rounds.map((x) => x.rss)),
+  }
 }
 
 if (process.getuid() !== 0) {
@@ -44,29 +60,28 @@ if (process.getuid() !== 0) {
   process.exit(2)
 }
 run('ip', ['netns', 'add', ns])
+const rows = []
 try {
-  const floor = measure(() => time(process.execPath, ['-e', '0']))
-  // add and del, measured separately (delete costs the kernel's unregister, whatever the tool)
-  let addT = [], delT = [], ipAddT = [], ipDelT = []
-  for (let i = 0; i < RUNS + 1; i++) {
-    addT.push(time(...tunadm('add', 'tun77', '--user', '0')))
-    delT.push(time(...tunadm('del', 'tun77')))
-    ipAddT.push(time('ip', ['-n', ns, 'tuntap', 'add', 'dev', 'tun77', 'mode', 'tun', 'user', '0']))
-    ipDelT.push(time('ip', ['-n', ns, 'tuntap', 'del', 'dev', 'tun77', 'mode', 'tun']))
-  }
-  ;[addT, delT, ipAddT, ipDelT] = [addT, delT, ipAddT, ipDelT].map((xs) => xs.slice(1))
-  row('add', median(addT), median(ipAddT), floor)
-  row('del', median(delT), median(ipDelT), floor)
-  row('list, 0 devices', measure(() => time(...tunadm('list'))), measure(() => time('ip', ['-n', ns, 'tuntap', 'show'])), floor)
+  const del = () => run(...ip('tuntap', 'del', 'dev', 'tun77', 'mode', 'tun'))
+  const add = () => run(...ip('tuntap', 'add', 'dev', 'tun77', 'mode', 'tun', 'user', '0'))
+  rows.push(measure('add', tunadm('add', 'tun77', '--user', '0'), ip('tuntap', 'add', 'dev', 'tun77', 'mode', 'tun', 'user', '0'), del, del))
+  add()
+  rows.push(measure('del', tunadm('del', 'tun77'), ip('tuntap', 'del', 'dev', 'tun77', 'mode', 'tun'), add, add))
+  del()
+  rows.push(measure('list, 0 devices', tunadm('list'), ip('tuntap', 'show')))
+  rows.push(measure('--help', [process.execPath, [bin, '--help']], ['ip', ['-V']]))
   const batch = Array.from({length: 1000}, (_, i) => `tuntap add dev bt${i} mode tap user 0`).join('\n') + '\n'
   run('ip', ['-n', ns, '-batch', '-'], batch)
-  row('list, 1000 devices', measure(() => time(...tunadm('list'))), measure(() => time('ip', ['-n', ns, 'tuntap', 'show'])), floor)
-  row('list --json, 1000 devices', measure(() => time(...tunadm('list', '--json'))), measure(() => time('ip', ['-n', ns, '-j', '-d', 'link', 'show'])), floor)
-  console.log(`node ${process.version}, ${RUNS} runs each, medians in ms; node -e 0 = ${floor.toFixed(1)} ms`)
-  console.log('operation                   tunadm      ip   tunadm/ip  tunadm/node')
-  for (const r of rows) {
-    console.log(`${r.what.padEnd(26)} ${r.tunadm.toFixed(1).padStart(7)} ${r.ip.toFixed(1).padStart(7)} ${r.ratioIp.toFixed(2).padStart(10)} ${r.ratioFloor.toFixed(2).padStart(12)}`)
-  }
+  rows.push(measure('list, 1000 devices', tunadm('list'), ip('tuntap', 'show')))
+  rows.push(measure('show, 1000 devices', tunadm('show', 'bt500'), ip('-d', 'link', 'show', 'bt500')))
+  rows.push(measure('list --json, 1000 devices', tunadm('list', '--json'), ip('-j', '-d', 'link', 'show', 'type', 'tun')))
 } finally {
   spawnSync('ip', ['netns', 'del', ns])
+}
+console.log(`node ${process.version}, ${ROUNDS} rounds, medians; ratios are medians of per-round ratios`)
+console.log('operation                   tunadm ms    ip ms  floor ms  tunadm/ip  tunadm/floor  peak RSS MB   (ip side)')
+const ipSide = {'add': 'ip tuntap add', 'del': 'ip tuntap del', 'list, 0 devices': 'ip tuntap show', '--help': 'ip -V',
+  'list, 1000 devices': 'ip tuntap show', 'show, 1000 devices': 'ip -d link show DEV', 'list --json, 1000 devices': 'ip -j -d link show type tun'}
+for (const r of rows) {
+  console.log(`${r.what.padEnd(26)} ${r.tunadm.toFixed(1).padStart(10)} ${r.ip.toFixed(1).padStart(8)} ${r.floor.toFixed(1).padStart(9)} ${r.ratioIp.toFixed(2).padStart(10)} ${r.ratioFloor.toFixed(2).padStart(13)} ${r.rss.toFixed(0).padStart(12)}   (${ipSide[r.what]})`)
 }

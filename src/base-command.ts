@@ -66,6 +66,8 @@ export abstract class TunadmCommand extends Command {
   protected async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
     const e = normaliseError(err)
     process.exitCode = e.exitCode
+    // The command did parse (and the parse may be what failed): no "did not parse its arguments" warning.
+    this.parsed = true
     if (e.code === 'CANCELLED' && !this.jsonEnabled()) {
       process.stderr.write('\ntunadm: cancelled\n')
       return undefined
