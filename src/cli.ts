@@ -45,7 +45,7 @@ export function normaliseArgv(argv: string[]): string[] {
 }
 
 /** The commands people run most, and from scripts: started without oclif's Config.load. */
-const FAST: ReadonlySet<string> = new Set(['add', 'del', 'delete', 'rm', 'list', 'ls', 'show', 'set'])
+const FAST: ReadonlySet<string> = new Set(['add', 'del', 'delete', 'rm', 'list', 'ls', 'show', 'set', 'apply', 'down'])
 
 /**
  * The fast path: for the hot commands, build the command object directly with a small stand-in for

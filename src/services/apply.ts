@@ -152,9 +152,15 @@ function invalidAll(invalid: Array<{name: string; error: InvalidInputError}>): I
   return new InvalidInputError(message, {code: first.error.code, why: 'every device is checked against the system before anything changes; nothing was changed', fix: first.error.fix})
 }
 
+/** Links in name order (tap2 before tap10): reports read the same whatever order the kernel lists them in. */
+function byName(links: Link[]): Link[] {
+  const collator = new Intl.Collator('en', {numeric: true})
+  return links.sort((a, b) => collator.compare(a.name, b.name))
+}
+
 function pruneCandidates(snap: Snapshot, config: TunadmConfig, marker: string): Link[] {
   const wanted = new Set(config.devices.map((d) => d.name))
-  return snap.links().filter((l) => l.kind === 'tun' && l.alias === marker && !wanted.has(l.name))
+  return byName(snap.links().filter((l) => l.kind === 'tun' && l.alias === marker && !wanted.has(l.name)))
 }
 
 /**
@@ -215,7 +221,7 @@ export function downConfig(config: ManagedSet, opts: {dryRun?: boolean; force?: 
   const group = linkGroupOf(config, marker)
   const {out, byGroup} = withNetlink((nl) => {
     const snap = kernelSnapshot(nl)
-    const managed = snap.links().filter((l) => l.kind === 'tun' && l.alias === marker)
+    const managed = byName(snap.links().filter((l) => l.kind === 'tun' && l.alias === marker))
     return removeDevices(nl, snap, managed, {dryRun: opts.dryRun, force: opts.force, group})
   })
   for (const o of out) opts.onDevice?.(o)

@@ -1,5 +1,5 @@
 /**
- * The hot commands (add, del, list, show, set and their aliases) start without oclif's Config.load.
+ * The hot commands (add, del, list, show, set, apply, down and aliases) start without oclif's Config.load.
  * Whatever they are asked, the answer must be byte for byte the one the full oclif path gives
  * (TUNADM_FULL_OCLIF=1): stdout, stderr and exit code, for successes, errors and --json.
  */
@@ -35,5 +35,19 @@ describeKernel('the fast path', () => {
     ]) both(args)
     both(['set', 'tap0', '--mtu', '1300'], ['set', 'tap0', '--mtu', '1500'])
     both(['del', 'tap0'], ['add', 'tap0', '--user', 'nobody'])
+    const fs = require('node:fs') as typeof import('node:fs')
+    const cfg = `${require('node:os').tmpdir()}/tunadm-fast-${process.pid}.yaml`
+    fs.writeFileSync(cfg, 'version: 1\ndevices:\n  - {name: tun5, mode: tun, user: nobody, up: true}\n  - {name: tap0, mode: tap, user: nobody}\n')
+    try {
+      const lock = {TUNADM_LOCK: `${cfg}.lock`}
+      const withLock = (args: string[]) => [...args, '--config', cfg]
+      for (const args of [['apply', '--dry-run'], ['apply', '--dry-run', '--json'], ['down', '--dry-run'], ['apply', '--bogus']]) both(withLock(args))
+      expect(ns.tunadm(withLock(['apply', '--adopt']), {env: lock}).status).toBe(0)
+      both(withLock(['apply']))
+      both(withLock(['down', '--json']), withLock(['apply', '--adopt']))
+    } finally {
+      fs.rmSync(cfg, {force: true})
+      fs.rmSync(`${cfg}.lock`, {force: true})
+    }
   })
 })
