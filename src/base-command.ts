@@ -39,6 +39,22 @@ export abstract class TunadmCommand extends Command {
     return parsed as unknown as {flags: BaseFlags<T>; args: BaseArgs<T>; argv: string[]}
   }
 
+  /**
+   * The exit code, decided here and only here: 0, raised by failed(): 1 when part of the work failed
+   * (a device of several, a doctor check), or the code of the error that ended the command (catch).
+   */
+  private exitStatus = 0
+
+  /** Part of the work failed (the command goes on and reports the rest): exit with at least `code`. */
+  protected failed(code = 1): void {
+    this.exitStatus = Math.max(this.exitStatus, code)
+  }
+
+  async finally(err: Error | undefined): Promise<unknown> {
+    process.exitCode = this.exitStatus
+    return super.finally(err)
+  }
+
   /** Warnings of this run: stderr lines, or the envelope's "warnings" under --json. */
   protected readonly warnings: string[] = []
 
@@ -65,7 +81,7 @@ export abstract class TunadmCommand extends Command {
 
   protected async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
     const e = normaliseError(err)
-    process.exitCode = e.exitCode
+    this.exitStatus = e.exitCode
     // The command did parse (and the parse may be what failed): no "did not parse its arguments" warning.
     this.parsed = true
     if (e.code === 'CANCELLED' && !this.jsonEnabled()) {

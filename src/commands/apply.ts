@@ -26,7 +26,7 @@ export function summaryLine(r: ApplyReport): string {
 
 /**
  * Run a device-changing report under the apply lock (not for dry runs), printing each device as it is
- * done and a summary; exit code 1 when any device failed.
+ * done and a summary. The caller turns failed devices into exit code 1.
  */
 export function runLocked(
   say: (text: string) => void,
@@ -38,7 +38,6 @@ export function runLocked(
   try {
     const report = work((o) => say(outcomeLine(o, st, Boolean(opts.dryRun))))
     say(summaryLine(report))
-    if (report.failed) process.exitCode = 1
     return report
   } finally {
     lock?.release()
@@ -76,7 +75,9 @@ nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing
   async run(): Promise<ApplyReport> {
     const {flags} = await this.parseAndEnter(Apply)
     const config = loadConfig(flags.config)
-    return runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait}, (onDevice) =>
+    const report = runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait}, (onDevice) =>
       applyConfig(config, {dryRun: flags['dry-run'], prune: flags.prune, recreate: flags.recreate, adopt: flags.adopt, onDevice}))
+    if (report.failed) this.failed()
+    return report
   }
 }

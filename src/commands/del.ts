@@ -48,7 +48,7 @@ and reported; the exit code is 1 if any failed.`)
       const {error, ...rest} = r
       outcomes.push(error ? {...rest, error: error.toJSON()} : rest)
       if (error) {
-        process.exitCode = Math.max(Number(process.exitCode ?? 0), error.exitCode)
+        this.failed(error.exitCode)
         if (!this.jsonEnabled()) process.stderr.write(formatError(error) + '\n')
       } else if (r.absent) this.say(`${printable(r.name)}: not present`)
       else this.say(`deleted ${printable(r.name)} (${r.mode})${r.detached ? `; it was held by ${printable(describeHolders(r.detached))}` : ''}`)

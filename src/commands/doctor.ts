@@ -63,7 +63,7 @@ this machine where possible.`)
       const device = names[0]
       const e = explainMessage(flags.explain, {ctx, net, device})
       this.say(renderExplanation(e, style()))
-      if (!e.recognised) process.exitCode = 1
+      if (!e.recognised) this.failed()
       return e
     }
     const checks = selectChecks(flags.check ?? [])
@@ -74,7 +74,7 @@ this machine where possible.`)
     // Fixes to run where the devices are: inside the namespace doctor looked into.
     if (flags.netns !== undefined) for (const f of report.findings) if (f.fix) f.fix = fixInNetns(f.fix, flags.netns)
     this.say(renderReport(report, style()))
-    if (report.failed) process.exitCode = 1
+    if (report.failed) this.failed()
     return report
   }
 }

@@ -32,7 +32,9 @@ was removed, does not keep its devices from being removed.`)
     const {flags} = await this.parseAndEnter(Down)
     const config = readManagedSet(flags.config)
     if (config.warning) this.warnLine(config.warning)
-    return runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait}, (onDevice) =>
+    const report = runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait}, (onDevice) =>
       downConfig(config, {dryRun: flags['dry-run'], force: flags.force, onDevice}))
+    if (report.failed) this.failed()
+    return report
   }
 }
