@@ -23,6 +23,15 @@ export function acquireLock(waitSeconds: number, lockPath = process.env.TUNADM_L
     fd = fs.openSync(lockPath, fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600)
   } catch (err) {
     const e = fileError(err, 'open the lock', lockPath)
+    const euid = process.geteuid?.() ?? 0
+    if (e.code === 'EACCES' && euid !== 0) {
+      // Not root: the lock is only the first thing refused; changing devices needs CAP_NET_ADMIN anyway.
+      throw new TunadmError(e.message, {
+        code: e.code,
+        why: `this user (uid ${euid}) may not create the lock apply and down take so that two of them never race; changing devices needs root (CAP_NET_ADMIN) anyway`,
+        fix: 'run it as root (sudo); a user given CAP_NET_ADMIN can point TUNADM_LOCK at a file it may write',
+      })
+    }
     throw new TunadmError(e.message, {code: e.code, why: `apply and down take this lock so that two of them never race; ${e.why}`, fix: `${e.fix}; or point TUNADM_LOCK at another file`})
   }
   const deadline = Date.now() + waitSeconds * 1000

@@ -47,7 +47,16 @@ describeKernel('hostile file systems', () => {
     fs.writeFileSync(lock, '', {mode: 0o600})
     const user = sh('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', process.execPath, BIN, 'down', '--config', CONFIG], {env: {...env, TUNADM_LOCK: lock}})
     expect(user.status).toBe(1)
-    expect(user.stderr).toMatch(/cannot open the lock .*: EACCES[\s\S]*why: apply and down take this lock[\s\S]*permission denied[\s\S]*fix: run it as root/)
+    expect(user.stderr).toMatch(/cannot open the lock .*: EACCES[\s\S]*why: this user \(uid \d+\) may not create the lock[\s\S]*needs root \(CAP_NET_ADMIN\)[\s\S]*fix: run it as root \(sudo\)/)
+  })
+
+  test('apply and down as a non-root user: the cause (root needed) in words, exit 1', () => {
+    for (const cmd of ['apply', 'down']) {
+      const r = sh('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', process.execPath, BIN, cmd, '--config', CONFIG], {env})
+      expect(r.status).toBe(1)
+      expect(r.stderr).toMatch(/changing devices needs root \(CAP_NET_ADMIN\)[\s\S]*fix: run it as root \(sudo\)/)
+      expect(r.stderr).not.toContain('unexpected error')
+    }
   })
 
   test('init --install as a non-root user: EACCES in words, exit 1', () => {
