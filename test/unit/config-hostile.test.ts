@@ -29,6 +29,28 @@ describe('values YAML would silently reinterpret are refused, with the quoting f
     expect(p.join('\n')).toContain(`user ${written} is not a whole number written in decimal`)
   })
 
+  test.each([
+    ['mtu', '1e3'], ['mtu', '1500.0'], ['txqueuelen', '0x10'], ['txqueuelen', '1e3'],
+  ])('%s: %s is refused, not converted to a whole number', (key, written) => {
+    const p = problems(entry('tun0', `    ${key}: ${written}\n`))
+    expect(p.join('\n')).toContain(`f.yaml:6:${key.length + 7}: ${key} ${written} is not a whole number written in decimal; expected a whole number from`)
+    expect(parseConfig(entry('tun0', `    ${key}: 1400\n`), 'f.yaml').devices[0]).toMatchObject({[key]: 1400})
+  })
+
+  test('route metric and link_group: decimal only as well', () => {
+    const p = problems(`version: 1\nlink_group: 1e2\ndevices:\n  - name: tun0\n    mode: tun\n    user: nobody\n    addresses: [10.9.0.1/24]\n    routes: [{to: 10.10.0.0/16, via: 10.9.0.2, metric: 0x10}]\n`).join('\n')
+    expect(p).toContain('link_group 1e2 is not a whole number written in decimal')
+    expect(p).toContain('metric 0x10 is not a whole number written in decimal')
+  })
+
+  test('a second YAML document is refused in words, not with the library\'s advice', () => {
+    expect(problems(`${entry('tun0')}---\nversion: 1\n`)).toContain('f.yaml:6:1: a second YAML document starts here (a --- line); expected one document: the devices of one config in one file')
+  })
+
+  test('a tagged value that is not text (!!binary) is named by its text, not dumped as a Buffer', () => {
+    expect(problems('version: 1\ndevices:\n  - {name: tun0, mode: !!binary dHVu, user: nobody}\n').join('\n')).toContain('f.yaml:3:33: mode dHVu is not text; expected tun')
+  })
+
   test('decimal ids still work', () => {
     expect(parseConfig('version: 1\ndevices:\n  - {name: tun0, mode: tun, user: 1000, group: 0}\n', 'f').devices[0]).toMatchObject({user: 1000, group: 0})
   })
