@@ -50,6 +50,20 @@ describeKernel('hostile file systems', () => {
     expect(user.stderr).toMatch(/cannot open the lock .*: EACCES[\s\S]*why: this user \(uid \d+\) may not create the lock[\s\S]*needs root \(CAP_NET_ADMIN\)[\s\S]*fix: run it as root \(sudo\)/)
   })
 
+  test('a FIFO planted as the lock (/run/lock is writable by all) does not hang; a lock of another user is refused', () => {
+    const lock = path.join(dir, 'lock')
+    sh('mkfifo', [lock])
+    const fifo = sh('timeout', ['20', process.execPath, BIN, 'down', '--config', CONFIG, '--json'], {env: {...env, TUNADM_LOCK: lock}})
+    expect(fifo.status).toBe(1)
+    expect(json(fifo).error).toMatchObject({code: 'LOCK_NOT_A_FILE', message: `the lock ${lock} is not a regular file`})
+    fs.rmSync(lock)
+    fs.writeFileSync(lock, '', {mode: 0o600})
+    fs.chownSync(lock, 65534, 65534)
+    const foreign = sh(process.execPath, [BIN, 'apply', '--config', CONFIG], {env: {...env, TUNADM_LOCK: lock}})
+    expect(foreign.status).toBe(1)
+    expect(foreign.stderr).toMatch(/the lock .* belongs to another user \(uid 65534\)[\s\S]*why: whoever owns it can hold it for ever[\s\S]*fix: look at it .* and remove it/)
+  })
+
   test('apply and down as a non-root user: the cause (root needed) in words, exit 1', () => {
     for (const cmd of ['apply', 'down']) {
       const r = sh('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', process.execPath, BIN, cmd, '--config', CONFIG], {env})
