@@ -14,6 +14,7 @@ import {Problem, checkDevice, pairPeer} from '../model/rules'
 import {looksLikeAccountName, parseNumericId, validateIfName} from '../model/validate'
 import {BOOLEAN_KEYS, DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, closestKey} from './keys'
 import {expandName} from './range'
+import {envCap, maxConfigBytes, readCapped} from './read'
 import {DeviceConfig, RouteConfig, TunadmConfig} from './types'
 
 /**
@@ -22,18 +23,13 @@ import {DeviceConfig, RouteConfig, TunadmConfig} from './types'
  */
 export const CAPS = {
   /** TUNADM_MAX_CONFIG_BYTES: the file's size. */
-  bytes: envCap('TUNADM_MAX_CONFIG_BYTES', 4 << 20),
+  bytes: maxConfigBytes(),
   /** TUNADM_MAX_DEVICES: devices after ranges are expanded. */
   devices: envCap('TUNADM_MAX_DEVICES', 16384),
   /** Uses of YAML aliases (*name) in the file. */
   aliases: 1000,
   /** Problems reported; the rest are counted. */
   problems: 100,
-}
-
-function envCap(name: string, dflt: number): number {
-  const v = Number(process.env[name])
-  return Number.isSafeInteger(v) && v > 0 ? v : dflt
 }
 
 export interface ConfigProblem {
@@ -72,13 +68,7 @@ export class ConfigError extends InvalidInputError {
 export function loadConfig(file: string): TunadmConfig {
   let bytes: Buffer
   try {
-    const st = fs.statSync(file)
-    if (st.isFile() && st.size > CAPS.bytes) {
-      throw new InvalidInputError(`the config file ${file} is ${st.size} bytes; tunadm reads at most ${CAPS.bytes}`, {
-        code: 'CONFIG_TOO_LARGE', why: 'a cap keeps a mistaken or hostile file from taking the machine\'s memory and time', fix: `use ranges (name: "tap{0..63}") to say more in less; or raise the cap: TUNADM_MAX_CONFIG_BYTES=${st.size}`,
-      })
-    }
-    bytes = fs.readFileSync(file)
+    bytes = readCapped(file, CAPS.bytes)
   } catch (err) {
     if (err instanceof TunadmError) throw err
     const code = (err as NodeJS.ErrnoException).code

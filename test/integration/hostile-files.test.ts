@@ -64,6 +64,35 @@ describeKernel('hostile file systems', () => {
     expect(foreign.stderr).toMatch(/the lock .* belongs to another user \(uid 65534\)[\s\S]*why: whoever owns it can hold it for ever[\s\S]*fix: look at it .* and remove it/)
   })
 
+  test('a config from a pipe with a writer (--config <(...), /dev/stdin) is read to its end, however slow the writer', () => {
+    const cfg = 'version: 1\ndevices:\n  - {name: tunpipe0, mode: tun, any_user: true}\n'
+    fs.writeFileSync(path.join(dir, 'c.yaml'), cfg)
+    const stdin = sh('bash', ['-c', 'cat "$2" | "$0" "$1" init --target systemd --config /dev/stdin --json', process.execPath, BIN, path.join(dir, 'c.yaml')], {env})
+    expect(json(stdin).files[0].content).toContain('sys-devices-virtual-net-tunpipe0.device')
+    const slow = sh('bash', ['-c', '"$0" "$1" init --target networkd --config <(sleep 0.5; cat "$2") --output -', process.execPath, BIN, path.join(dir, 'c.yaml')], {env})
+    expect(slow.status).toBe(0)
+    expect(slow.stdout).toContain('Name=tunpipe0')
+  })
+
+  test('down with a FIFO in place of its config: no hang, the devices marked by the path still go', () => {
+    const ns = new Netns('fifo')
+    try {
+      const file = path.join(dir, 'c.yaml')
+      fs.writeFileSync(file, 'version: 1\ndevices:\n  - {name: tunfifo0, mode: tun, any_user: true}\n')
+      const lock = {TUNADM_LOCK: path.join(dir, 'lock')}
+      expect(ns.tunadm(['apply', '--config', file], {env: lock}).status).toBe(0)
+      expect(ns.links().map((l) => l.ifname)).toContain('tunfifo0')
+      fs.rmSync(file)
+      sh('mkfifo', [file])
+      const down = sh('timeout', ['20', process.execPath, BIN, 'down', '--config', file, '--netns', ns.name], {env: {...env, ...lock}})
+      expect(down.status).toBe(0)
+      expect(down.stderr).toContain(`cannot read ${file} (CONFIG_EMPTY_PIPE); removing the devices marked as managed by it`)
+      expect(ns.links().map((l) => l.ifname)).toEqual(['lo'])
+    } finally {
+      ns.remove()
+    }
+  })
+
   test('apply and down as a non-root user: the cause (root needed) in words, exit 1', () => {
     for (const cmd of ['apply', 'down']) {
       const r = sh('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', process.execPath, BIN, cmd, '--config', CONFIG], {env})

@@ -2,7 +2,10 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import {spawnSync} from 'node:child_process'
 import {CAPS, ConfigError, loadConfig, parseConfig} from '../../src/config/load'
+import {readManagedSet} from '../../src/config/link-group'
+import {InvalidInputError} from '../../src/errors'
 
 function problems(text: string): string[] {
   try {
@@ -67,6 +70,23 @@ describe('the file as bytes', () => {
     const f = path.join(dir, 'c.yaml')
     fs.writeFileSync(f, Buffer.concat([Buffer.from('version: 1\ndevices:\n  - name: tun'), Buffer.from([0xff, 0xfe]), Buffer.from('\n    mode: tun\n    user: nobody\n')]))
     expect(() => loadConfig(f)).toThrow(/c\.yaml:3:\d+: the file is not valid UTF-8 here/)
+  })
+
+  test('a FIFO nobody writes to, a device, a directory: refused at once (exit 2), never a hang or an endless read', () => {
+    const fifo = path.join(dir, 'fifo.yaml')
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
+    const refusal = (f: string) => {
+      try {
+        loadConfig(f)
+      } catch (err) {
+        return [(err as InvalidInputError).exitCode, (err as InvalidInputError).code, (err as Error).message]
+      }
+      return undefined
+    }
+    expect(refusal(fifo)).toEqual([2, 'CONFIG_EMPTY_PIPE', `the config file ${fifo} is a pipe with nothing written to it`])
+    expect(refusal('/dev/zero')).toEqual([2, 'CONFIG_NOT_A_FILE', 'the config file /dev/zero is not a regular file (a device or socket)'])
+    expect(refusal(dir)).toEqual([2, 'CONFIG_NOT_A_FILE', `the config file ${dir} is a directory`])
+    expect(readManagedSet(fifo).warning).toBe(`cannot read ${fifo} (CONFIG_EMPTY_PIPE); removing the devices marked as managed by it`)
   })
 
   test('a file larger than the cap is refused before it is parsed, saying how to raise the cap', () => {
