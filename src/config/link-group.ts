@@ -4,7 +4,7 @@
  * devices from being removed at stop time; and it does not parse YAML at all unless the file
  * mentions link_group (1000 entries take ~150 ms to parse).
  */
-import * as fs from 'node:fs'
+import {maxConfigBytes, readCapped} from './read'
 
 export interface ManagedSet {
   /** The config file's path, as given. */
@@ -18,7 +18,8 @@ export interface ManagedSet {
 export function readManagedSet(file: string): ManagedSet {
   let text: string
   try {
-    text = fs.readFileSync(file, 'utf8')
+    // The loader's reader: capped in size, and a FIFO or device in place of the file is no hang.
+    text = readCapped(file, maxConfigBytes()).toString('utf8')
   } catch (err) {
     return {source: file, warning: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); removing the devices marked as managed by it`}
   }
@@ -27,7 +28,8 @@ export function readManagedSet(file: string): ManagedSet {
   const yaml = require('yaml') as typeof import('yaml')
   let value: unknown
   try {
-    value = (yaml.parse(text) as Record<string, unknown> | null)?.link_group
+    // uniqueKeys: the library's check is quadratic in a mapping's keys; a duplicate does not matter here.
+    value = (yaml.parse(text, {uniqueKeys: false, maxAliasCount: 1000}) as Record<string, unknown> | null)?.link_group
   } catch {
     return {source: file, warning: `${file} is not valid YAML; its devices are removed one by one (see tunadm apply --dry-run for the problems)`}
   }

@@ -14,6 +14,7 @@ import {Problem, checkDevice, pairPeer} from '../model/rules'
 import {looksLikeAccountName, parseNumericId, validateIfName} from '../model/validate'
 import {BOOLEAN_KEYS, DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, closestKey} from './keys'
 import {expandName} from './range'
+import {envCap, maxConfigBytes, readCapped} from './read'
 import {DeviceConfig, RouteConfig, TunadmConfig} from './types'
 
 /**
@@ -22,18 +23,13 @@ import {DeviceConfig, RouteConfig, TunadmConfig} from './types'
  */
 export const CAPS = {
   /** TUNADM_MAX_CONFIG_BYTES: the file's size. */
-  bytes: envCap('TUNADM_MAX_CONFIG_BYTES', 4 << 20),
+  bytes: maxConfigBytes(),
   /** TUNADM_MAX_DEVICES: devices after ranges are expanded. */
   devices: envCap('TUNADM_MAX_DEVICES', 16384),
   /** Uses of YAML aliases (*name) in the file. */
   aliases: 1000,
   /** Problems reported; the rest are counted. */
   problems: 100,
-}
-
-function envCap(name: string, dflt: number): number {
-  const v = Number(process.env[name])
-  return Number.isSafeInteger(v) && v > 0 ? v : dflt
 }
 
 export interface ConfigProblem {
@@ -72,13 +68,7 @@ export class ConfigError extends InvalidInputError {
 export function loadConfig(file: string): TunadmConfig {
   let bytes: Buffer
   try {
-    const st = fs.statSync(file)
-    if (st.isFile() && st.size > CAPS.bytes) {
-      throw new InvalidInputError(`the config file ${file} is ${st.size} bytes; tunadm reads at most ${CAPS.bytes}`, {
-        code: 'CONFIG_TOO_LARGE', why: 'a cap keeps a mistaken or hostile file from taking the machine\'s memory and time', fix: `use ranges (name: "tap{0..63}") to say more in less; or raise the cap: TUNADM_MAX_CONFIG_BYTES=${st.size}`,
-      })
-    }
-    bytes = fs.readFileSync(file)
+    bytes = readCapped(file, CAPS.bytes)
   } catch (err) {
     if (err instanceof TunadmError) throw err
     const code = (err as NodeJS.ErrnoException).code
@@ -180,7 +170,9 @@ class Checker {
   document(): TunadmConfig {
     const config: TunadmConfig = {version: 1, source: this.file, devices: []}
     for (const e of this.doc.errors) {
-      const what = e.code === 'DUPLICATE_KEY' ? 'this key appears twice in the same mapping; expected each key once' : `${e.message.split('\n')[0]}; expected valid YAML`
+      const what = e.code === 'DUPLICATE_KEY' ? 'this key appears twice in the same mapping; expected each key once'
+        : e.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here (a --- line); expected one document: the devices of one config in one file'
+          : `${e.message.split('\n')[0]}; expected valid YAML`
       this.problem(e.pos[0], what)
     }
     if (this.doc.errors.length > 0) return config
@@ -207,7 +199,7 @@ class Checker {
       const v = this.integer('link_group', this.yaml.isScalar(node) ? node.value : undefined, 1, 0xffffffff, (m) => {
         this.problem(node, m)
         return undefined
-      }, 'the link group of this file\'s devices (0 is the group every device starts in); leave it out for one derived from the path')
+      }, 'the link group of this file\'s devices (0 is the group every device starts in); leave it out for one derived from the path', node)
       if (v !== undefined) config.linkGroup = v
     }
 
@@ -337,7 +329,7 @@ class Checker {
         }
         return scalar
       case 'mode':
-        if (scalar !== 'tun' && scalar !== 'tap') return fail(`mode ${isScalar ? JSON.stringify(scalar) : 'is not text'}; expected tun (layer 3, IP packets) or tap (layer 2, Ethernet frames)`)
+        if (scalar !== 'tun' && scalar !== 'tap') return fail(`mode ${typeof scalar === 'string' ? JSON.stringify(scalar) : isScalar ? `${this.source(node)} is not text` : 'is not text'}; expected tun (layer 3, IP packets) or tap (layer 2, Ethernet frames)`)
         return scalar
       case 'user':
       case 'group':
@@ -352,9 +344,9 @@ class Checker {
         return mac
       }
       case 'mtu':
-        return this.integer(key, scalar, 68, 65535, fail, 'the kernel accepts 68 (the IPv4 minimum) to 65535 for TUN/TAP')
+        return this.integer(key, scalar, 68, 65535, fail, 'the kernel accepts 68 (the IPv4 minimum) to 65535 for TUN/TAP', node)
       case 'txqueuelen':
-        return this.integer(key, scalar, 0, 0xffffffff, fail, 'a packet count, 0 to 4294967295 (the kernel default is 500 for TUN/TAP)')
+        return this.integer(key, scalar, 0, 0xffffffff, fail, 'a packet count, 0 to 4294967295 (the kernel default is 500 for TUN/TAP)', node)
       case 'addresses':
         return this.addresses(node)
       case 'peer': {
@@ -399,7 +391,12 @@ class Checker {
     return scalar
   }
 
-  private integer(key: string, scalar: unknown, min: number, max: number, fail: (m: string) => undefined, about: string): number | undefined {
+  private integer(key: string, scalar: unknown, min: number, max: number, fail: (m: string) => undefined, about: string, node?: Node | Pair): number | undefined {
+    // As for ids: 1e3, 1500.0 or 0x10 are numbers to YAML, but not the whole number anyone writes for a count.
+    const written = node && typeof scalar === 'number' ? this.source(node) : undefined
+    if (written !== undefined && !/^[-+]?\d+$/.test(written)) {
+      return fail(`${key} ${written} is not a whole number written in decimal; expected a whole number from ${min} to ${max}: ${about}`)
+    }
     if (typeof scalar !== 'number' || !Number.isInteger(scalar) || scalar < min || scalar > max) {
       return fail(`${key} ${typeof scalar === 'number' ? scalar : JSON.stringify(scalar ?? null)} is out of range; expected a whole number from ${min} to ${max}: ${about}`)
     }
@@ -500,7 +497,7 @@ class Checker {
         const v = this.integer('metric', this.yaml.isScalar(m) ? m.value : undefined, 0, 0xffffffff, (msg) => {
           this.problem(m, msg)
           return undefined
-        }, 'lower is preferred')
+        }, 'lower is preferred', m)
         if (v === undefined) ok = false
         else route.metric = v
       }

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {TunadmError} from '../errors'
-import {chmodSafely, fileError, readExisting, writeFileSafely} from '../system/files'
+import {chmodSafely, fileError, pinDirectory, readExisting, writeFileSafely} from '../system/files'
 import {shQuote} from './escape'
 import {isGenerated} from './template'
 import {GeneratedFile} from './types'
@@ -30,14 +30,19 @@ export function writeFiles(dir: string, files: GeneratedFile[], opts: {force?: b
   } catch (err) {
     throw fileError(err, 'create the directory', dir)
   }
-  return plans.map(({f, target, existing}) => {
-    const action = existing === undefined ? 'created' : existing === f.content ? 'unchanged' : 'replaced'
-    // A new file under an unpredictable name, renamed over the target: never a half-written unit or script,
-    // and never a write through a link someone planted.
-    if (action !== 'unchanged') writeFileSafely(target, f.content, f.mode)
-    else chmodSafely(target, f.mode)
-    return {path: target, mode: f.mode.toString(8).padStart(4, '0'), action}
-  })
+  const pinned = pinDirectory(dir)
+  try {
+    return plans.map(({f, target, existing}) => {
+      const action = existing === undefined ? 'created' : existing === f.content ? 'unchanged' : 'replaced'
+      // A new file under an unpredictable name, renamed over the target: never a half-written unit or script,
+      // and never a write through a link someone planted (nor through the directory swapped meanwhile).
+      if (action !== 'unchanged') writeFileSafely(target, f.content, f.mode, pinned.at(f.path))
+      else chmodSafely(target, f.mode, pinned.at(f.path))
+      return {path: target, mode: f.mode.toString(8).padStart(4, '0'), action}
+    })
+  } finally {
+    pinned.close()
+  }
 }
 
 /** Commands that copy files from DIR to the target's standard place, when they were written elsewhere. */

@@ -20,11 +20,22 @@ export function acquireLock(waitSeconds: number, lockPath = process.env.TUNADM_L
     fs.mkdirSync(path.dirname(lockPath), {recursive: true})
     // O_NOFOLLOW: never open a link someone planted in place of the lock. O_RDONLY is enough for flock,
     // so a lock file on a read-only file system still works when it exists.
-    fd = fs.openSync(lockPath, fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600)
+    // O_NONBLOCK: a FIFO planted in place of the lock (/run/lock is writable by every user) would block the open forever.
+    fd = fs.openSync(lockPath, fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, 0o600)
   } catch (err) {
     const e = fileError(err, 'open the lock', lockPath)
+    const euid = process.geteuid?.() ?? 0
+    if (e.code === 'EACCES' && euid !== 0) {
+      // Not root: the lock is only the first thing refused; changing devices needs CAP_NET_ADMIN anyway.
+      throw new TunadmError(e.message, {
+        code: e.code,
+        why: `this user (uid ${euid}) may not create the lock apply and down take so that two of them never race; changing devices needs root (CAP_NET_ADMIN) anyway`,
+        fix: 'run it as root (sudo); a user given CAP_NET_ADMIN can point TUNADM_LOCK at a file it may write',
+      })
+    }
     throw new TunadmError(e.message, {code: e.code, why: `apply and down take this lock so that two of them never race; ${e.why}`, fix: `${e.fix}; or point TUNADM_LOCK at another file`})
   }
+  checkLockFile(fd, lockPath)
   const deadline = Date.now() + waitSeconds * 1000
   for (;;) {
     if (tryLockExclusive(fd, lockPath)) break
@@ -38,4 +49,22 @@ export function acquireLock(waitSeconds: number, lockPath = process.env.TUNADM_L
     sleep(100)
   }
   return {release: () => fs.closeSync(fd)}
+}
+
+/**
+ * The lock must be a regular file of root's or this user's: a FIFO or device planted there is no lock, and a file
+ * another user made is one that user can hold for ever, keeping every apply out.
+ */
+function checkLockFile(fd: number, lockPath: string): void {
+  const st = fs.fstatSync(fd)
+  const euid = process.geteuid?.() ?? 0
+  let problem: {code: string; message: string; why: string} | undefined
+  if (!st.isFile()) {
+    problem = {code: 'LOCK_NOT_A_FILE', message: `the lock ${lockPath} is not a regular file`, why: 'something else (a FIFO, a device, a directory) was put where apply and down keep their lock'}
+  } else if (st.uid !== 0 && st.uid !== euid) {
+    problem = {code: 'LOCK_FOREIGN', message: `the lock ${lockPath} belongs to another user (uid ${st.uid})`, why: 'whoever owns it can hold it for ever and keep every apply and down out'}
+  }
+  if (!problem) return
+  fs.closeSync(fd)
+  throw new TunadmError(problem.message, {code: problem.code, why: problem.why, fix: `look at it (ls -l ${lockPath}) and remove it: apply and down create it again; or point TUNADM_LOCK at another file`})
 }

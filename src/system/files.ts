@@ -32,10 +32,10 @@ export function fileError(err: unknown, action: string, file: string): TunadmErr
 }
 
 /** The target must be absent or a regular file: never a link (which could point anywhere) or a device. */
-function checkTarget(target: string): fs.Stats | undefined {
+function checkTarget(real: string, target = real): fs.Stats | undefined {
   let st: fs.Stats
   try {
-    st = fs.lstatSync(target)
+    st = fs.lstatSync(real)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw fileError(err, 'inspect', target)
@@ -51,11 +51,11 @@ function checkTarget(target: string): fs.Stats | undefined {
 }
 
 /** Read a file that may exist, refusing links; undefined when absent. */
-export function readExisting(target: string): string | undefined {
-  if (!checkTarget(target)) return undefined
+export function readExisting(target: string, real = target): string | undefined {
+  if (!checkTarget(real, target)) return undefined
   let fd: number
   try {
-    fd = fs.openSync(target, O_RDONLY | O_NOFOLLOW)
+    fd = fs.openSync(real, O_RDONLY | O_NOFOLLOW)
   } catch (err) {
     throw fileError(err, 'read', target)
   }
@@ -66,10 +66,58 @@ export function readExisting(target: string): string | undefined {
   }
 }
 
-/** Write `content` to `target` with `mode`, atomically and without following any planted link. */
-export function writeFileSafely(target: string, content: string, mode: number): void {
-  checkTarget(target)
-  const dir = path.dirname(target)
+/**
+ * A directory to write into, pinned: opened once, and every later path goes through its descriptor
+ * (/proc/self/fd/N/NAME, Linux's openat for Node), so swapping the directory for a link half-way
+ * through cannot redirect the writes. A directory given as a link is followed only if root or this
+ * user owns the link: one planted by someone else (who could point it at /etc) is refused.
+ */
+export interface PinnedDirectory {
+  /** The path to use for file operations inside the directory. */
+  at(name: string): string
+  close(): void
+}
+
+export function pinDirectory(dir: string): PinnedDirectory {
+  let lst: fs.Stats
+  try {
+    lst = fs.lstatSync(dir)
+  } catch (err) {
+    throw fileError(err, 'open the directory', dir)
+  }
+  const euid = process.geteuid?.() ?? 0
+  if (lst.isSymbolicLink() && lst.uid !== 0 && lst.uid !== euid) {
+    throw new TunadmError(`${dir} is a symbolic link owned by another user (uid ${lst.uid}); tunadm does not write through it`, {
+      code: 'DIRECTORY_LINK_FOREIGN', why: 'whoever owns the link decides where it points: as root, the files could land anywhere, /etc included',
+      fix: `look at it (ls -l ${dir}); give the directory it points to itself, if that is where the files belong`,
+    })
+  }
+  let fd: number
+  try {
+    fd = fs.openSync(dir, O_RDONLY | O_DIRECTORY)
+  } catch (err) {
+    throw fileError(err, 'open the directory', dir)
+  }
+  const proc = `/proc/self/fd/${fd}`
+  let viaProc = false
+  try {
+    viaProc = fs.statSync(proc).ino === fs.fstatSync(fd).ino
+  } catch {
+    // no /proc: paths go through the name, still checked file by file
+  }
+  return {
+    at: (name) => path.join(viaProc ? proc : dir, name),
+    close: () => fs.closeSync(fd),
+  }
+}
+
+/**
+ * Write `content` to `target` with `mode`, atomically and without following any planted link.
+ * `real` is the path used for the system calls when it differs from the one shown (a pinned directory).
+ */
+export function writeFileSafely(target: string, content: string, mode: number, real = target): void {
+  checkTarget(real, target)
+  const dir = path.dirname(real)
   const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(8).toString('hex')}.tunadm-tmp`)
   let fd: number
   try {
@@ -82,7 +130,7 @@ export function writeFileSafely(target: string, content: string, mode: number): 
     fs.fchmodSync(fd, mode)
     fs.fsyncSync(fd)
     fs.closeSync(fd)
-    fs.renameSync(tmp, target)
+    fs.renameSync(tmp, real)
   } catch (err) {
     try {
       fs.closeSync(fd)
@@ -102,11 +150,11 @@ export function writeFileSafely(target: string, content: string, mode: number): 
 }
 
 /** Set the mode of an existing regular file through a descriptor, never through a path (no link is followed). */
-export function chmodSafely(target: string, mode: number): void {
-  checkTarget(target)
+export function chmodSafely(target: string, mode: number, real = target): void {
+  checkTarget(real, target)
   let fd: number | undefined
   try {
-    fd = fs.openSync(target, O_RDONLY | O_NOFOLLOW)
+    fd = fs.openSync(real, O_RDONLY | O_NOFOLLOW)
     fs.fchmodSync(fd, mode)
   } catch (err) {
     throw fileError(err, 'change the mode of', target)

@@ -47,7 +47,59 @@ describeKernel('hostile file systems', () => {
     fs.writeFileSync(lock, '', {mode: 0o600})
     const user = sh('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', process.execPath, BIN, 'down', '--config', CONFIG], {env: {...env, TUNADM_LOCK: lock}})
     expect(user.status).toBe(1)
-    expect(user.stderr).toMatch(/cannot open the lock .*: EACCES[\s\S]*why: apply and down take this lock[\s\S]*permission denied[\s\S]*fix: run it as root/)
+    expect(user.stderr).toMatch(/cannot open the lock .*: EACCES[\s\S]*why: this user \(uid \d+\) may not create the lock[\s\S]*needs root \(CAP_NET_ADMIN\)[\s\S]*fix: run it as root \(sudo\)/)
+  })
+
+  test('a FIFO planted as the lock (/run/lock is writable by all) does not hang; a lock of another user is refused', () => {
+    const lock = path.join(dir, 'lock')
+    sh('mkfifo', [lock])
+    const fifo = sh('timeout', ['20', process.execPath, BIN, 'down', '--config', CONFIG, '--json'], {env: {...env, TUNADM_LOCK: lock}})
+    expect(fifo.status).toBe(1)
+    expect(json(fifo).error).toMatchObject({code: 'LOCK_NOT_A_FILE', message: `the lock ${lock} is not a regular file`})
+    fs.rmSync(lock)
+    fs.writeFileSync(lock, '', {mode: 0o600})
+    fs.chownSync(lock, 65534, 65534)
+    const foreign = sh(process.execPath, [BIN, 'apply', '--config', CONFIG], {env: {...env, TUNADM_LOCK: lock}})
+    expect(foreign.status).toBe(1)
+    expect(foreign.stderr).toMatch(/the lock .* belongs to another user \(uid 65534\)[\s\S]*why: whoever owns it can hold it for ever[\s\S]*fix: look at it .* and remove it/)
+  })
+
+  test('a config from a pipe with a writer (--config <(...), /dev/stdin) is read to its end, however slow the writer', () => {
+    const cfg = 'version: 1\ndevices:\n  - {name: tunpipe0, mode: tun, any_user: true}\n'
+    fs.writeFileSync(path.join(dir, 'c.yaml'), cfg)
+    const stdin = sh('bash', ['-c', 'cat "$2" | "$0" "$1" init --target systemd --config /dev/stdin --json', process.execPath, BIN, path.join(dir, 'c.yaml')], {env})
+    expect(json(stdin).files[0].content).toContain('sys-devices-virtual-net-tunpipe0.device')
+    const slow = sh('bash', ['-c', '"$0" "$1" init --target networkd --config <(sleep 0.5; cat "$2") --output -', process.execPath, BIN, path.join(dir, 'c.yaml')], {env})
+    expect(slow.status).toBe(0)
+    expect(slow.stdout).toContain('Name=tunpipe0')
+  })
+
+  test('down with a FIFO in place of its config: no hang, the devices marked by the path still go', () => {
+    const ns = new Netns('fifo')
+    try {
+      const file = path.join(dir, 'c.yaml')
+      fs.writeFileSync(file, 'version: 1\ndevices:\n  - {name: tunfifo0, mode: tun, any_user: true}\n')
+      const lock = {TUNADM_LOCK: path.join(dir, 'lock')}
+      expect(ns.tunadm(['apply', '--config', file], {env: lock}).status).toBe(0)
+      expect(ns.links().map((l) => l.ifname)).toContain('tunfifo0')
+      fs.rmSync(file)
+      sh('mkfifo', [file])
+      const down = sh('timeout', ['20', process.execPath, BIN, 'down', '--config', file, '--netns', ns.name], {env: {...env, ...lock}})
+      expect(down.status).toBe(0)
+      expect(down.stderr).toContain(`cannot read ${file} (CONFIG_EMPTY_PIPE); removing the devices marked as managed by it`)
+      expect(ns.links().map((l) => l.ifname)).toEqual(['lo'])
+    } finally {
+      ns.remove()
+    }
+  })
+
+  test('apply and down as a non-root user: the cause (root needed) in words, exit 1', () => {
+    for (const cmd of ['apply', 'down']) {
+      const r = sh('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', process.execPath, BIN, cmd, '--config', CONFIG], {env})
+      expect(r.status).toBe(1)
+      expect(r.stderr).toMatch(/changing devices needs root \(CAP_NET_ADMIN\)[\s\S]*fix: run it as root \(sudo\)/)
+      expect(r.stderr).not.toContain('unexpected error')
+    }
   })
 
   test('init --install as a non-root user: EACCES in words, exit 1', () => {

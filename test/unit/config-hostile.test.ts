@@ -2,7 +2,10 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import {spawnSync} from 'node:child_process'
 import {CAPS, ConfigError, loadConfig, parseConfig} from '../../src/config/load'
+import {readManagedSet} from '../../src/config/link-group'
+import {InvalidInputError} from '../../src/errors'
 
 function problems(text: string): string[] {
   try {
@@ -29,6 +32,28 @@ describe('values YAML would silently reinterpret are refused, with the quoting f
     expect(p.join('\n')).toContain(`user ${written} is not a whole number written in decimal`)
   })
 
+  test.each([
+    ['mtu', '1e3'], ['mtu', '1500.0'], ['txqueuelen', '0x10'], ['txqueuelen', '1e3'],
+  ])('%s: %s is refused, not converted to a whole number', (key, written) => {
+    const p = problems(entry('tun0', `    ${key}: ${written}\n`))
+    expect(p.join('\n')).toContain(`f.yaml:6:${key.length + 7}: ${key} ${written} is not a whole number written in decimal; expected a whole number from`)
+    expect(parseConfig(entry('tun0', `    ${key}: 1400\n`), 'f.yaml').devices[0]).toMatchObject({[key]: 1400})
+  })
+
+  test('route metric and link_group: decimal only as well', () => {
+    const p = problems(`version: 1\nlink_group: 1e2\ndevices:\n  - name: tun0\n    mode: tun\n    user: nobody\n    addresses: [10.9.0.1/24]\n    routes: [{to: 10.10.0.0/16, via: 10.9.0.2, metric: 0x10}]\n`).join('\n')
+    expect(p).toContain('link_group 1e2 is not a whole number written in decimal')
+    expect(p).toContain('metric 0x10 is not a whole number written in decimal')
+  })
+
+  test('a second YAML document is refused in words, not with the library\'s advice', () => {
+    expect(problems(`${entry('tun0')}---\nversion: 1\n`)).toContain('f.yaml:6:1: a second YAML document starts here (a --- line); expected one document: the devices of one config in one file')
+  })
+
+  test('a tagged value that is not text (!!binary) is named by its text, not dumped as a Buffer', () => {
+    expect(problems('version: 1\ndevices:\n  - {name: tun0, mode: !!binary dHVu, user: nobody}\n').join('\n')).toContain('f.yaml:3:33: mode dHVu is not text; expected tun')
+  })
+
   test('decimal ids still work', () => {
     expect(parseConfig('version: 1\ndevices:\n  - {name: tun0, mode: tun, user: 1000, group: 0}\n', 'f').devices[0]).toMatchObject({user: 1000, group: 0})
   })
@@ -45,6 +70,23 @@ describe('the file as bytes', () => {
     const f = path.join(dir, 'c.yaml')
     fs.writeFileSync(f, Buffer.concat([Buffer.from('version: 1\ndevices:\n  - name: tun'), Buffer.from([0xff, 0xfe]), Buffer.from('\n    mode: tun\n    user: nobody\n')]))
     expect(() => loadConfig(f)).toThrow(/c\.yaml:3:\d+: the file is not valid UTF-8 here/)
+  })
+
+  test('a FIFO nobody writes to, a device, a directory: refused at once (exit 2), never a hang or an endless read', () => {
+    const fifo = path.join(dir, 'fifo.yaml')
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
+    const refusal = (f: string) => {
+      try {
+        loadConfig(f)
+      } catch (err) {
+        return [(err as InvalidInputError).exitCode, (err as InvalidInputError).code, (err as Error).message]
+      }
+      return undefined
+    }
+    expect(refusal(fifo)).toEqual([2, 'CONFIG_EMPTY_PIPE', `the config file ${fifo} is a pipe with nothing written to it`])
+    expect(refusal('/dev/zero')).toEqual([2, 'CONFIG_NOT_A_FILE', 'the config file /dev/zero is not a regular file (a device or socket)'])
+    expect(refusal(dir)).toEqual([2, 'CONFIG_NOT_A_FILE', `the config file ${dir} is a directory`])
+    expect(readManagedSet(fifo).warning).toBe(`cannot read ${fifo} (CONFIG_EMPTY_PIPE); removing the devices marked as managed by it`)
   })
 
   test('a file larger than the cap is refused before it is parsed, saying how to raise the cap', () => {

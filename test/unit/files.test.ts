@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {writeFiles} from '../../src/init/install'
-import {writeFileSafely} from '../../src/system/files'
+import {pinDirectory, writeFileSafely} from '../../src/system/files'
 import {TunadmError} from '../../src/errors'
 
 describe('writing generated files', () => {
@@ -62,5 +62,47 @@ describe('writing generated files', () => {
     writeFileSafely(path.join(dir, 'a'), 'x', 0o644)
     expect(() => writeFileSafely(path.join(dir, 'missing-dir', 'b'), 'x', 0o644)).toThrow(/ENOENT[\s\S]*/)
     expect(fs.readdirSync(dir).sort()).toEqual(['a', 'victim'])
+  })
+
+  test('an output directory that is a link owned by another user is refused; the directory it points to stays empty', () => {
+    const victimDir = path.join(dir, 'victim-dir')
+    fs.mkdirSync(victimDir)
+    fs.symlinkSync(victimDir, out())
+    fs.lchownSync(out(), 65534, 65534)
+    let err: unknown
+    try {
+      writeFiles(out(), files, {force: true})
+    } catch (e) {
+      err = e
+    }
+    expect((err as TunadmError).code).toBe('DIRECTORY_LINK_FOREIGN')
+    expect((err as TunadmError).message).toContain('owned by another user (uid 65534)')
+    expect(fs.readdirSync(victimDir)).toEqual([])
+    victimUntouched()
+  })
+
+  test('a link of our own to the directory is followed (as /etc/init.d -> rc.d/init.d is)', () => {
+    const real = path.join(dir, 'real')
+    fs.mkdirSync(real)
+    fs.symlinkSync(real, out())
+    expect(writeFiles(out(), files)[0].action).toBe('created')
+    expect(fs.readFileSync(path.join(real, 'tunadm'), 'utf8')).toBe(files[0].content)
+  })
+
+  test('a directory swapped for a link after it was opened: the write still lands in the directory that was opened', () => {
+    const victimDir = path.join(dir, 'victim-dir')
+    fs.mkdirSync(victimDir)
+    fs.mkdirSync(out())
+    const pinned = pinDirectory(out())
+    try {
+      fs.renameSync(out(), path.join(dir, 'moved'))
+      fs.symlinkSync(victimDir, out())
+      writeFileSafely(path.join(out(), 'tunadm'), 'x\n', 0o755, pinned.at('tunadm'))
+    } finally {
+      pinned.close()
+    }
+    expect(fs.readdirSync(victimDir)).toEqual([])
+    expect(fs.readdirSync(path.join(dir, 'moved'))).toEqual(['tunadm'])
+    expect(fs.statSync(path.join(dir, 'moved', 'tunadm')).mode & 0o777).toBe(0o755)
   })
 })
