@@ -27,7 +27,7 @@ export function validateIfName(name: string, opts: {template?: boolean; what?: s
     throw new InvalidInputError(`the ${what} "${name}" contains ${shown}`, {code: 'INVALID_NAME', why: rule})
   }
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(name)) throw new InvalidInputError(`the ${what} "${JSON.stringify(name)}" contains control characters`, {code: 'INVALID_NAME', why: rule})
+  if (/[\x00-\x1f\x7f]/.test(name)) throw new InvalidInputError(`the ${what} ${JSON.stringify(name)} contains control characters`, {code: 'INVALID_NAME', why: rule})
   const percents = name.split('%').length - 1
   if (percents > 0) {
     if (!opts.template) throw new InvalidInputError(`the ${what} "${name}" contains "%"`, {code: 'INVALID_NAME', why: 'only a new device\'s name may be a template such as tap%d'})
