@@ -1,25 +1,36 @@
 #!/usr/bin/env node
 'use strict'
-// Load the prebuilt bundle and hand over to oclif; nothing else happens here.
-// Start-up time is a goal: the bundle is compiled with V8's code cache made at build time
-// (dist/cli.js.cache; a cache that does not fit this Node/V8 is ignored), and Node 22+ also
-// keeps its own compile cache for the modules loaded later (koffi, prompts).
+// Load a prebuilt bundle and hand over; nothing else happens here. Start-up time is a goal:
+//   dist/fast.js  the hot commands without oclif: taken when it can parse the arguments itself;
+//   dist/cli.js   oclif and everything else, for help, versions and whatever the fast path declines;
+//   dist/yaml.js  the YAML library, for the commands that read a config.
+// Each is compiled with the V8 code cache made at build time (NAME.js.cache; a cache that does not fit
+// this Node/V8 is ignored), and Node 22+ also keeps its own compile cache for modules loaded later.
 const fs = require('node:fs')
 const path = require('node:path')
 const Module = require('node:module')
+const {Script} = require('node:vm')
 Module.enableCompileCache?.()
 
-const file = path.join(__dirname, '..', 'dist', 'cli.js')
-let cachedData
-try {
-  cachedData = fs.readFileSync(file + '.cache')
-} catch {}
-const {Script} = require('node:vm')
-const script = new Script(Module.wrap(fs.readFileSync(file, 'utf8')), {filename: file, cachedData})
-const mod = new Module(file, module)
-mod.filename = file
-mod.paths = Module._nodeModulePaths(path.dirname(file))
-require.cache[file] = mod
-script.runInThisContext()(mod.exports, (id) => mod.require(id), mod, file, path.dirname(file))
-mod.loaded = true
-mod.exports.run(__dirname)
+const loaded = new Map()
+/** dist/NAME.js, once; a bundle reaches the others through module.tunadmLoad (yaml, see src/config/yaml.ts). */
+function load(name) {
+  if (loaded.has(name)) return loaded.get(name)
+  const file = path.join(__dirname, '..', 'dist', `${name}.js`)
+  let cachedData
+  try {
+    cachedData = fs.readFileSync(file + '.cache')
+  } catch {}
+  const script = new Script(Module.wrap(fs.readFileSync(file, 'utf8')), {filename: file, cachedData})
+  const mod = new Module(file, module)
+  mod.filename = file
+  mod.paths = Module._nodeModulePaths(path.dirname(file))
+  mod.tunadmLoad = load
+  require.cache[file] = mod
+  script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file))
+  mod.loaded = true
+  loaded.set(name, mod.exports)
+  return mod.exports
+}
+
+load('fast').run(process.argv.slice(2)).then((done) => done || load('cli').run(__dirname))

@@ -6,9 +6,8 @@
  *   {"status": "ok", "result": ..., "warnings": [...]}  or  {"status": "error", "error": {code, message,
  *   why, fix, exitCode}, "warnings": [...]}; warnings otherwise go to stderr as "warning: ..." lines.
  */
-import {Command} from '@oclif/core/command'
-import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
+import {Flags} from './cli/spec'
 import {InvalidInputError, TunadmError} from './errors'
 import {isKernelError} from './kernel/errno'
 import {normaliseError} from './services/normalise'
@@ -17,10 +16,29 @@ import {style} from './render/style'
 import {printableLines} from './render/escape'
 import {disablePrompts} from './render/prompt'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof TunadmCommand)['baseFlags'] & T['flags']>
-export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+type FlagsOf<T> = T extends {flags: infer F; baseFlags: infer B} ? Interfaces.InferredFlags<B & F> : never
+type ArgsOf<T> = T extends {args: infer A} ? Interfaces.InferredArgs<A> : never
 
-export abstract class TunadmCommand extends Command {
+/** What parsing gave: oclif's parser on the full path, cli/parse.ts on the fast one. */
+export interface ParsedInput {
+  flags: Record<string, unknown>
+  args: Record<string, unknown>
+  argv: unknown[]
+}
+
+/**
+ * A tunadm command, with no oclif code in it: the fast path runs it directly (cli/fast.ts), the full path
+ * through an oclif Command made from it (cli/oclif.ts). The statics are oclif's (summary, description,
+ * examples, args, flags, strict, hiddenAliases) with the definitions of cli/spec.ts.
+ */
+export abstract class TunadmCommand {
+  static summary?: string
+  static description?: string
+  static examples?: Array<{description: string; command: string}>
+  static args: Record<string, unknown> = {}
+  static flags: Record<string, unknown> = {}
+  static strict = true
+  static hiddenAliases: string[] = []
   static enableJsonFlag = true
 
   static baseFlags = {
@@ -30,13 +48,43 @@ export abstract class TunadmCommand extends Command {
     }),
   }
 
-  /** Parse argv, then enter --netns before anything opens a socket or /dev/net/tun. */
-  protected async parseAndEnter<T extends typeof Command>(cls: T): Promise<{flags: BaseFlags<T>; args: BaseArgs<T>; argv: string[]}> {
-    const parsed = await this.parse(cls)
+  /** argv: the command's own arguments (after its name); parse: reads them with this command's definitions. */
+  constructor(readonly argv: string[], private readonly parse: () => Promise<ParsedInput>) {}
+
+  protected abstract run(): Promise<unknown>
+
+  /** Parse argv, then enter --netns before anything opens a socket or /dev/net/tun. `cls` gives the types. */
+  protected async parseAndEnter<T>(_cls: T): Promise<{flags: FlagsOf<T>; args: ArgsOf<T>; argv: string[]}> {
+    const parsed = await this.parse()
     if (this.jsonEnabled()) disablePrompts()
     const netns = (parsed.flags as {netns?: string}).netns
     if (netns !== undefined) enterNetns(netns)
-    return parsed as unknown as {flags: BaseFlags<T>; args: BaseArgs<T>; argv: string[]}
+    return parsed as unknown as {flags: FlagsOf<T>; args: ArgsOf<T>; argv: string[]}
+  }
+
+  /** --json before any `--` (or TUNADM_CONTENT_TYPE=json), decided from argv as oclif decides it. */
+  jsonEnabled(): boolean {
+    if (process.env.TUNADM_CONTENT_TYPE?.toLowerCase() === 'json') return true
+    const json = this.argv.indexOf('--json')
+    const end = this.argv.indexOf('--')
+    return json !== -1 && (end === -1 || json < end)
+  }
+
+  /** Run the command: its result printed under --json, its error turned into a message, the exit code set. */
+  async execute(): Promise<void> {
+    // A reader that goes away (tunadm list | head -1) is not an error.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err
+    })
+    let result: unknown
+    try {
+      result = await this.run()
+    } catch (error) {
+      this.catch(error as Error)
+    } finally {
+      process.exitCode = this.exitStatus
+    }
+    if (result && this.jsonEnabled()) this.logJson(this.toSuccessJson(result))
   }
 
   /**
@@ -50,25 +98,20 @@ export abstract class TunadmCommand extends Command {
     this.exitStatus = Math.max(this.exitStatus, code)
   }
 
-  async finally(err: Error | undefined): Promise<unknown> {
-    process.exitCode = this.exitStatus
-    return super.finally(err)
-  }
-
   /** Warnings of this run: stderr lines, or the envelope's "warnings" under --json. */
   protected readonly warnings: string[] = []
 
-  /** The envelope of a result (oclif prints what this returns when --json is given). */
+  /** The envelope of a result (printed when --json is given). */
   toSuccessJson(result: unknown): unknown {
     return {status: 'ok', result: result ?? null, warnings: this.warnings}
   }
 
-  /** JSON for scripts: plain and in one write (oclif's default colourises, which costs ~50 ms on 1000 devices). */
+  /** JSON for scripts: plain and in one write. */
   logJson(json: unknown): void {
     process.stdout.write(JSON.stringify(json, null, 2) + '\n')
   }
 
-  /** Human output to stdout; suppressed in --json mode (oclif prints the returned value instead). */
+  /** Human output to stdout; suppressed in --json mode (the returned value is printed instead). */
   protected say(text: string): void {
     if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
   }
@@ -79,22 +122,17 @@ export abstract class TunadmCommand extends Command {
     if (!this.jsonEnabled()) process.stderr.write(`${style(process.stderr).warn('warning:')} ${printableLines(text)}\n`)
   }
 
-  protected async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): Promise<unknown> {
+  private catch(err: Error): void {
     const e = normaliseError(err)
     this.exitStatus = e.exitCode
-    // The command did parse (and the parse may be what failed): no "did not parse its arguments" warning.
-    this.parsed = true
     if (e.code === 'CANCELLED' && !this.jsonEnabled()) {
       process.stderr.write('\ntunadm: cancelled\n')
-      return undefined
-    }
-    if (this.jsonEnabled()) {
+    } else if (this.jsonEnabled()) {
       process.stdout.write(JSON.stringify(errorEnvelope(e, this.warnings), null, 2) + '\n')
-      return undefined
+    } else {
+      process.stderr.write(formatError(e) + '\n')
+      if (process.env.TUNADM_DEBUG && err.stack) process.stderr.write(err.stack + '\n')
     }
-    process.stderr.write(formatError(e) + '\n')
-    if (process.env.TUNADM_DEBUG && err.stack) process.stderr.write(err.stack + '\n')
-    return undefined
   }
 }
 

@@ -1,5 +1,5 @@
 /** Flags shared by add and set (and their mapping to FlagInput), defined once. */
-import * as Flags from '@oclif/core/flags'
+import {Flags} from './cli/spec'
 import {FlagInput} from './services/desired'
 import {InvalidInputError} from './errors'
 

@@ -1,5 +1,4 @@
-import * as Args from '@oclif/core/args'
-import * as Flags from '@oclif/core/flags'
+import {Args, Flags} from '../cli/spec'
 import {TunadmCommand} from '../base-command'
 import {InvalidInputError} from '../errors'
 import {IdRef, MODES, Mode, TunDevice, modeFromName} from '../model/device'

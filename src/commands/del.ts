@@ -1,5 +1,4 @@
-import * as Args from '@oclif/core/args'
-import * as Flags from '@oclif/core/flags'
+import {Args, Flags} from '../cli/spec'
 import {TunadmCommand, formatError} from '../base-command'
 import {TunadmError} from '../errors'
 import {DeleteResult, deleteDevices} from '../services/devices'

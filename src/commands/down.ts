@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags'
+import {Flags} from '../cli/spec'
 import {TunadmCommand} from '../base-command'
 import {configFlag} from '../config/flags'
 import {readManagedSet} from '../config/link-group'

@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags'
+import {Flags} from '../cli/spec'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {TunadmCommand} from '../base-command'

@@ -1,4 +1,4 @@
-import * as Args from '@oclif/core/args'
+import {Args} from '../cli/spec'
 import {TunadmCommand} from '../base-command'
 import {TunDevice} from '../model/device'
 import {showDevice} from '../services/devices'

@@ -1,5 +1,5 @@
 /** The --config flag, shared by every command that reads the config file (init, apply, down). */
-import * as Flags from '@oclif/core/flags'
+import {Flags} from '../cli/spec'
 import {DEFAULT_CONFIG_PATH} from './types'
 
 export const configFlag = Flags.string({

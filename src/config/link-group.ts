@@ -5,6 +5,7 @@
  * mentions link_group (1000 entries take ~150 ms to parse).
  */
 import {maxConfigBytes, readCapped} from './read'
+import {loadYaml} from './yaml'
 
 export interface ManagedSet {
   /** The config file's path, as given. */
@@ -24,8 +25,7 @@ export function readManagedSet(file: string): ManagedSet {
     return {source: file, warning: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); removing the devices marked as managed by it`}
   }
   if (!text.includes('link_group')) return {source: file}
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const yaml = require('yaml') as typeof import('yaml')
+  const yaml = loadYaml()
   let value: unknown
   try {
     // uniqueKeys: the library's check is quadratic in a mapping's keys; a duplicate does not matter here.

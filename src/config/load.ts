@@ -16,6 +16,7 @@ import {BOOLEAN_KEYS, DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, clo
 import {expandName} from './range'
 import {envCap, maxConfigBytes, readCapped} from './read'
 import {DeviceConfig, RouteConfig, TunadmConfig} from './types'
+import {loadYaml} from './yaml'
 
 /**
  * Caps that keep a small hostile file from costing minutes of CPU or gigabytes of output. Each can be
@@ -100,8 +101,7 @@ type Origin = Node | Pair
 /** Parse and validate config text; `source` names it in messages. Pure. */
 export function parseConfig(text: string, source: string): TunadmConfig {
   // Loaded here, not at the top: most commands never read a config, and start-up time matters.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const yaml = require('yaml') as Yaml
+  const yaml = loadYaml()
   const lineCounter = new yaml.LineCounter()
   // uniqueKeys is checked by the Checker in linear time (the library's check is quadratic in the keys of a mapping).
   const doc = yaml.parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: false})

@@ -13,6 +13,7 @@ import {parseNumericId, validateIfName} from '../model/validate'
 import {resolveUser} from '../system/accounts'
 import {Account, CAP_DAC_OVERRIDE, CAP_NET_ADMIN, accountOf, hasCap, readAccounts, readProcStatus} from './host-facts'
 import type {DoctorContext, Features, LinkRoute, Target} from './types'
+import {compareNames} from '../model/natural'
 
 /** What netlink says about the namespace, in the shape checks use. */
 export interface NetFacts {
@@ -33,7 +34,7 @@ export function netFactsFrom(links: Link[], addresses: Address[], routes: Route[
     const v = routeView(r)
     linkRoutes.push({device, family: v.destination.includes(':') ? 6 : 4, destination: v.destination, gateway: v.gateway, metric: v.metric, linkdown: v.linkdown})
   }
-  devices.sort((a, b) => a.name.localeCompare(b.name, 'en', {numeric: true}))
+  devices.sort((a, b) => compareNames(a.name, b.name))
   return {devices, links: links.map((l) => ({name: l.name, kind: kindOf(l)})), routes: linkRoutes}
 }
 

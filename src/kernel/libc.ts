@@ -43,10 +43,12 @@ function loadKoffi(): any {
   /* eslint-disable @typescript-eslint/no-var-requires */
   try {
     const {platform, arch} = process
-    const native = require(`@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`)
+    const path = require('node:path') as typeof import('node:path')
     const fs = require('node:fs') as typeof import('node:fs')
-    const pkg = require.resolve('koffi').replace(/\/[^/]*$/, '/package.json')
-    const {version} = JSON.parse(fs.readFileSync(pkg, 'utf8')) as {version: string}
+    // Found without require.resolve('koffi'): koffi's package.json has "exports", whose resolver costs ~1 ms to load.
+    const dir = path.dirname(require.resolve(`@koromix/koffi-${platform}-${arch}/package.json`))
+    const native = require(`${dir}/${platform}_${arch}/koffi.node`)
+    const {version} = JSON.parse(fs.readFileSync(path.join(dir, '..', '..', 'koffi', 'package.json'), 'utf8')) as {version: string}
     if (native && typeof native.load === 'function' && native.version === version) return native
   } catch {
     // not there (another libc, another layout): koffi finds it

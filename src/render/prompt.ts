@@ -2,6 +2,8 @@
  * Prompts only when a person is there to answer: stdin and stdout are both terminals (and not CI).
  * The prompt library is loaded only then: it is the heaviest module tunadm has.
  */
+import {TunadmError} from '../errors'
+
 let allowed = true
 
 /** No prompts for the rest of this run (--json: a script is reading, however it was started). */
@@ -29,8 +31,6 @@ async function ask<T>(fn: () => Promise<T>): Promise<T> {
     throw err
   }
 }
-
-import {TunadmError} from '../errors'
 
 type Prompts = typeof import('@inquirer/prompts')
 

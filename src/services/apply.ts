@@ -12,7 +12,6 @@
  * apply killed half-way leaves either a complete device or none, and the next apply finishes the job.
  */
 import * as path from 'node:path'
-import {createHash} from 'node:crypto'
 import {Link} from '../kernel/netlink-codec'
 import {Netlink, deleteLinkRequest, withNetlink} from '../kernel/netlink'
 import {InvalidInputError, TunadmError} from '../errors'
@@ -26,6 +25,7 @@ import {explainKernelError} from './explain'
 import {normaliseError} from './normalise'
 import {Change, DevicePlan, plan} from './plan'
 import {Snapshot, kernelSnapshot} from './snapshot'
+import {compareNames} from '../model/natural'
 
 export type Action = 'created' | 'changed' | 'unchanged' | 'recreated' | 'removed' | 'failed' | 'foreign'
 
@@ -67,6 +67,8 @@ export function managedMarker(source: string): string {
   const marker = `tunadm:${source}`
   // eslint-disable-next-line no-control-regex
   if (Buffer.byteLength(marker) <= IFALIASZ - 1 && !/[\x00-\x1f\x7f]/.test(marker)) return marker
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const {createHash} = require('node:crypto') as typeof import('node:crypto') // not at the top: its load costs about 2 ms
   return `tunadm:sha256:${createHash('sha256').update(source).digest('hex')}`
 }
 
@@ -154,8 +156,7 @@ function invalidAll(invalid: Array<{name: string; error: InvalidInputError}>): I
 
 /** Links in name order (tap2 before tap10): reports read the same whatever order the kernel lists them in. */
 function byName(links: Link[]): Link[] {
-  const collator = new Intl.Collator('en', {numeric: true})
-  return links.sort((a, b) => collator.compare(a.name, b.name))
+  return links.sort((a, b) => compareNames(a.name, b.name))
 }
 
 function pruneCandidates(snap: Snapshot, config: TunadmConfig, marker: string): Link[] {

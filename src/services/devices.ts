@@ -14,6 +14,7 @@ import {notFound, notTun, toDevice} from './links'
 import {normaliseError} from './normalise'
 import {Change, DevicePlan, PlanOptions, plan} from './plan'
 import {Snapshot, isMainUnicast, kernelSnapshot} from './snapshot'
+import {compareNames} from '../model/natural'
 
 export {flagNames, kindOf, toDevice} from './links'
 export {isMainUnicast} from './snapshot'
@@ -74,8 +75,7 @@ export function listDevices(opts: ReadOptions = {}): TunDevice[] {
     return list
   })
   if (opts.processes) addProcesses(devices)
-  const collator = new Intl.Collator('en', {numeric: true})
-  return devices.sort((a, b) => collator.compare(a.name, b.name))
+  return devices.sort((a, b) => compareNames(a.name, b.name))
 }
 
 /** The TUN/TAP link named `name`, or a clear error when there is none or it is another kind. */

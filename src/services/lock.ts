@@ -15,6 +15,16 @@ const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
 
 /** Take the lock, waiting up to `waitSeconds` for another apply to finish. */
 export function acquireLock(waitSeconds: number, lockPath = process.env.TUNADM_LOCK ?? DEFAULT_LOCK_PATH): Lock {
+  const euid = process.geteuid?.() ?? 0
+  // Not root: the lock is only the first thing refused; changing devices needs CAP_NET_ADMIN anyway. The
+  // default lock is never made by another user (/run/lock is world-writable on Debian): root's applies
+  // would then refuse a lock that user owns.
+  const notRoot = (message: string) => new TunadmError(message, {
+    code: 'EACCES',
+    why: `this user (uid ${euid}) may not create the lock apply and down take so that two of them never race; changing devices needs root (CAP_NET_ADMIN) anyway`,
+    fix: 'run it as root (sudo); a user given CAP_NET_ADMIN can point TUNADM_LOCK at a file it may write',
+  })
+  if (euid !== 0 && lockPath === DEFAULT_LOCK_PATH) throw notRoot(`cannot open the lock ${lockPath}: only root takes the default lock`)
   let fd: number
   try {
     fs.mkdirSync(path.dirname(lockPath), {recursive: true})
@@ -24,15 +34,7 @@ export function acquireLock(waitSeconds: number, lockPath = process.env.TUNADM_L
     fd = fs.openSync(lockPath, fs.constants.O_RDONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK, 0o600)
   } catch (err) {
     const e = fileError(err, 'open the lock', lockPath)
-    const euid = process.geteuid?.() ?? 0
-    if (e.code === 'EACCES' && euid !== 0) {
-      // Not root: the lock is only the first thing refused; changing devices needs CAP_NET_ADMIN anyway.
-      throw new TunadmError(e.message, {
-        code: e.code,
-        why: `this user (uid ${euid}) may not create the lock apply and down take so that two of them never race; changing devices needs root (CAP_NET_ADMIN) anyway`,
-        fix: 'run it as root (sudo); a user given CAP_NET_ADMIN can point TUNADM_LOCK at a file it may write',
-      })
-    }
+    if (e.code === 'EACCES' && euid !== 0) throw notRoot(e.message)
     throw new TunadmError(e.message, {code: e.code, why: `apply and down take this lock so that two of them never race; ${e.why}`, fix: `${e.fix}; or point TUNADM_LOCK at another file`})
   }
   checkLockFile(fd, lockPath)

@@ -7,7 +7,6 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {randomBytes} from 'node:crypto'
 import {TunadmError} from '../errors'
 
 // Node opens every file with O_CLOEXEC already.
@@ -118,6 +117,8 @@ export function pinDirectory(dir: string): PinnedDirectory {
 export function writeFileSafely(target: string, content: string, mode: number, real = target): void {
   checkTarget(real, target)
   const dir = path.dirname(real)
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const {randomBytes} = require('node:crypto') as typeof import('node:crypto') // not at the top: its load costs about 2 ms
   const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(8).toString('hex')}.tunadm-tmp`)
   let fd: number
   try {

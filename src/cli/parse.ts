@@ -1,0 +1,131 @@
+/**
+ * The fast path's command-line parser: the common, well-formed forms only, read exactly as oclif reads
+ * them; for anything else it declines (returns undefined) and the command runs on the full oclif path,
+ * whose parser then gives its own result or its own error. So a refusal, a usage error or an unusual
+ * spelling is always oclif's, and a unit test holds this parser to oclif's results.
+ *
+ * Taken: `--name`, `--name value`, `--name=value`, `-c`, `-c value`, `--no-name` (allowNo), aliases,
+ * repeated multiple flags (and oclif's greedy rule: bare words after a multiple flag are its values),
+ * defaults, positional arguments. Declined: `--`, `-abc`, `-cVALUE`, unknown flags, a value that is
+ * empty or starts with '-', a non-multiple flag given twice, `--bool=x`, a value outside `options`,
+ * an integer that is not plain decimal or is out of range, exclusive flags together, a missing
+ * required or an unexpected argument.
+ */
+import type {ArgSpec, FlagSpec} from './spec'
+
+export interface CommandSpec {
+  flags?: Record<string, unknown>
+  baseFlags?: Record<string, unknown>
+  args?: Record<string, unknown>
+  strict?: boolean
+  enableJsonFlag?: boolean
+}
+
+export interface Parsed {
+  flags: Record<string, unknown>
+  args: Record<string, string | undefined>
+  argv: string[]
+}
+
+const JSON_FLAG: FlagSpec = {kind: 'boolean'}
+
+export function fastParse(argv: readonly string[], cmd: CommandSpec): Parsed | undefined {
+  const flags = {...(cmd.enableJsonFlag ? {json: JSON_FLAG} : {}), ...cmd.baseFlags, ...cmd.flags} as Record<string, FlagSpec>
+  const argSpecs = Object.entries((cmd.args ?? {}) as Record<string, ArgSpec>)
+  const byLong = new Map<string, string>()
+  const byChar = new Map<string, string>()
+  for (const [name, f] of Object.entries(flags)) {
+    byLong.set(name, name)
+    for (const a of f.aliases ?? []) byLong.set(a, name)
+    if (f.char) byChar.set(f.char, name)
+  }
+
+  const values = new Map<string, string[]>() // flag name -> its inputs, in order
+  const bools = new Map<string, boolean>()
+  const words: string[] = []
+  let current: string | undefined // the last option flag (oclif's greedy multiple rule)
+  const rest = [...argv]
+  while (rest.length > 0) {
+    const token = rest.shift()!
+    if (token.startsWith('-') && token !== '-') {
+      let name: string | undefined
+      let inline: string | undefined
+      let negated = false
+      if (token.startsWith('--')) {
+        const body = token.slice(2)
+        const eq = body.indexOf('=')
+        const key = eq === -1 ? body : body.slice(0, eq)
+        if (eq !== -1) inline = body.slice(eq + 1)
+        name = byLong.get(key)
+        if (name === undefined && key.startsWith('no-')) {
+          const target = byLong.get(key.slice(3))
+          if (target !== undefined && flags[target].kind === 'boolean' && flags[target].allowNo) {
+            name = target
+            negated = true
+          }
+        }
+      } else if (token.length === 2) {
+        name = byChar.get(token[1])
+      }
+      if (name === undefined) return undefined
+      const f = flags[name]
+      if (f.kind === 'boolean') {
+        if (inline !== undefined) return undefined
+        bools.set(name, !negated)
+        continue
+      }
+      if (negated) return undefined
+      const value = inline ?? rest.shift()
+      if (value === undefined || value === '' || value.startsWith('-')) return undefined
+      const seen = values.get(name)
+      if (seen && !f.multiple) return undefined
+      values.set(name, [...(seen ?? []), value])
+      current = name
+      continue
+    }
+    if (current !== undefined && flags[current].multiple) {
+      values.get(current)!.push(token)
+      continue
+    }
+    words.push(token)
+  }
+
+  const out: Record<string, unknown> = {}
+  for (const [name, f] of Object.entries(flags)) {
+    if (f.kind === 'boolean') {
+      const b = bools.get(name) ?? f.default
+      if (b !== undefined) out[name] = b
+      continue
+    }
+    const given = values.get(name)
+    if (given === undefined) {
+      if (f.default !== undefined) out[name] = f.default
+      continue
+    }
+    const parsed: unknown[] = []
+    for (const v of given) {
+      if (f.options && !f.options.includes(v)) return undefined
+      if (f.kind === 'integer') {
+        if (!/^\d{1,15}$/.test(v)) return undefined
+        const n = Number(v)
+        if ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max)) return undefined
+        parsed.push(n)
+      } else parsed.push(v)
+    }
+    out[name] = f.multiple ? parsed : parsed[0]
+  }
+  for (const [name, f] of Object.entries(flags)) {
+    const given = values.has(name) || bools.has(name)
+    if (given && f.exclusive?.some((other) => values.has(other) || bools.has(other) || out[other] !== undefined)) return undefined
+  }
+
+  const args: Record<string, string | undefined> = {}
+  for (const [i, [name, a]] of argSpecs.entries()) {
+    const w = words[i]
+    if (w === undefined && a.required) return undefined // oclif's "missing argument"
+    if (a.options && !a.options.includes(w)) return undefined
+    args[name] = w
+  }
+  if (cmd.strict !== false && words.length > argSpecs.length) return undefined
+  return {flags: out, args, argv: words}
+}
