@@ -1,6 +1,7 @@
 /**
  * Entry point of the fast bundle (dist/fast.js): the hot commands, with no oclif in the bundle.
- * run() answers true when it ran the command, false when the full path (dist/cli.js) must.
+ * run() answers true when it ran the command (or printed a prebuilt help page), false when the full
+ * path (dist/cli.js) must.
  */
 import Add from './commands/add'
 import Del from './commands/del'
@@ -10,9 +11,10 @@ import SetCommand from './commands/set'
 import Apply from './commands/apply'
 import Down from './commands/down'
 import {runFast} from './cli/fast'
+import {servePrebuiltHelp} from './cli/help'
 
 export const HOT = {add: Add, del: Del, list: List, show: Show, set: SetCommand, apply: Apply, down: Down}
 
-export function run(argv: string[]): Promise<boolean> {
-  return runFast(HOT, argv)
+export async function run(argv: string[]): Promise<boolean> {
+  return servePrebuiltHelp(argv, __dirname) || runFast(HOT, argv)
 }

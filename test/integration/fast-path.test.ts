@@ -51,3 +51,30 @@ describeKernel('the fast path', () => {
     }
   })
 })
+
+describe('prebuilt help pages', () => {
+  const {spawnSync} = require('node:child_process') as typeof import('node:child_process')
+  const {BIN} = require('../helpers/kernel') as typeof import('../helpers/kernel')
+  // What a pipe gets outside CI: the page prebuilt at build time, with no oclif loaded.
+  const env: NodeJS.ProcessEnv = {...process.env}
+  for (const k of Object.keys(env)) if (/^(FORCE_COLOR|COLORTERM|TF_BUILD|CI|PM2_HOME|NEXT_RUNTIME|OCLIF_.*|TEAMCI.*|TUNADM_FULL_OCLIF)$/.test(k)) delete env[k]
+  const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...env, ...extra}})
+
+  test('are oclif\'s own pages, byte for byte, for every command and alias and every way of asking', () => {
+    const asks = [[], ['--help'], ['help'], ...['add', 'del', 'delete', 'rm', 'list', 'ls', 'show', 'set', 'apply', 'down', 'doctor', 'init', 'completion'].flatMap((w) => [[w, '--help'], ['help', w]])]
+    for (const args of asks) {
+      const fast = run(args)
+      const full = run(args, {TUNADM_FULL_OCLIF: '1'})
+      expect({args, status: fast.status, stdout: fast.stdout, stderr: fast.stderr}).toEqual({args, status: full.status, stdout: full.stdout, stderr: full.stderr})
+      expect(fast.stdout).toMatch(/USAGE/)
+    }
+  })
+
+  test('are not served when oclif would print something else: colour asked for, another width', () => {
+    const plain = run(['add', '--help']).stdout
+    expect(run(['add', '--help'], {FORCE_COLOR: '1'}).stdout).toContain('\x1b[')
+    const narrow = run(['add', '--help'], {OCLIF_COLUMNS: '50'}).stdout
+    expect(narrow).not.toEqual(plain)
+    expect(Math.max(...narrow.split('\n').map((l) => l.length))).toBeLessThanOrEqual(50)
+  })
+})
