@@ -15,6 +15,7 @@ import {explainKernelError} from './services/explain'
 import {style} from './render/style'
 import {printableLines} from './render/escape'
 import {disablePrompts} from './render/prompt'
+import {err, out} from './render/output'
 
 type FlagsOf<T> = T extends {flags: infer F; baseFlags: infer B} ? Interfaces.InferredFlags<B & F> : never
 type ArgsOf<T> = T extends {args: infer A} ? Interfaces.InferredArgs<A> : never
@@ -72,10 +73,6 @@ export abstract class TunadmCommand {
 
   /** Run the command: its result printed under --json, its error turned into a message, the exit code set. */
   async execute(): Promise<void> {
-    // A reader that goes away (tunadm list | head -1) is not an error.
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err
-    })
     let result: unknown
     try {
       result = await this.run()
@@ -108,30 +105,30 @@ export abstract class TunadmCommand {
 
   /** JSON for scripts: plain and in one write. */
   logJson(json: unknown): void {
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+    out(JSON.stringify(json, null, 2) + '\n')
   }
 
   /** Human output to stdout; suppressed in --json mode (the returned value is printed instead). */
   protected say(text: string): void {
-    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+    if (!this.jsonEnabled()) out(text.endsWith('\n') ? text : text + '\n')
   }
 
   /** A warning: on stderr, unless --json (where it is part of the result). */
   protected warnLine(text: string): void {
     this.warnings.push(text)
-    if (!this.jsonEnabled()) process.stderr.write(`${style(process.stderr).warn('warning:')} ${printableLines(text)}\n`)
+    if (!this.jsonEnabled()) err(`${style(2).warn('warning:')} ${printableLines(text)}\n`)
   }
 
-  private catch(err: Error): void {
-    const e = normaliseError(err)
+  private catch(error: Error): void {
+    const e = normaliseError(error)
     this.exitStatus = e.exitCode
     if (e.code === 'CANCELLED' && !this.jsonEnabled()) {
-      process.stderr.write('\ntunadm: cancelled\n')
+      err('\ntunadm: cancelled\n')
     } else if (this.jsonEnabled()) {
-      process.stdout.write(JSON.stringify(errorEnvelope(e, this.warnings), null, 2) + '\n')
+      out(JSON.stringify(errorEnvelope(e, this.warnings), null, 2) + '\n')
     } else {
-      process.stderr.write(formatError(e) + '\n')
-      if (process.env.TUNADM_DEBUG && err.stack) process.stderr.write(err.stack + '\n')
+      err(formatError(e) + '\n')
+      if (process.env.TUNADM_DEBUG && error.stack) err(error.stack + '\n')
     }
   }
 }
@@ -142,7 +139,7 @@ export function errorEnvelope(e: TunadmError, warnings: string[] = []): Record<s
 }
 
 export function formatError(e: TunadmError): string {
-  const st = style(process.stderr)
+  const st = style(2)
   const lines = [`${st.bad('error:')} ${printableLines(e.message)}`]
   if (e.why) lines.push(`  ${st.dim('why:')} ${printableLines(e.why)}`)
   if (e.fix) lines.push(`  ${st.dim('fix:')} ${printableLines(e.fix)}`)

@@ -17,6 +17,7 @@ import {errorEnvelope, formatError} from './base-command'
 import {InvalidInputError} from './errors'
 import {closest} from './model/closest'
 import {toOclif} from './cli/oclif'
+import {err, out} from './render/output'
 
 const PLAIN = {add: Add, del: Del, doctor: Doctor, init: Init, list: List, show: Show, set: SetCommand, apply: Apply, down: Down, completion: Completion}
 
@@ -47,8 +48,8 @@ function unknownCommand(argv: string[]): boolean {
     code: 'UNKNOWN_COMMAND', fix: `the commands are: ${Object.keys(COMMANDS).join(', ')}; see tunadm --help`,
   })
   process.exitCode = e.exitCode
-  if (argv.includes('--json')) process.stdout.write(JSON.stringify(errorEnvelope(e), null, 2) + '\n')
-  else process.stderr.write(formatError(e) + '\n')
+  if (argv.includes('--json')) out(JSON.stringify(errorEnvelope(e), null, 2) + '\n')
+  else err(formatError(e) + '\n')
   return true
 }
 

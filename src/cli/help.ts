@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import {isTerminal, out} from '../render/output'
 
 /** The environment that changes oclif's help: its width, or colour on a pipe (ansis's rules). */
 const CHANGES_HELP = /^(FORCE_COLOR|COLORTERM|TF_BUILD|CI|PM2_HOME|NEXT_RUNTIME|OCLIF_.*|TEAMCI.*)$/
@@ -21,7 +22,8 @@ export function helpPage(argv: readonly string[], words: readonly string[]): str
 
 /** Print the prebuilt page when that is what oclif would print; false when it is not (the full path renders it). */
 export function servePrebuiltHelp(argv: readonly string[], dir: string): boolean {
-  if (process.stdout.isTTY || process.env.TUNADM_FULL_OCLIF || Object.keys(process.env).some((k) => CHANGES_HELP.test(k))) return false
+  if (argv.length > 2 || (argv.length > 0 && !argv.includes('--help') && argv[0] !== 'help')) return false
+  if (isTerminal(1) || process.env.TUNADM_FULL_OCLIF || Object.keys(process.env).some((k) => CHANGES_HELP.test(k))) return false
   let pages: Record<string, string>
   try {
     pages = JSON.parse(fs.readFileSync(path.join(dir, 'help.json'), 'utf8')) as Record<string, string>
@@ -30,6 +32,6 @@ export function servePrebuiltHelp(argv: readonly string[], dir: string): boolean
   }
   const page = helpPage(argv, Object.keys(pages).filter(Boolean))
   if (page === undefined || !(page in pages)) return false
-  process.stdout.write(pages[page].split('\u0000').join(`${process.platform}-${process.arch} node-${process.version}`))
+  out(pages[page].split('\u0000').join(`${process.platform}-${process.arch} node-${process.version}`))
   return true
 }

@@ -5,6 +5,7 @@ import {DeleteResult, deleteDevices} from '../services/devices'
 import {describeHolders} from '../system/holders'
 import {printable} from '../render/escape'
 import {paragraphs} from '../render/help'
+import {err} from '../render/output'
 
 export interface DelOutcome extends Omit<DeleteResult, 'error'> {
   error?: ReturnType<TunadmError['toJSON']>
@@ -48,7 +49,7 @@ and reported; the exit code is 1 if any failed.`)
       outcomes.push(error ? {...rest, error: error.toJSON()} : rest)
       if (error) {
         this.failed(error.exitCode)
-        if (!this.jsonEnabled()) process.stderr.write(formatError(error) + '\n')
+        if (!this.jsonEnabled()) err(formatError(error) + '\n')
       } else if (r.absent) this.say(`${printable(r.name)}: not present`)
       else this.say(`deleted ${printable(r.name)} (${r.mode})${r.detached ? `; it was held by ${printable(describeHolders(r.detached))}` : ''}`)
     }

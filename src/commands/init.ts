@@ -11,6 +11,7 @@ import {copyCommands, writeFiles, Written} from '../init/install'
 import {TARGETS, Target} from '../init/types'
 import {askChoice, interactive} from '../render/prompt'
 import {paragraphs} from '../render/help'
+import {err, out} from '../render/output'
 
 export interface InitResult {
   target: Target
@@ -78,8 +79,8 @@ is replaced only if tunadm generated it (its header says so), unless --force.`)
       result.files = generated.files.map((f) => ({path: f.path, mode: f.mode.toString(8).padStart(4, '0'), content: f.content}))
       if (!this.jsonEnabled()) {
         const many = generated.files.length > 1
-        for (const f of generated.files) process.stdout.write((many ? `# ==> ${f.path} (mode ${f.mode.toString(8).padStart(4, '0')}) <==\n` : '') + f.content + (many ? '\n' : ''))
-        process.stderr.write(enableText(result))
+        for (const f of generated.files) out((many ? `# ==> ${f.path} (mode ${f.mode.toString(8).padStart(4, '0')}) <==\n` : '') + f.content + (many ? '\n' : ''))
+        err(enableText(result))
       }
       return result
     }

@@ -3,6 +3,7 @@
  * The prompt library is loaded only then: it is the heaviest module tunadm has.
  */
 import {TunadmError} from '../errors'
+import {isTerminal} from './output'
 
 let allowed = true
 
@@ -12,7 +13,7 @@ export function disablePrompts(): void {
 }
 
 export function interactive(): boolean {
-  return allowed && Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI
+  return allowed && !process.env.CI && isTerminal(0) && isTerminal(1)
 }
 
 /** Ctrl-C (or Ctrl-D) at a prompt: not a failure of tunadm, so one line and the shell's exit code 130. */

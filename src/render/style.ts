@@ -3,6 +3,8 @@
  * FORCE_COLOR=1 (or any other value) forces them.
  * chalk is loaded only when colour is actually used.
  */
+import {isTerminal} from './output'
+
 export interface Style {
   ok(s: string): string
   warn(s: string): string
@@ -13,16 +15,16 @@ export interface Style {
 
 const plain: Style = {ok: (s) => s, warn: (s) => s, bad: (s) => s, dim: (s) => s, bold: (s) => s}
 
-export function colourWanted(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+export function colourWanted(fd: 1 | 2 = 1, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
   if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return false
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return true
   if (env.TERM === 'dumb') return false
-  return Boolean(stream.isTTY)
+  return isTerminal(fd)
 }
 
-export function style(stream: NodeJS.WriteStream = process.stdout): Style {
-  if (!colourWanted(stream)) return plain
+export function style(fd: 1 | 2 = 1): Style {
+  if (!colourWanted(fd)) return plain
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const {Chalk} = require('chalk') as typeof import('chalk', {with: {'resolution-mode': 'import'}})
   const c = new Chalk({level: 1})

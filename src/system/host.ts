@@ -29,10 +29,16 @@ export class Host {
   }
 
   readlink(p: string): string | undefined {
+    const r = this.readlinkOrCode(p)
+    return r.target
+  }
+
+  /** The link's target, or the error code that refused it (EACCES, ENOENT...). */
+  readlinkOrCode(p: string): {target?: string; code?: string} {
     try {
-      return fs.readlinkSync(this.path(p))
-    } catch {
-      return undefined
+      return {target: fs.readlinkSync(this.path(p))}
+    } catch (err) {
+      return {code: (err as NodeJS.ErrnoException).code ?? 'EIO'}
     }
   }
 

@@ -1,0 +1,43 @@
+/**
+ * Output to stdout and stderr with write(2) on the descriptors themselves: Node's process.stdout and
+ * process.stderr load the stream, net and tty modules when first touched (about 3 ms, a seventh of
+ * Node's own start-up), and on Linux they write synchronously anyway, so order is the same either way.
+ * A reader that went away (tunadm list | head -1) is not an error: the rest is dropped, as before.
+ */
+import * as fs from 'node:fs'
+
+const gone = new Set<number>()
+const pause = new Int32Array(new SharedArrayBuffer(4))
+
+function write(fd: 1 | 2, text: string): void {
+  if (gone.has(fd) || text === '') return
+  let buf = Buffer.from(text, 'utf8')
+  while (buf.length > 0) {
+    try {
+      buf = buf.subarray(fs.writeSync(fd, buf))
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      // A descriptor someone left non-blocking: wait for the reader, as Node's streams do.
+      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1)
+      else if (code === 'EPIPE') return void gone.add(fd)
+      else throw err
+    }
+  }
+}
+
+export const out = (text: string): void => write(1, text)
+export const err = (text: string): void => write(2, text)
+
+/**
+ * Whether fd is a terminal, without loading the tty module where the answer is plain: a pipe or a file
+ * is no terminal; only a character device (a terminal, or /dev/null) needs isatty(3).
+ */
+export function isTerminal(fd: 0 | 1 | 2): boolean {
+  try {
+    if (!fs.fstatSync(fd).isCharacterDevice()) return false
+  } catch {
+    return false
+  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (require('node:tty') as typeof import('node:tty')).isatty(fd)
+}
