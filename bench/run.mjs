@@ -39,10 +39,11 @@ const ip = (...args) => ['ip', ['-n', ns, ...args]]
 const floor = () => time(process.execPath, ['-e', '0'])
 
 /**
- * One case: per round, the floor, tunadm's command (then `after`), ip's command (then `ipAfter`).
- * Returns the median of the per-round ratios and of the times.
+ * One case: per round, the floor, tunadm's command (then `after`), ip's command (then `ipAfter`), and,
+ * with `kernelBase`, an ip command that does all but the kernel work of ip's (to take the kernel's own
+ * time out: ip's command minus the base). Returns the medians of the per-round ratios and of the times.
  */
-function measure(what, t, i, after = () => {}, ipAfter = () => {}) {
+function measure(what, t, i, after = () => {}, ipAfter = () => {}, kernelBase) {
   const rounds = []
   for (let r = 0; r <= ROUNDS; r++) {
     const f = floor()
@@ -50,12 +51,15 @@ function measure(what, t, i, after = () => {}, ipAfter = () => {}) {
     after()
     const b = time(...i)
     ipAfter()
-    if (r > 0) rounds.push({f: f.ms, a: a.ms, b: b.ms, rss: a.rss}) // round 0 warms the caches
+    const k = kernelBase ? b.ms - time(...kernelBase).ms : 0
+    if (r > 0) rounds.push({f: f.ms, a: a.ms, b: b.ms, k, rss: a.rss}) // round 0 warms the caches
   }
   return {
     what,
     tunadm: median(rounds.map((x) => x.a)), ip: median(rounds.map((x) => x.b)), floor: median(rounds.map((x) => x.f)),
     ratioFloor: median(rounds.map((x) => x.a / x.f)), ratioIp: median(rounds.map((x) => x.a / x.b)), rss: Math.max(...rounds.map((x) => x.rss)),
+    kernel: kernelBase ? median(rounds.map((x) => x.k)) : undefined,
+    ratioFloorLessKernel: kernelBase ? median(rounds.map((x) => (x.a - x.k) / x.f)) : undefined,
   }
 }
 
@@ -70,7 +74,9 @@ try {
   const add = () => run(...ip('tuntap', 'add', 'dev', 'tun77', 'mode', 'tun', 'user', '0'))
   rows.push(measure('add', tunadm('add', 'tun77', '--user', '0'), ip('tuntap', 'add', 'dev', 'tun77', 'mode', 'tun', 'user', '0'), del, del))
   add()
-  rows.push(measure('del', tunadm('del', 'tun77'), ip('tuntap', 'del', 'dev', 'tun77', 'mode', 'tun'), add, add))
+  // The kernel's own unregister time (~17 ms, an RCU grace period) is in both sides: ip tuntap del
+  // minus ip tuntap show (the same start-up and netlink, no unregister) measures it in each round.
+  rows.push(measure('del', tunadm('del', 'tun77'), ip('tuntap', 'del', 'dev', 'tun77', 'mode', 'tun'), add, add, ip('tuntap', 'show')))
   del()
   rows.push(measure('list, 0 devices', tunadm('list'), ip('tuntap', 'show')))
   rows.push(measure('--help', [process.execPath, [bin, '--help']], ['ip', ['-V']]))
@@ -88,4 +94,7 @@ const ipSide = {'add': 'ip tuntap add', 'del': 'ip tuntap del', 'list, 0 devices
   'list, 1000 devices': 'ip tuntap show', 'show, 1000 devices': 'ip -d link show DEV', 'list --json, 1000 devices': 'ip -j -d link show type tun'}
 for (const r of rows) {
   console.log(`${r.what.padEnd(26)} ${r.tunadm.toFixed(1).padStart(10)} ${r.ip.toFixed(1).padStart(8)} ${r.floor.toFixed(1).padStart(9)} ${r.ratioIp.toFixed(2).padStart(10)} ${r.ratioFloor.toFixed(2).padStart(13)} ${r.rss.toFixed(0).padStart(12)}   (${ipSide[r.what]})`)
+}
+for (const r of rows.filter((x) => x.kernel !== undefined)) {
+  console.log(`${r.what}: the kernel's own work ${r.kernel.toFixed(1)} ms (ip side minus ip tuntap show); tunadm less it: ${r.ratioFloorLessKernel.toFixed(2)}x the floor`)
 }

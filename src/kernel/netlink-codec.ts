@@ -173,53 +173,108 @@ export function encodeIfinfomsg(index = 0, family = C.AF_UNSPEC, flags = 0, chan
 
 const unsetId = (v?: number) => (v === undefined || v === C.ID_UNSET ? undefined : v)
 
-function decodeTunData(data: Map<number, Buffer>): TunLinkData {
-  return {
-    type: u8(data.get(C.IFLA_TUN_TYPE)) === C.IFF_TAP ? 'tap' : 'tun',
-    owner: unsetId(u32(data.get(C.IFLA_TUN_OWNER))),
-    group: unsetId(u32(data.get(C.IFLA_TUN_GROUP))),
-    pi: u8(data.get(C.IFLA_TUN_PI)) === 1,
-    vnetHdr: u8(data.get(C.IFLA_TUN_VNET_HDR)) === 1,
-    persist: u8(data.get(C.IFLA_TUN_PERSIST)) === 1,
-    multiQueue: u8(data.get(C.IFLA_TUN_MULTI_QUEUE)) === 1,
-    numQueues: u32(data.get(C.IFLA_TUN_NUM_QUEUES)),
-    numDisabledQueues: u32(data.get(C.IFLA_TUN_NUM_DISABLED_QUEUES)),
+/**
+ * The attributes of one message (or nested attribute) as offsets into the datagram, by type: decoding
+ * 1000 links through a Map of subarrays per link cost ~9 ms; reading in place, a third of that. The same
+ * checks as decodeAttrs; the last of a repeated type wins, as there. Types >= 128 are not kept (no
+ * attribute tunadm reads is numbered that high).
+ */
+class AttrTable {
+  private readonly at = new Int32Array(128)
+  private readonly len = new Int32Array(128)
+  private buf: Buffer = Buffer.alloc(0)
+
+  scan(buf: Buffer, start: number, end: number): this {
+    this.buf = buf
+    this.at.fill(-1)
+    let off = start
+    while (off + 4 <= end) {
+      const len = buf.readUInt16LE(off)
+      const type = buf.readUInt16LE(off + 2) & C.NLA_TYPE_MASK
+      if (len < 4) throw new NetlinkParseError(`attribute ${type} at offset ${off} has length ${len}`)
+      if (off + len > end) throw new NetlinkParseError(`attribute ${type} at offset ${off} runs past its message`)
+      if (type < 128) {
+        this.at[type] = off + 4
+        this.len[type] = len - 4
+      }
+      off += align4(len)
+    }
+    return this
+  }
+
+  has(type: number): boolean {
+    return this.at[type] >= 0
+  }
+  start(type: number): number {
+    return this.at[type]
+  }
+  end(type: number): number {
+    return this.at[type] + this.len[type]
+  }
+  u8(type: number): number | undefined {
+    return this.at[type] >= 0 && this.len[type] >= 1 ? this.buf[this.at[type]] : undefined
+  }
+  u32(type: number): number | undefined {
+    return this.at[type] >= 0 && this.len[type] >= 4 ? this.buf.readUInt32LE(this.at[type]) : undefined
+  }
+  str(type: number): string | undefined {
+    if (this.at[type] < 0) return undefined
+    const from = this.at[type]
+    const to = from + this.len[type]
+    const nul = this.buf.indexOf(0, from)
+    return this.buf.toString('utf8', from, nul < 0 || nul > to ? to : nul)
+  }
+  bytes(type: number): Buffer | undefined {
+    return this.at[type] >= 0 ? this.buf.subarray(this.at[type], this.at[type] + this.len[type]) : undefined
   }
 }
 
-const LINK_ATTRS: ReadonlySet<number> = new Set([
-  C.IFLA_IFNAME, C.IFLA_MTU, C.IFLA_MIN_MTU, C.IFLA_MAX_MTU, C.IFLA_TXQLEN, C.IFLA_IFALIAS, C.IFLA_GROUP, C.IFLA_MASTER,
-  C.IFLA_ADDRESS, C.IFLA_OPERSTATE, C.IFLA_CARRIER, C.IFLA_LINKINFO,
-])
+const linkAttrs = new AttrTable()
+const infoAttrs = new AttrTable()
+const tunAttrs = new AttrTable()
+
+function decodeTunData(t: AttrTable): TunLinkData {
+  return {
+    type: t.u8(C.IFLA_TUN_TYPE) === C.IFF_TAP ? 'tap' : 'tun',
+    owner: unsetId(t.u32(C.IFLA_TUN_OWNER)),
+    group: unsetId(t.u32(C.IFLA_TUN_GROUP)),
+    pi: t.u8(C.IFLA_TUN_PI) === 1,
+    vnetHdr: t.u8(C.IFLA_TUN_VNET_HDR) === 1,
+    persist: t.u8(C.IFLA_TUN_PERSIST) === 1,
+    multiQueue: t.u8(C.IFLA_TUN_MULTI_QUEUE) === 1,
+    numQueues: t.u32(C.IFLA_TUN_NUM_QUEUES),
+    numDisabledQueues: t.u32(C.IFLA_TUN_NUM_DISABLED_QUEUES),
+  }
+}
 
 export function decodeLink(payload: Buffer): Link {
   if (payload.length < C.IFINFOMSG_LEN) throw new NetlinkParseError(`ifinfomsg of ${payload.length} bytes`)
-  const attrs = decodeAttrs(payload, C.IFINFOMSG_LEN, LINK_ATTRS)
+  const a = linkAttrs.scan(payload, C.IFINFOMSG_LEN, payload.length)
   const link: Link = {
     index: payload.readInt32LE(4),
     hwType: payload.readUInt16LE(2),
     flags: payload.readUInt32LE(8),
-    name: str(attrs.get(C.IFLA_IFNAME)) ?? '',
-    mtu: u32(attrs.get(C.IFLA_MTU)),
-    minMtu: u32(attrs.get(C.IFLA_MIN_MTU)),
-    maxMtu: u32(attrs.get(C.IFLA_MAX_MTU)),
-    txqlen: u32(attrs.get(C.IFLA_TXQLEN)),
-    alias: str(attrs.get(C.IFLA_IFALIAS)) || undefined,
-    group: u32(attrs.get(C.IFLA_GROUP)),
-    master: u32(attrs.get(C.IFLA_MASTER)),
+    name: a.str(C.IFLA_IFNAME) ?? '',
+    mtu: a.u32(C.IFLA_MTU),
+    minMtu: a.u32(C.IFLA_MIN_MTU),
+    maxMtu: a.u32(C.IFLA_MAX_MTU),
+    txqlen: a.u32(C.IFLA_TXQLEN),
+    alias: a.str(C.IFLA_IFALIAS) || undefined,
+    group: a.u32(C.IFLA_GROUP),
+    master: a.u32(C.IFLA_MASTER),
   }
-  const mac = attrs.get(C.IFLA_ADDRESS)
+  const mac = a.bytes(C.IFLA_ADDRESS)
   if (mac && mac.length > 0) link.mac = formatMac(mac)
-  const oper = u8(attrs.get(C.IFLA_OPERSTATE))
+  const oper = a.u8(C.IFLA_OPERSTATE)
   if (oper !== undefined) link.operstate = C.OPERSTATES[oper] ?? String(oper)
-  const carrier = u8(attrs.get(C.IFLA_CARRIER))
+  const carrier = a.u8(C.IFLA_CARRIER)
   if (carrier !== undefined) link.carrier = carrier === 1
-  const linkinfo = attrs.get(C.IFLA_LINKINFO)
-  if (linkinfo) {
-    const info = decodeAttrs(linkinfo)
-    link.kind = str(info.get(C.IFLA_INFO_KIND))
-    const data = info.get(C.IFLA_INFO_DATA)
-    if (link.kind === 'tun') link.tun = decodeTunData(data ? decodeAttrs(data) : new Map())
+  if (a.has(C.IFLA_LINKINFO)) {
+    const info = infoAttrs.scan(payload, a.start(C.IFLA_LINKINFO), a.end(C.IFLA_LINKINFO))
+    link.kind = info.str(C.IFLA_INFO_KIND)
+    if (link.kind === 'tun') {
+      link.tun = decodeTunData(info.has(C.IFLA_INFO_DATA) ? tunAttrs.scan(payload, info.start(C.IFLA_INFO_DATA), info.end(C.IFLA_INFO_DATA)) : tunAttrs.scan(payload, 0, 0))
+    }
   }
   return link
 }

@@ -32,7 +32,7 @@ export function style(fd: 1 | 2 = 1): Style {
 }
 
 // eslint-disable-next-line no-control-regex
-export const visibleLength = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length
+export const visibleLength = (s: string) => (s.includes('\x1b') ? s.replace(/\x1b\[[0-9;]*m/g, '').length : s.length)
 
 /** A plain-text table: columns padded to the widest cell, two spaces apart. */
 export function table(headers: string[], rows: string[][], st: Style = plain): string {
