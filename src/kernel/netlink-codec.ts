@@ -304,21 +304,23 @@ export function encodeIfaddrmsg(family: 4 | 6, prefixLen: number, index: number,
   return b
 }
 
+const addrAttrs = new AttrTable()
+
 export function decodeAddress(payload: Buffer): Address {
   if (payload.length < C.IFADDRMSG_LEN) throw new NetlinkParseError(`ifaddrmsg of ${payload.length} bytes`)
   const family = payload.readUInt8(0) === C.AF_INET6 ? 6 : 4
-  const attrs = decodeAttrs(payload, C.IFADDRMSG_LEN)
-  const local = attrs.get(C.IFA_LOCAL)
-  const address = attrs.get(C.IFA_ADDRESS)
+  const a = addrAttrs.scan(payload, C.IFADDRMSG_LEN, payload.length)
+  const local = a.bytes(C.IFA_LOCAL)
+  const address = a.bytes(C.IFA_ADDRESS)
   const mine = local ?? address
   const out: Address = {
     family,
     prefixLen: payload.readUInt8(1),
-    flags: u32(attrs.get(C.IFA_FLAGS)) ?? payload.readUInt8(2),
+    flags: a.u32(C.IFA_FLAGS) ?? payload.readUInt8(2),
     scope: payload.readUInt8(3),
     index: payload.readUInt32LE(4),
     address: mine ? bytesToIp(mine) : '',
-    label: str(attrs.get(C.IFA_LABEL)),
+    label: a.str(C.IFA_LABEL),
   }
   if (local && address && !local.equals(address)) out.peer = bytesToIp(address)
   return out
@@ -356,25 +358,27 @@ export function encodeRtmsg(r: {family: 4 | 6; dstLen: number; table?: number; p
   return b
 }
 
+const routeAttrs = new AttrTable()
+
 export function decodeRoute(payload: Buffer): Route {
   if (payload.length < C.RTMSG_LEN) throw new NetlinkParseError(`rtmsg of ${payload.length} bytes`)
   const family = payload.readUInt8(0) === C.AF_INET6 ? 6 : 4
-  const attrs = decodeAttrs(payload, C.RTMSG_LEN)
-  const dst = attrs.get(C.RTA_DST)
-  const gw = attrs.get(C.RTA_GATEWAY)
-  const src = attrs.get(C.RTA_PREFSRC)
+  const a = routeAttrs.scan(payload, C.RTMSG_LEN, payload.length)
+  const dst = a.bytes(C.RTA_DST)
+  const gw = a.bytes(C.RTA_GATEWAY)
+  const src = a.bytes(C.RTA_PREFSRC)
   return {
     family,
     dstLen: payload.readUInt8(1),
     dst: dst ? bytesToIp(dst) : family === 4 ? '0.0.0.0' : '::',
     gateway: gw ? bytesToIp(gw) : undefined,
-    oif: u32(attrs.get(C.RTA_OIF)),
-    table: u32(attrs.get(C.RTA_TABLE)) ?? payload.readUInt8(4),
+    oif: a.u32(C.RTA_OIF),
+    table: a.u32(C.RTA_TABLE) ?? payload.readUInt8(4),
     protocol: payload.readUInt8(5),
     scope: payload.readUInt8(6),
     type: payload.readUInt8(7),
     flags: payload.readUInt32LE(8),
-    priority: u32(attrs.get(C.RTA_PRIORITY)),
+    priority: a.u32(C.RTA_PRIORITY),
     prefsrc: src ? bytesToIp(src) : undefined,
   }
 }

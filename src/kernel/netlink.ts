@@ -231,11 +231,23 @@ export class Netlink {
   }
 
   routes(family: 4 | 6 | 0 = 0): Route[] {
+    return this.routeDump(family, () => true)
+  }
+
+  /**
+   * The unicast routes of the main table, the only ones tunadm manages: the others (the local table's
+   * route per address, multicast, broadcast: most of a dump) are skipped by their header, undecoded.
+   */
+  mainUnicastRoutes(): Route[] {
+    return this.routeDump(0, (p) => p[4] === C.RT_TABLE_MAIN && p[7] === C.RTN_UNICAST)
+  }
+
+  private routeDump(family: 4 | 6 | 0, wanted: (payload: Buffer) => boolean): Route[] {
     const req = Buffer.alloc(C.RTMSG_LEN)
     req.writeUInt8(family === 4 ? C.AF_INET : family === 6 ? C.AF_INET6 : C.AF_UNSPEC, 0)
     let out: Route[] = []
     this.each(C.RTM_GETROUTE, C.NLM_F_DUMP, req, (m) => {
-      if (m.type === C.RTM_NEWROUTE) out.push(decodeRoute(m.payload))
+      if (m.type === C.RTM_NEWROUTE && m.payload.length >= C.RTMSG_LEN && wanted(m.payload)) out.push(decodeRoute(m.payload))
     }, undefined, () => { out = [] })
     return out
   }

@@ -104,8 +104,10 @@ export function bytesToIp(buf: Buffer): string {
  */
 export function parsePrefix(text: string, what: string, defaultHostPrefix = false): Prefix {
   const [addr, len, extra] = text.split('/')
-  const family = ipFamily(addr ?? '')
-  if (!family || extra !== undefined) {
+  const v4 = parseIPv4(addr ?? '')
+  const bytes = v4 ? Buffer.from(v4) : parseIPv6(addr ?? '')
+  const family: Family | undefined = v4 ? 4 : bytes ? 6 : undefined
+  if (!family || !bytes || extra !== undefined) {
     throw new InvalidInputError(`${what} "${text}" is not an address with a prefix length`, {
       code: 'INVALID_CIDR', fix: 'write it as ADDRESS/LENGTH, e.g. 192.168.0.1/24 or fd00::1/64',
     })
@@ -124,7 +126,7 @@ export function parsePrefix(text: string, what: string, defaultHostPrefix = fals
     }
     prefixLen = Number(len)
   }
-  return {family, address: addr, bytes: ipToBytes(addr), prefixLen}
+  return {family, address: addr, bytes, prefixLen}
 }
 
 /** The network part of a prefix (host bits cleared), as routes are keyed. */

@@ -38,7 +38,7 @@ export function routeView(r: Route): RouteView {
 }
 
 function addAddressing(nl: Netlink, devices: TunDevice[]): void {
-  assignAddressing(devices, nl.addresses(), nl.routes())
+  assignAddressing(devices, nl.addresses(), nl.mainUnicastRoutes())
 }
 
 /** Give each device its addresses and its main-table unicast routes, from one dump of each. */

@@ -75,7 +75,7 @@ export function kernelSnapshot(nl: Netlink): Snapshot {
       return addresses.get(index) ?? []
     },
     routes() {
-      routes ??= nl.routes().filter(isMainUnicast)
+      routes ??= nl.mainUnicastRoutes()
       return routes
     },
     holders(name) {
