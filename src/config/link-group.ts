@@ -6,6 +6,7 @@
  */
 import {maxConfigBytes, readCapped} from './read'
 import {loadYaml} from './yaml'
+import {parseFast} from './yaml-fast'
 
 export interface ManagedSet {
   /** The config file's path, as given. */
@@ -25,13 +26,20 @@ export function readManagedSet(file: string): ManagedSet {
     return {source: file, warning: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); removing the devices marked as managed by it`}
   }
   if (!text.includes('link_group')) return {source: file}
-  const yaml = loadYaml()
   let value: unknown
-  try {
-    // uniqueKeys: the library's check is quadratic in a mapping's keys; a duplicate does not matter here.
-    value = (yaml.parse(text, {uniqueKeys: false, maxAliasCount: 1000}) as Record<string, unknown> | null)?.link_group
-  } catch {
-    return {source: file, warning: `${file} is not valid YAML; its devices are removed one by one (see tunadm apply --dry-run for the problems)`}
+  const fast = parseFast(text)
+  if (fast) {
+    // The common subset, read without the library (see yaml-fast.ts); the last of repeated keys wins, as in yaml.parse.
+    const root = fast.contents
+    const pair = root?.kind === 'map' ? root.items.filter((p) => p.key.value === 'link_group').pop() : undefined
+    value = pair ? (pair.value?.kind === 'scalar' ? pair.value.value : pair.value === null ? null : {}) : undefined
+  } else {
+    try {
+      // uniqueKeys: the library's check is quadratic in a mapping's keys; a duplicate does not matter here.
+      value = (loadYaml().parse(text, {uniqueKeys: false, maxAliasCount: 1000}) as Record<string, unknown> | null)?.link_group
+    } catch {
+      return {source: file, warning: `${file} is not valid YAML; its devices are removed one by one (see tunadm apply --dry-run for the problems)`}
+    }
   }
   if (value === undefined) return {source: file}
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 0xffffffff) {
