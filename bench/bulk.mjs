@@ -3,10 +3,11 @@
 // in one run, inside a throwaway network namespace. Needs root and a build (npm run build).
 // Usage: sudo node bench/bulk.mjs [--devices N] [--rounds R]
 //
-// Each round runs, in turn: the floor (node -e 0), tunadm apply creating N devices (each with an
-// address, up), ip -batch doing the same, a no-op tunadm apply, tunadm down, and ip -batch deleting
-// them one by one. Every ratio is taken within its round and the median over rounds is reported, so
-// a machine that drifts during the run moves both sides alike. Peak RSS is GNU time's %M.
+// Each round runs, in turn: the floor (node -e 0) before each tunadm command, tunadm apply creating N
+// devices (each with an address, up), a no-op tunadm apply, tunadm down, then ip -batch creating the same
+// and ip -batch deleting them one by one. Every ratio is taken within its round (the no-op apply's to the
+// floor run just before it) and the median over rounds is reported, so a machine that drifts during the
+// run moves both sides alike. Peak RSS is GNU time's %M.
 import {spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -59,19 +60,21 @@ spawnSync('ip', ['netns', 'add', ns], {stdio: 'inherit'})
 const rounds = []
 try {
   for (let r = 0; r < ROUNDS; r++) {
-    const floor = timed(process.execPath, ['-e', '0'])
+    const floor = () => timed(process.execPath, ['-e', '0']).ms
+    const fCreate = floor()
     const create = tunadm('apply')
     expectCount(N, 'tunadm apply')
+    const fNoop = floor()
     const noop = tunadm('apply')
+    const fDown = floor()
     const down = tunadm('down')
     expectCount(0, 'tunadm down')
     const ipCreate = ipBatch(createBatch)
     expectCount(N, 'ip -batch create')
     const ipDelete = ipBatch(deleteBatch)
     expectCount(0, 'ip -batch delete')
-    const floor2 = timed(process.execPath, ['-e', '0'])
-    const f = (floor.ms + floor2.ms) / 2
-    rounds.push({f, create, noop, down, ipCreate, ipDelete})
+    const f = fNoop
+    rounds.push({f, fCreate, fDown, create, noop, down, ipCreate, ipDelete})
     process.stderr.write(`round ${r + 1}/${ROUNDS}: floor ${f.toFixed(0)} ms, create ${create.ms.toFixed(0)} vs ip ${ipCreate.ms.toFixed(0)}, no-op ${noop.ms.toFixed(0)}, down ${down.ms.toFixed(0)} vs ip ${ipDelete.ms.toFixed(0)}\n`)
   }
 } finally {
