@@ -57,7 +57,7 @@ describe('prebuilt help pages', () => {
   const {BIN} = require('../helpers/kernel') as typeof import('../helpers/kernel')
   // What a pipe gets outside CI: the page prebuilt at build time, with no oclif loaded.
   const env: NodeJS.ProcessEnv = {...process.env}
-  for (const k of Object.keys(env)) if (/^(FORCE_COLOR|COLORTERM|TF_BUILD|CI|PM2_HOME|NEXT_RUNTIME|OCLIF_.*|TEAMCI.*|TUNADM_FULL_OCLIF)$/.test(k)) delete env[k]
+  for (const k of Object.keys(env)) if (/^(FORCE_COLOR|COLORTERM|TF_BUILD|CI|PM2_HOME|NEXT_RUNTIME|OCLIF_.*|TEAMCI.*|TUNADM_FULL_OCLIF|NO_COLOR)$/.test(k)) delete env[k]
   const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...env, ...extra}})
 
   test('are oclif\'s own pages, byte for byte, for every command and alias and every way of asking', () => {
