@@ -25,7 +25,10 @@ describeKernel('the npm package', () => {
     expect(packed.status).toBe(0)
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')))
     const files = info.files.map((f: {path: string}) => f.path).sort()
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'bin/run.js', 'dist/cli.js', 'init/tunadm.schema.json', 'package.json']))
+    // Both bundles with their code caches, the YAML bundle and the prebuilt help: without them tunadm still
+    // works (it falls back), only slower, so a missing one would go unseen but for this.
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'bin/run.js', 'dist/cli.js', 'dist/cli.js.cache', 'dist/fast.js', 'dist/fast.js.cache',
+      'dist/yaml.js', 'dist/yaml.js.cache', 'dist/help.json', 'init/tunadm.schema.json', 'package.json']))
     expect(files.filter((f: string) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([])
     const prefix = path.join(dir, 'prefix')
     const installed = npm(['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', path.join(dir, info.filename)], dir)
@@ -35,6 +38,10 @@ describeKernel('the npm package', () => {
     expect([help.status, help.stderr]).toEqual([0, ''])
     expect(help.stdout).toContain('USAGE')
     expect(sh(tunadm, ['-v']).stdout).toMatch(/^tunadm\/0\.1\.0 /)
+    const cfg = path.join(dir, 'c.yaml')
+    fs.writeFileSync(cfg, 'version: 1\ndevices:\n  - {name: tap9, mode: tap, user: nobody}\n  - name: tap8\n    mode: tap\n    user: !!str nobody\n')
+    // Both YAML readers in the installed package: the fast one, and the library for the tag.
+    expect(json(sh(tunadm, ['apply', '--dry-run', '--json', '--config', cfg, '--netns', ns.name], {env: {...process.env, TUNADM_LOCK: `${cfg}.lock`}})).devices.map((d: {name: string}) => d.name)).toEqual(['tap9', 'tap8'])
     const list = sh(tunadm, ['list', '--json', '--netns', ns.name])
     expect([list.status, json(list)]).toEqual([0, []])
     const add = sh(tunadm, ['add', 'tun0', '--user', 'nobody', '--netns', ns.name, '--json'])
