@@ -70,7 +70,9 @@ describeKernel('the Ansible module', () => {
     }
     return out.plays[0].tasks[0].hosts.localhost
   }
-  const state = () => JSON.stringify(ns.links().map((l) => [l.ifname, l.mtu, l.flags, l.ifalias]))
+  // NO-CARRIER is left out: the kernel's link watch reports a new device's carrier drop up to a second
+  // after apply returns, so it can appear between two looks without anything having changed it.
+  const state = () => JSON.stringify(ns.links().map((l) => [l.ifname, l.mtu, (l.flags as string[]).filter((f) => f !== 'NO-CARRIER'), l.ifalias]))
   const names = () => ns.links().map((l) => l.ifname).filter((n) => n !== 'lo').sort()
 
   const maybe = hasAnsible || process.env.CI ? test : test.skip
