@@ -2,6 +2,7 @@
 'use strict'
 // Load a prebuilt bundle and hand over; nothing else happens here. Start-up time is a goal:
 //   dist/fast.js  the hot commands without oclif: taken when it can parse the arguments itself;
+//   dist/doctor.js  tunadm doctor, the same way;
 //   dist/cli.js   oclif and everything else, for help, versions and whatever the fast path declines;
 //   dist/yaml.js  the YAML library, for the commands that read a config.
 // Each is compiled with the V8 code cache made at build time (NAME.js.cache; a cache that does not fit
@@ -33,4 +34,5 @@ function load(name) {
   return mod.exports
 }
 
-load('fast').run(process.argv.slice(2)).then((done) => done || load('cli').run(__dirname))
+const argv = process.argv.slice(2)
+load(argv[0] === 'doctor' ? 'doctor' : 'fast').run(argv).then((done) => done || load('cli').run(__dirname))

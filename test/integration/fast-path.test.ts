@@ -1,5 +1,5 @@
 /**
- * The hot commands (add, del, list, show, set, apply, down and aliases) start without oclif's Config.load.
+ * The hot commands (add, del, list, show, set, apply, down and aliases, and doctor) start without oclif.
  * Whatever they are asked, the answer must be byte for byte the one the full oclif path gives
  * (TUNADM_FULL_OCLIF=1): stdout, stderr and exit code, for successes, errors and --json.
  */
@@ -32,6 +32,8 @@ describeKernel('the fast path', () => {
       ['set', 'tap0', '--mtu', '1400', '--dry-run'], ['set', 'tap0', '--mtu', 'big'], ['set', 'tap0', '--bogus'], ['set', 'tap0', '--route', '10.9.0.0/16 via 10.99.0.1', '--json'],
       ['set', 'tap0', '--del-address', '10.200.0.1/24'], ['add', 'tap0'], ['add', 'x/y', '--mode', 'tun'], ['add', 'tun2', '--user', '4294967296'],
       ['del'], ['rm', 'nosuch'], ['del', 'nosuch', '--json'], ['del', 'tap0', 'bad/x'], ['delete', '--if-exists', 'gone'],
+      ['doctor'], ['doctor', 'tap0', '--json'], ['doctor', '--list-checks'], ['doctor', '--check', 'device.up', 'tap0'],
+      ['doctor', '--explain', 'ioctl(TUNSETIFF): Device or resource busy'], ['doctor', '--bogus'], ['doctor', '-u', 'nobody', 'tap0'],
     ]) both(args)
     both(['set', 'tap0', '--mtu', '1300'], ['set', 'tap0', '--mtu', '1500'])
     both(['del', 'tap0'], ['add', 'tap0', '--user', 'nobody'])

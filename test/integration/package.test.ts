@@ -25,9 +25,9 @@ describeKernel('the npm package', () => {
     expect(packed.status).toBe(0)
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')))
     const files = info.files.map((f: {path: string}) => f.path).sort()
-    // Both bundles with their code caches, the YAML bundle and the prebuilt help: without them tunadm still
+    // The bundles with their code caches, the YAML bundle and the prebuilt help: without them tunadm still
     // works (it falls back), only slower, so a missing one would go unseen but for this.
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'bin/run.js', 'dist/cli.js', 'dist/cli.js.cache', 'dist/fast.js', 'dist/fast.js.cache',
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'bin/run.js', 'dist/cli.js', 'dist/cli.js.cache', 'dist/fast.js', 'dist/fast.js.cache', 'dist/doctor.js', 'dist/doctor.js.cache',
       'dist/yaml.js', 'dist/yaml.js.cache', 'dist/help.json', 'init/tunadm.schema.json', 'package.json']))
     expect(files.filter((f: string) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([])
     const prefix = path.join(dir, 'prefix')

@@ -10,7 +10,10 @@ import {parse as oclifParse} from '@oclif/core/parser'
 const {aggregateFlags} = require('@oclif/core/util/aggregate-flags') as {aggregateFlags: (f: unknown, b: unknown, json: boolean) => Record<string, never>}
 import {fastParse} from '../../src/cli/parse'
 import {toOclif, TunadmCommandClass} from '../../src/cli/oclif'
-import {HOT} from '../../src/fast'
+import {HOT as FAST} from '../../src/fast'
+import Doctor from '../../src/commands/doctor'
+
+const HOT = {...FAST, doctor: Doctor}
 
 type Outcome = {flags: Record<string, unknown>; args: Record<string, unknown>; argv: unknown[]}
 
@@ -57,6 +60,7 @@ describe('fast parser', () => {
       ['set', ['tap0', '--route', '10.9.0.0/16 via 10.99.0.1', '--dry-run']],
       ['apply', []], ['apply', ['--config', '/etc/tunadm.yaml', '--prune', '--dry-run']],
       ['down', ['--wait', '5']], ['down', ['--json']],
+      ['doctor', []], ['doctor', ['tun77', '--user', 'waldner']], ['doctor', ['--check', 'device.up', '--check', 'system', '--json']], ['doctor', ['-e', 'Cannot ioctl TUNSETIFF tun0: Operation not permitted']],
     ]
     for (const [id, argv] of everyday) expect(await agree(id, argv)).toBe('taken')
   })
@@ -77,7 +81,7 @@ describe('fast parser', () => {
       '--user', '-u', '--group', '--mode', '-m', '--mtu', '--qlen', '--txqueuelen', '--address', '-a', '--route', '--up',
       '--down', '--no-arp', '--arp', '--promisc', '--no-promisc', '--json', '--netns', '-q', '-qm', '--force', '-f',
       '--if-exists', '--dry-run', '--config', '--prune', '--wait', '--any-user', '--user=root', '--mtu=1280', '--up=1',
-      '--bogus', '--no-up', '-p', '-a', '--via', '--peer', '--rename', '--alias']
+      '--bogus', '--no-up', '-p', '-a', '--via', '--peer', '--rename', '--alias', '--check', '-c', '--explain', '--list-checks', 'device.up']
     const ids = Object.keys(HOT) as Array<keyof typeof HOT>
     let taken = 0
     await fc.assert(fc.asyncProperty(fc.constantFrom(...ids), fc.array(fc.constantFrom(...words), {maxLength: 7}), async (id, argv) => {

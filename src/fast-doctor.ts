@@ -1,0 +1,12 @@
+/**
+ * Entry point of dist/doctor.js: `tunadm doctor` without oclif, as the hot commands run from dist/fast.js.
+ * A bundle of its own, so that its checks and explanations (a quarter more code) do not slow the start
+ * of every other command; bin/run.js picks it when the first word is "doctor".
+ */
+import Doctor from './commands/doctor'
+import {runFast} from './cli/fast'
+import {servePrebuiltHelp} from './cli/help'
+
+export async function run(argv: string[]): Promise<boolean> {
+  return servePrebuiltHelp(argv, __dirname) || runFast({doctor: Doctor}, argv)
+}
