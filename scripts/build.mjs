@@ -54,23 +54,25 @@ for (const name of Object.keys(bundles)) {
   fs.writeFileSync(file + '.cache', script.createCachedData())
 }
 
-// Help for pipes: oclif's own help pages, rendered here once for a stdout that is not a terminal (80
-// columns, no colour), so that `tunadm CMD --help | less` and scripts get them without loading oclif
-// (src/cli/help.ts says when they are served; a test compares them with oclif's at run time).
+// Output that depends only on the build, printed by the fast path without oclif (src/cli/prebuilt.ts says
+// when; a test compares each with the full path's at run time): oclif's help pages for a stdout that is
+// not a terminal (80 columns, no colour), and the completion scripts.
 const {spawnSync} = await import('node:child_process')
 const {COMMANDS} = await import(path.resolve('dist/cli.js'))
 const words = Object.entries(COMMANDS).flatMap(([id, c]) => [id, ...(c.hiddenAliases ?? [])])
 const here = `${process.platform}-${process.arch} node-${process.version}`
 const env = {...process.env, TUNADM_FULL_OCLIF: '1'}
-for (const k of Object.keys(env)) if (/^(FORCE_COLOR|COLORTERM|TF_BUILD|CI|PM2_HOME|NEXT_RUNTIME|OCLIF_.*|TEAMCI.*)$/.test(k)) delete env[k]
-const pages = {}
-for (const word of ['', ...words]) {
-  const r = spawnSync(process.execPath, ['bin/run.js', ...(word ? [word] : []), '--help'], {encoding: 'utf8', env})
+for (const k of Object.keys(env)) if (/^(FORCE_COLOR|COLORTERM|TF_BUILD|CI|PM2_HOME|NEXT_RUNTIME|OCLIF_.*|TEAMCI.*|TUNADM_CONTENT_TYPE)$/.test(k)) delete env[k]
+function fullPath(args) {
+  const r = spawnSync(process.execPath, ['bin/run.js', ...args], {encoding: 'utf8', env})
   if (r.status !== 0 || r.stderr || r.stdout.includes('\x1b') || !r.stdout.trim()) {
-    console.error(`build: help for "${word}" failed (exit ${r.status}): ${r.stderr}`)
+    console.error(`build: tunadm ${args.join(' ')} failed (exit ${r.status}): ${r.stderr}`)
     process.exit(1)
   }
-  // The platform and Node version are those of the machine that runs tunadm, not of this build.
-  pages[word] = r.stdout.split(here).join('\u0000')
+  return r.stdout
 }
-fs.writeFileSync('dist/help.json', JSON.stringify(pages))
+const prebuilt = {help: {}, completion: {}}
+// The platform and Node version in the command list are those of the machine that runs tunadm.
+for (const word of ['', ...words]) prebuilt.help[word] = fullPath([...(word ? [word] : []), '--help']).split(here).join('\u0000')
+for (const shell of ['bash', 'zsh']) prebuilt.completion[shell] = fullPath(['completion', shell])
+fs.writeFileSync('dist/prebuilt.json', JSON.stringify(prebuilt))

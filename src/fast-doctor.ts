@@ -5,8 +5,8 @@
  */
 import Doctor from './commands/doctor'
 import {runFast} from './cli/fast'
-import {servePrebuiltHelp} from './cli/help'
+import {servePrebuilt} from './cli/prebuilt'
 
 export async function run(argv: string[]): Promise<boolean> {
-  return servePrebuiltHelp(argv, __dirname) || runFast({doctor: Doctor}, argv)
+  return servePrebuilt(argv, __dirname) || runFast({doctor: Doctor}, argv)
 }

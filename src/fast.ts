@@ -11,10 +11,10 @@ import SetCommand from './commands/set'
 import Apply from './commands/apply'
 import Down from './commands/down'
 import {runFast} from './cli/fast'
-import {servePrebuiltHelp} from './cli/help'
+import {servePrebuilt} from './cli/prebuilt'
 
 export const HOT = {add: Add, del: Del, list: List, show: Show, set: SetCommand, apply: Apply, down: Down}
 
 export async function run(argv: string[]): Promise<boolean> {
-  return servePrebuiltHelp(argv, __dirname) || runFast(HOT, argv)
+  return servePrebuilt(argv, __dirname) || runFast(HOT, argv)
 }

@@ -54,7 +54,7 @@ describeKernel('the fast path', () => {
   })
 })
 
-describe('prebuilt help pages', () => {
+describe('prebuilt output: help pages and completion scripts', () => {
   const {spawnSync} = require('node:child_process') as typeof import('node:child_process')
   const {BIN} = require('../helpers/kernel') as typeof import('../helpers/kernel')
   // What a pipe gets outside CI: the page prebuilt at build time, with no oclif loaded.
@@ -72,7 +72,16 @@ describe('prebuilt help pages', () => {
     }
   })
 
-  test('are not served when oclif would print something else: colour asked for, another width', () => {
+  test('the completion scripts are the full path\'s, byte for byte; --json and errors still go to it', () => {
+    for (const args of [['completion', 'bash'], ['completion', 'zsh'], ['completion', 'fish'], ['completion', 'bash', '--json']]) {
+      const fast = run(args)
+      const full = run(args, {TUNADM_FULL_OCLIF: '1'})
+      expect({args, status: fast.status, stdout: fast.stdout, stderr: fast.stderr}).toEqual({args, status: full.status, stdout: full.stdout, stderr: full.stderr})
+    }
+    expect(run(['completion', 'bash']).stdout).toContain('complete -F _tunadm tunadm')
+  })
+
+  test('help is not served when oclif would print something else: colour asked for, another width', () => {
     const plain = run(['add', '--help']).stdout
     expect(run(['add', '--help'], {FORCE_COLOR: '1'}).stdout).toContain('\x1b[')
     const narrow = run(['add', '--help'], {OCLIF_COLUMNS: '50'}).stdout

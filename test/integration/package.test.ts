@@ -28,7 +28,7 @@ describeKernel('the npm package', () => {
     // The bundles with their code caches, the YAML bundle and the prebuilt help: without them tunadm still
     // works (it falls back), only slower, so a missing one would go unseen but for this.
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'bin/run.js', 'dist/cli.js', 'dist/cli.js.cache', 'dist/fast.js', 'dist/fast.js.cache', 'dist/doctor.js', 'dist/doctor.js.cache',
-      'dist/yaml.js', 'dist/yaml.js.cache', 'dist/help.json', 'init/tunadm.schema.json', 'package.json']))
+      'dist/yaml.js', 'dist/yaml.js.cache', 'dist/prebuilt.json', 'init/tunadm.schema.json', 'package.json']))
     expect(files.filter((f: string) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([])
     const prefix = path.join(dir, 'prefix')
     const installed = npm(['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', path.join(dir, info.filename)], dir)
