@@ -60,7 +60,6 @@ for (const name of Object.keys(bundles)) {
 const {spawnSync} = await import('node:child_process')
 const {COMMANDS} = await import(path.resolve('dist/cli.js'))
 const words = Object.entries(COMMANDS).flatMap(([id, c]) => [id, ...(c.hiddenAliases ?? [])])
-const here = `${process.platform}-${process.arch} node-${process.version}`
 const env = {...process.env, TUNADM_FULL_OCLIF: '1'}
 for (const k of Object.keys(env)) if (/^(FORCE_COLOR|COLORTERM|TF_BUILD|CI|PM2_HOME|NEXT_RUNTIME|OCLIF_.*|TEAMCI.*|TUNADM_CONTENT_TYPE)$/.test(k)) delete env[k]
 function fullPath(args) {
@@ -71,8 +70,18 @@ function fullPath(args) {
   }
   return r.stdout
 }
+function fullPathVersion() {
+  const v = fullPath(['--version']).trim() // tunadm/0.1.0 linux-x64 node-v20.20.2
+  return v.slice(v.indexOf(' ') + 1)
+}
+// The platform and Node version as oclif wrote them here ("linux-x64 node-v20.20.2"; it names WSL "wsl").
+const here = fullPathVersion()
 const prebuilt = {help: {}, completion: {}}
 // The platform and Node version in the command list are those of the machine that runs tunadm.
 for (const word of ['', ...words]) prebuilt.help[word] = fullPath([...(word ? [word] : []), '--help']).split(here).join('\u0000')
+if (!prebuilt.help[''].includes('\u0000')) {
+  console.error(`build: the command list does not show "${here}" where its version line should be`)
+  process.exit(1)
+}
 for (const shell of ['bash', 'zsh']) prebuilt.completion[shell] = fullPath(['completion', shell])
 fs.writeFileSync('dist/prebuilt.json', JSON.stringify(prebuilt))

@@ -68,8 +68,13 @@ export async function run(dir: string): Promise<void> {
   try {
     // No user-installed plugins: tunadm runs as root and as users whose HOME may not be theirs (sudo).
     await oclifRun(argv, {root: dir, userPlugins: false})
-    await flush()
-  } catch (err) {
-    await handle(err as Error)
+  } catch (error) {
+    await handle(error as Error)
+  }
+  try {
+    await flush() // what oclif itself printed (help, versions) through process.stdout
+  } catch (error) {
+    err(`tunadm: cannot write the output: ${(error as Error).message}\n`)
+    process.exitCode = 1
   }
 }

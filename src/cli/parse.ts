@@ -127,5 +127,8 @@ export function fastParse(argv: readonly string[], cmd: CommandSpec): Parsed | u
     args[name] = w
   }
   if (cmd.strict !== false && words.length > argSpecs.length) return undefined
-  return {flags: out, args, argv: words}
+  // oclif orders argv by where each word FIRST appears in the command line, so a word also written
+  // earlier (as a flag's value, or twice) moves forward: `del --netns b a b` gives b, a. The same here.
+  const order = [...words].sort((a, b) => argv.indexOf(a) - argv.indexOf(b))
+  return {flags: out, args, argv: order}
 }

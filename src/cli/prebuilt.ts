@@ -53,6 +53,27 @@ export function servePrebuilt(argv: readonly string[], dir: string): boolean {
   const pages = read(dir)?.help
   const page = pages && helpPage(argv, Object.keys(pages).filter(Boolean))
   if (!pages || page === undefined || !(page in pages)) return false
-  out(pages[page].split('\u0000').join(`${process.platform}-${process.arch} node-${process.version}`))
+  let text = pages[page]
+  if (text.includes('\u0000')) {
+    const platform = oclifPlatform()
+    if (platform === undefined) return false
+    text = text.split('\u0000').join(`${platform} node-${process.version}`)
+  }
+  out(text)
   return true
+}
+
+/**
+ * The platform as oclif's version line names it ("linux-x64"; ia32 is "x86"), or undefined where oclif
+ * would say something else: it says "wsl" under WSL (a kernel whose release or version names Microsoft).
+ */
+function oclifPlatform(): string | undefined {
+  for (const file of ['/proc/sys/kernel/osrelease', '/proc/version']) {
+    try {
+      if (/microsoft/i.test(fs.readFileSync(file, 'utf8'))) return undefined
+    } catch {
+      // not there: nothing says WSL
+    }
+  }
+  return `${process.platform}-${process.arch === 'ia32' ? 'x86' : process.arch}`
 }

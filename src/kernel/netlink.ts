@@ -247,7 +247,8 @@ export class Netlink {
     req.writeUInt8(family === 4 ? C.AF_INET : family === 6 ? C.AF_INET6 : C.AF_UNSPEC, 0)
     let out: Route[] = []
     this.each(C.RTM_GETROUTE, C.NLM_F_DUMP, req, (m) => {
-      if (m.type === C.RTM_NEWROUTE && m.payload.length >= C.RTMSG_LEN && wanted(m.payload)) out.push(decodeRoute(m.payload))
+      // A message too short for its header is decoded, so that it fails as malformed rather than being skipped.
+      if (m.type === C.RTM_NEWROUTE && (m.payload.length < C.RTMSG_LEN || wanted(m.payload))) out.push(decodeRoute(m.payload))
     }, undefined, () => { out = [] })
     return out
   }

@@ -4,8 +4,11 @@
  * Node's own start-up), and on Linux they write synchronously anyway, so order is the same either way.
  * A reader that went away (tunadm list | head -1) is not an error: the rest is dropped, as before.
  * Like C's stdio, stdout is buffered when it is not a terminal (an apply of 1000 devices made 1000
- * write calls) and written out before anything goes to stderr, when the buffer is large, and at exit,
- * so the order of the two on one pipe (2>&1) is kept.
+ * write calls): written out before anything goes to stderr (so the order of the two on one pipe, 2>&1,
+ * is kept), when 20 ms have passed since the first line waiting, when the buffer is large, and at exit.
+ * As with stdio, a process killed by a signal loses what was still waiting; the devices never depend on
+ * it (the next apply reports their state). A write that fails at exit (a full disk) is said on stderr
+ * and makes the exit code 1, as a failure to write the output always did.
  */
 import * as fs from 'node:fs'
 
@@ -29,7 +32,10 @@ function write(fd: 1 | 2, text: string): void {
 }
 
 let pending = ''
+let since = 0
 let buffered: boolean | undefined
+/** How long a line may wait for others to share its write. */
+const FLUSH_MS = 20
 
 function flush(): void {
   if (pending === '') return
@@ -37,13 +43,28 @@ function flush(): void {
   pending = ''
   write(1, text)
 }
-process.on('exit', flush)
+
+process.on('exit', () => {
+  try {
+    flush()
+  } catch (e) {
+    const error = e as NodeJS.ErrnoException
+    try {
+      write(2, `tunadm: cannot write the output: ${error.code ?? ''} ${error.message}\n`)
+    } catch {
+      // stderr is gone too: the exit code is all that is left
+    }
+    if (!process.exitCode) process.exitCode = 1
+  }
+})
 
 export function out(text: string): void {
   buffered ??= !isTerminal(1)
   if (!buffered) return write(1, text)
+  const now = Date.now()
+  if (pending === '') since = now
   pending += text
-  if (pending.length >= 64 * 1024) flush()
+  if (pending.length >= 64 * 1024 || now - since >= FLUSH_MS) flush()
 }
 
 export function err(text: string): void {

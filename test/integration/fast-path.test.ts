@@ -81,6 +81,20 @@ describe('prebuilt output: help pages and completion scripts', () => {
     expect(run(['completion', 'bash']).stdout).toContain('complete -F _tunadm tunadm')
   })
 
+  test('output that cannot be written (a full disk) is said on stderr and exits 1, both ways', () => {
+    const fs = require('node:fs') as typeof import('node:fs')
+    for (const extra of [{}, {TUNADM_FULL_OCLIF: '1'}]) {
+      const full = fs.openSync('/dev/full', 'w')
+      try {
+        const r = spawnSync(process.execPath, [BIN, 'completion', 'bash'], {encoding: 'utf8', env: {...env, ...extra}, stdio: ['ignore', full, 'pipe']})
+        expect({extra, status: r.status}).toEqual({extra, status: 1})
+        expect(r.stderr).toMatch(/ENOSPC/)
+      } finally {
+        fs.closeSync(full)
+      }
+    }
+  })
+
   test('help is not served when oclif would print something else: colour asked for, another width', () => {
     const plain = run(['add', '--help']).stdout
     expect(run(['add', '--help'], {FORCE_COLOR: '1'}).stdout).toContain('\x1b[')

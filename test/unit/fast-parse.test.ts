@@ -60,6 +60,7 @@ describe('fast parser', () => {
       ['set', ['tap0', '--route', '10.9.0.0/16 via 10.99.0.1', '--dry-run']],
       ['apply', []], ['apply', ['--config', '/etc/tunadm.yaml', '--prune', '--dry-run']],
       ['down', ['--wait', '5']], ['down', ['--json']],
+      ['del', ['--netns', 'b', 'a', 'b']], ['del', ['a', 'b', 'a']], ['doctor', ['-u', 'tun1', 'tun0', 'tun1']], ['del', ['--if-exists', 'x', '--netns', 'x', 'y']],
       ['doctor', []], ['doctor', ['tun77', '--user', 'waldner']], ['doctor', ['--check', 'device.up', '--check', 'system', '--json']], ['doctor', ['-e', 'Cannot ioctl TUNSETIFF tun0: Operation not permitted']],
     ]
     for (const [id, argv] of everyday) expect(await agree(id, argv)).toBe('taken')
