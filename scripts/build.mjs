@@ -56,7 +56,7 @@ for (const name of Object.keys(bundles)) {
 
 // Output that depends only on the build, printed by the fast path without oclif (src/cli/prebuilt.ts says
 // when; a test compares each with the full path's at run time): oclif's help pages for a stdout that is
-// not a terminal (80 columns, no colour), and the completion scripts.
+// not a terminal (80 columns, no colour), the completion scripts and the version line.
 const {spawnSync} = await import('node:child_process')
 const {COMMANDS} = await import(path.resolve('dist/cli.js'))
 const words = Object.entries(COMMANDS).flatMap(([id, c]) => [id, ...(c.hiddenAliases ?? [])])
@@ -76,7 +76,7 @@ function fullPathVersion() {
 }
 // The platform and Node version as oclif wrote them here ("linux-x64 node-v20.20.2"; it names WSL "wsl").
 const here = fullPathVersion()
-const prebuilt = {help: {}, completion: {}}
+const prebuilt = {help: {}, completion: {}, version: fullPath(['--version']).split(here).join('\u0000')}
 // The platform and Node version in the command list are those of the machine that runs tunadm.
 for (const word of ['', ...words]) prebuilt.help[word] = fullPath([...(word ? [word] : []), '--help']).split(here).join('\u0000')
 if (!prebuilt.help[''].includes('\u0000')) {

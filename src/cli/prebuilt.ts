@@ -4,7 +4,8 @@
  * - help pages for a stdout that is not a terminal: oclif's own (80 columns, no colour: what oclif prints
  *   to a pipe), served only when oclif would print exactly that (stdout is not a terminal and nothing
  *   asks for colour or another width); otherwise the full path renders help as it always has;
- * - the completion scripts (`tunadm completion bash`, which a shell may run at every start).
+ * - the completion scripts (`tunadm completion bash`, which a shell may run at every start);
+ * - the version line (`tunadm --version`, `-v`, `version`).
  * A test compares each with what the full path prints.
  */
 import * as fs from 'node:fs'
@@ -28,6 +29,8 @@ export interface Prebuilt {
   help: Record<string, string>
   /** The output of `tunadm completion SHELL`, by shell. */
   completion: Record<string, string>
+  /** The output of `tunadm --version`, with \u0000 for the platform and Node version. */
+  version: string
 }
 
 function read(dir: string): Prebuilt | undefined {
@@ -48,12 +51,20 @@ export function servePrebuilt(argv: readonly string[], dir: string): boolean {
     out(script)
     return true
   }
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version')) {
+    const version = read(dir)?.version
+    return version !== undefined && withPlatform(version)
+  }
   if (argv.length > 0 && !argv.includes('--help') && argv[0] !== 'help') return false
   if (isTerminal(1) || Object.keys(process.env).some((k) => CHANGES_HELP.test(k))) return false
   const pages = read(dir)?.help
   const page = pages && helpPage(argv, Object.keys(pages).filter(Boolean))
   if (!pages || page === undefined || !(page in pages)) return false
-  let text = pages[page]
+  return withPlatform(pages[page])
+}
+
+/** Print text with this machine's platform and Node version in place of \u0000; false if they cannot be known. */
+function withPlatform(text: string): boolean {
   if (text.includes('\u0000')) {
     const platform = oclifPlatform()
     if (platform === undefined) return false

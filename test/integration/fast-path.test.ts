@@ -72,8 +72,8 @@ describe('prebuilt output: help pages and completion scripts', () => {
     }
   })
 
-  test('the completion scripts are the full path\'s, byte for byte; --json and errors still go to it', () => {
-    for (const args of [['completion', 'bash'], ['completion', 'zsh'], ['completion', 'fish'], ['completion', 'bash', '--json']]) {
+  test('the completion scripts and the version line are the full path\'s, byte for byte; --json and errors still go to it', () => {
+    for (const args of [['completion', 'bash'], ['completion', 'zsh'], ['completion', 'fish'], ['completion', 'bash', '--json'], ['--version'], ['-v'], ['version'], ['--version', '--json']]) {
       const fast = run(args)
       const full = run(args, {TUNADM_FULL_OCLIF: '1'})
       expect({args, status: fast.status, stdout: fast.stdout, stderr: fast.stderr}).toEqual({args, status: full.status, stdout: full.stdout, stderr: full.stderr})
