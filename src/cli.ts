@@ -17,6 +17,8 @@ import {errorEnvelope, formatError} from './base-command'
 import {InvalidInputError} from './errors'
 import {closest} from './model/closest'
 import {toOclif} from './cli/oclif'
+// For the build, which renders the prebuilt help without these (scripts/build.mjs).
+export {CHANGES_HELP} from './cli/prebuilt'
 import {err, out} from './render/output'
 
 const PLAIN = {add: Add, del: Del, doctor: Doctor, init: Init, list: List, show: Show, set: SetCommand, apply: Apply, down: Down, completion: Completion}

@@ -13,7 +13,7 @@ import * as path from 'node:path'
 import {isTerminal, out} from '../render/output'
 
 /** The environment that changes oclif's help: its width, or colour on a pipe (ansis's rules). */
-const CHANGES_HELP = /^(FORCE_COLOR|COLORTERM|TF_BUILD|CI|PM2_HOME|NEXT_RUNTIME|OCLIF_.*|TEAMCI.*)$/
+export const CHANGES_HELP = /^(FORCE_COLOR|COLORTERM|TF_BUILD|CI|PM2_HOME|NEXT_RUNTIME|OCLIF_.*|TEAMCI.*)$/
 
 /** Which page argv asks for: '' for the command list, a command word, or undefined (not a plain help request). */
 export function helpPage(argv: readonly string[], words: readonly string[]): string | undefined {
