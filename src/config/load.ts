@@ -98,7 +98,7 @@ function decodeUtf8(bytes: Buffer, file: string): string {
 
 type Yaml = typeof import('yaml')
 /** What the Checker asks of a YAML library: node predicates (the library's, or yaml-fast.ts's). */
-type YamlView = Pick<Yaml, 'isScalar' | 'isMap' | 'isSeq' | 'isPair' | 'isAlias'>
+type YamlView = Pick<Yaml, 'isScalar' | 'isMap' | 'isSeq' | 'isPair' | 'isAlias' | 'visit'>
 type Origin = Node | Pair
 
 /** Parse and validate config text; `source` names it in messages. Pure. */
@@ -174,9 +174,32 @@ class Checker {
     if (this.yaml.isAlias(node)) {
       if (++this.aliasUses === CAPS.aliases + 1) this.problem(node, `more than ${CAPS.aliases} uses of YAML aliases (*name); expected fewer (a cap against files that expand to millions of entries)`)
       if (this.aliasUses > CAPS.aliases) return undefined
-      return node.resolve(this.doc) as Node | undefined
+      return this.aliasTarget(node)
     }
     return (node ?? undefined) as Node | undefined
+  }
+
+  /** Each alias's node, found for all of them in one walk of the document. */
+  private aliasTargets?: Map<Node, Node | undefined>
+
+  /**
+   * The node an alias stands for: the last node anchored with its name before it in the document, as the
+   * library's Alias.resolve finds it. That walks the whole document at every use (quadratic in the uses);
+   * one walk here remembers the anchor in force at each alias.
+   */
+  private aliasTarget(alias: Node): Node | undefined {
+    if (!this.aliasTargets) {
+      const targets = new Map<Node, Node | undefined>()
+      const anchored = new Map<string, Node>()
+      this.yaml.visit(this.doc, {
+        Node: (_key, n) => {
+          if (this.yaml.isAlias(n)) targets.set(n, anchored.get(n.source))
+          else if (n.anchor) anchored.set(n.anchor, n)
+        },
+      })
+      this.aliasTargets = targets
+    }
+    return this.aliasTargets.get(alias)
   }
 
   document(): TunadmConfig {

@@ -68,6 +68,22 @@ devices:
     expect(cfg.devices).toHaveLength(2)
   })
 
+  test('an alias stands for the last node anchored with its name before it, as the YAML library resolves it', () => {
+    const text = `version: 1
+devices:
+  - {name: t1, mode: tun, user: nobody, mtu: &m 1400}
+  - {name: t2, mode: tun, user: nobody, mtu: *m}
+  - {name: t3, mode: tun, user: nobody, mtu: &m 1300}
+  - &d {name: t4, mode: tun, user: nobody, mtu: *m}
+`
+    expect(parseConfig(text, 'x').devices.map((d) => [d.name, d.mtu])).toEqual([['t1', 1400], ['t2', 1400], ['t3', 1300], ['t4', 1300]])
+    // The library's own reading of the same file agrees.
+    const lib = (require('yaml') as typeof import('yaml')).parse(text) as {devices: {mtu: number}[]}
+    expect(lib.devices.map((d) => d.mtu)).toEqual([1400, 1400, 1300, 1300])
+    // An alias with no anchor before it stands for nothing.
+    expect(() => parseConfig(`${text}  - *nosuch\n`, 'x')).toThrow('a device entry is not a mapping')
+  })
+
   test('loadConfig: a missing file is a usage error naming --config', () => {
     expect(() => loadConfig('/nonexistent/tunadm.yaml')).toThrow(expect.objectContaining({code: 'NO_CONFIG', exitCode: 2}))
   })
