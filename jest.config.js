@@ -5,8 +5,11 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {'^.+\\.ts$': ['ts-jest', {tsconfig: {module: 'commonjs', moduleResolution: 'node10', isolatedModules: true}}]},
   moduleNameMapper: {'^@oclif/core/(.*)$': '<rootDir>/node_modules/@oclif/core/lib/$1'},
-  // Kernel tests create and remove network namespaces; they run one file at a time.
-  maxWorkers: 1,
+  // Files run in parallel: each kernel test file makes its own network namespaces, temporary directories
+  // and lock, and none rebuilds dist/ (the package test packs a copy). Much of a kernel test's time is
+  // spent waiting (for the kernel to unregister a device, for a child to start), so two workers gain even
+  // on one busy core.
+  maxWorkers: 2,
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
 }

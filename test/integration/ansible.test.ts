@@ -57,7 +57,8 @@ describeKernel('the Ansible module', () => {
     fs.writeFileSync(path.join(dir, 'vars.json'), JSON.stringify({cfg, netns: ns.name, exe: BIN, ...vars}))
     const r = sh('ansible-playbook', ['-i', 'localhost,', '-e', `@${path.join(dir, 'vars.json')}`, path.join(dir, 'play.yml'), ...flags], {
       env: {
-        ...process.env, ANSIBLE_COLLECTIONS_PATH: path.join(ROOT, 'contrib', 'ansible'),
+        // Its own lock: other test files run apply at the same time (the default lock is one per machine).
+        ...process.env, TUNADM_LOCK: path.join(dir, 'lock'), ANSIBLE_COLLECTIONS_PATH: path.join(ROOT, 'contrib', 'ansible'),
         ANSIBLE_CALLBACK_PLUGINS: path.join(ROOT, 'test', 'helpers', 'ansible'), ANSIBLE_STDOUT_CALLBACK: 'result_json',
         ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3', ANSIBLE_LOCAL_TEMP: path.join(dir, 'tmp'), ANSIBLE_NOCOLOR: '1', ANSIBLE_HOST_KEY_CHECKING: 'False',
       },

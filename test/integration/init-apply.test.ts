@@ -17,8 +17,9 @@ describeKernel('init scripts driving tunadm apply/down (enable when apply lands)
   beforeAll(() => {
     ns = new Netns('init-apply')
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-init-apply-'))
-    // The boot files run an executable; this one runs the checkout's tunadm under this Node.
-    fs.writeFileSync(path.join(dir, 'tunadm'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, {mode: 0o755})
+    // The boot files run an executable; this one runs the checkout's tunadm under this Node, with its own
+    // lock (other test files run apply at the same time; the default lock is one per machine).
+    fs.writeFileSync(path.join(dir, 'tunadm'), `#!/bin/sh\nexport TUNADM_LOCK='${dir}/lock'\nexec '${process.execPath}' '${BIN}' "$@"\n`, {mode: 0o755})
   })
   afterAll(() => {
     ns?.remove()

@@ -20,8 +20,13 @@ describeKernel('the npm package', () => {
   })
 
   test('npm pack builds it (prepack) and ships what runs; the installed tunadm works', () => {
-    const npm = (args: string[], cwd = ROOT) => sh('sh', ['-c', `cd "$1" && shift && exec npm "$@"`, 'sh', cwd, ...args])
-    const packed = npm(['pack', '--json', '--pack-destination', dir])
+    const npm = (args: string[], cwd: string) => sh('sh', ['-c', `cd "$1" && shift && exec npm "$@"`, 'sh', cwd, ...args])
+    // npm pack builds in the package's directory (prepack), while other test files run this checkout's
+    // dist/ (jest runs files in parallel): pack a copy of the checkout, whose build rewrites only its own.
+    const checkout = path.join(dir, 'checkout')
+    fs.cpSync(ROOT, checkout, {recursive: true, filter: (f) => !['node_modules', 'dist', '.git'].includes(path.relative(ROOT, f))})
+    fs.symlinkSync(fs.realpathSync(path.join(ROOT, 'node_modules')), path.join(checkout, 'node_modules'))
+    const packed = npm(['pack', '--json', '--pack-destination', dir], checkout)
     expect(packed.status).toBe(0)
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')))
     const files = info.files.map((f: {path: string}) => f.path).sort()
