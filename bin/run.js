@@ -35,4 +35,7 @@ function load(name) {
 }
 
 const argv = process.argv.slice(2)
-load(argv[0] === 'doctor' ? 'doctor' : 'fast').run(argv).then((done) => done || load('cli').run(__dirname))
+// The command word: the first after any global flags (tunadm -n blue doctor), as src/cli/argv.ts reads them.
+let i = 0
+while (/^(--json|-j|--help|-h|--netns=.*)$/.test(argv[i] ?? '') || ((argv[i] === '--netns' || argv[i] === '-n') && ++i)) i++
+load(argv[i] === 'doctor' ? 'doctor' : 'fast').run(argv).then((done) => done || load('cli').run(__dirname))

@@ -3,11 +3,13 @@
  * codes (0 success, 1 the operation failed, 2 invalid input or usage).
  *
  * Under --json every command answers with one envelope on stdout:
- *   {"status": "ok", "result": ..., "warnings": [...]}  or  {"status": "error", "error": {code, message,
- *   why, fix, exitCode}, "warnings": [...]}; warnings otherwise go to stderr as "warning: ..." lines.
+ *   {"status": "ok" | "partial", "result": ..., "warnings": [...]}  or  {"status": "error", "error": {code,
+ *   message, why, fix, exitCode}, "warnings": [...]}; warnings otherwise go to stderr as "warning: ..." lines.
+ *   "partial" (exit 1): the result is there, but part of the work failed.
  */
 import type {Interfaces} from '@oclif/core'
-import {Flags} from './cli/spec'
+import {Flags, FlagSpec} from './cli/spec'
+import {wantsJson} from './cli/argv'
 import {InvalidInputError, TunadmError} from './errors'
 import {isKernelError} from './kernel/errno'
 import {normaliseError} from './services/normalise'
@@ -16,6 +18,15 @@ import {style} from './render/style'
 import {printableLines} from './render/escape'
 import {disablePrompts} from './render/prompt'
 import {err, out} from './render/output'
+
+const JSON_FLAG = Flags.boolean({
+  char: 'j',
+  summary: 'Print one JSON document: {"status", "result" (or "error"), "warnings"}; status is ok, partial or error.',
+  helpGroup: 'GLOBAL',
+})
+const NETNS_SUMMARY = 'Work inside the named network namespace (/run/netns/NAME), like ip -n NAME.'
+const NETNS_FLAG = Flags.string({summary: NETNS_SUMMARY, helpValue: 'NAME', helpGroup: 'GLOBAL'})
+const NETNS_FLAG_N = Flags.string({char: 'n', summary: NETNS_SUMMARY, helpValue: 'NAME', helpGroup: 'GLOBAL'})
 
 type FlagsOf<T> = T extends {flags: infer F; baseFlags: infer B} ? Interfaces.InferredFlags<B & F> : never
 type ArgsOf<T> = T extends {args: infer A} ? Interfaces.InferredArgs<A> : never
@@ -42,11 +53,13 @@ export abstract class TunadmCommand {
   static hiddenAliases: string[] = []
   static enableJsonFlag = true
 
-  static baseFlags = {
-    netns: Flags.string({
-      summary: 'Work inside the named network namespace (/run/netns/NAME), like ip -n NAME.',
-      helpGroup: 'GLOBAL',
-    }),
+  /**
+   * --json (-j) and --netns (-n where the command does not take -n itself), before or after the command
+   * (cli/argv.ts moves those written before it). A getter: -n depends on the command's own flags.
+   */
+  static get baseFlags(): {json: typeof JSON_FLAG; netns: typeof NETNS_FLAG} {
+    const nTaken = Object.values(this.flags as Record<string, FlagSpec>).some((f) => f.char === 'n')
+    return {json: JSON_FLAG, netns: nTaken ? NETNS_FLAG : NETNS_FLAG_N}
   }
 
   /** argv: the command's own arguments (after its name); parse: reads them with this command's definitions. */
@@ -63,12 +76,9 @@ export abstract class TunadmCommand {
     return parsed as unknown as {flags: FlagsOf<T>; args: ArgsOf<T>; argv: string[]}
   }
 
-  /** --json before any `--` (or TUNADM_CONTENT_TYPE=json), decided from argv as oclif decides it. */
+  /** --json or -j before any `--` (or TUNADM_CONTENT_TYPE=json), decided from argv as oclif decides it. */
   jsonEnabled(): boolean {
-    if (process.env.TUNADM_CONTENT_TYPE?.toLowerCase() === 'json') return true
-    const json = this.argv.indexOf('--json')
-    const end = this.argv.indexOf('--')
-    return json !== -1 && (end === -1 || json < end)
+    return process.env.TUNADM_CONTENT_TYPE?.toLowerCase() === 'json' || wantsJson(this.argv)
   }
 
   /** Run the command: its result printed under --json, its error turned into a message, the exit code set. */
@@ -98,9 +108,12 @@ export abstract class TunadmCommand {
   /** Warnings of this run: stderr lines, or the envelope's "warnings" under --json. */
   protected readonly warnings: string[] = []
 
-  /** The envelope of a result (printed when --json is given). */
+  /**
+   * The envelope of a result (printed when --json is given): "ok" when everything succeeded, "partial"
+   * when the command reports its result but part of it failed (exit 1: a device of several, a doctor check).
+   */
   toSuccessJson(result: unknown): unknown {
-    return {status: 'ok', result: result ?? null, warnings: this.warnings}
+    return {status: this.exitStatus === 0 ? 'ok' : 'partial', result: result ?? null, warnings: this.warnings}
   }
 
   /** JSON for scripts: plain and in one write. */

@@ -17,6 +17,8 @@ import {errorEnvelope, formatError} from './base-command'
 import {InvalidInputError} from './errors'
 import {closest} from './model/closest'
 import {toOclif} from './cli/oclif'
+import {hoistGlobals, wantsJson} from './cli/argv'
+import {usageProblem} from './cli/parse'
 // For the build, which renders the prebuilt help without these (scripts/build.mjs).
 export {CHANGES_HELP} from './cli/prebuilt'
 import {err, out} from './render/output'
@@ -37,27 +39,64 @@ function commandWords(): string[] {
 export function normaliseArgv(argv: string[]): string[] {
   const [first, ...rest] = argv
   if (first === '-v' || first === 'version') return ['--version', ...rest]
-  if (first === 'help') return rest.length && commandWords().includes(rest[0]) ? [rest[0], '--help'] : ['--help']
+  if (first === 'help' && rest.length === 0) return ['--help']
+  if (first === 'help' && rest.length === 1 && commandWords().includes(rest[0])) return [rest[0], '--help']
   return argv
 }
 
-/** An unknown command: one clear error with the nearest command, as JSON under --json; exit 2. */
-function unknownCommand(argv: string[]): boolean {
-  const [first] = argv
-  if (first === undefined || first.startsWith('-') || commandWords().includes(first)) return false
-  const near = closest(first, commandWords())
-  const e = new InvalidInputError(`there is no command "${first}"${near ? `; did you mean "${near}"?` : ''}`, {
-    code: 'UNKNOWN_COMMAND', fix: `the commands are: ${Object.keys(COMMANDS).join(', ')}; see tunadm --help`,
-  })
+const PLAIN_BY_WORD = (word: string) => Object.entries(PLAIN).find(([id, C]) => id === word || C.hiddenAliases.includes(word))
+
+/**
+ * What the command line gets wrong before any command runs: no command, an unknown one (with the
+ * nearest), words after --version or help CMD, a value given to a switch, words beyond a command's
+ * arguments. Said here, plainly and as JSON under --json, rather than in oclif's words (or not at all:
+ * oclif reads `list tun77` as a command "list:tun77", and `del x --force=yes` as a device "yes").
+ */
+export function preflight(argv: string[]): InvalidInputError | undefined {
+  const [first, ...rest] = argv
+  if (first === undefined || first === '--help') return undefined
+  if (first === '--version') {
+    return rest.length === 0 ? undefined : new InvalidInputError(`--version takes nothing else (got ${rest.map((w) => `"${w}"`).join(', ')})`, {code: 'USAGE', fix: 'tunadm --version'})
+  }
+  if (first === 'help') {
+    const unknown = rest.find((w) => !commandWords().includes(w)) ?? rest[1]
+    const near = closest(unknown, commandWords())
+    return new InvalidInputError(rest.length > 1 && commandWords().includes(rest[0]) ? `help takes one command (got ${rest.map((w) => `"${w}"`).join(', ')})` : `there is no command "${unknown}"${near ? `; did you mean "${near}"?` : ''}`, {
+      code: rest.length > 1 && commandWords().includes(rest[0]) ? 'USAGE' : 'UNKNOWN_COMMAND', fix: `the commands are: ${Object.keys(COMMANDS).join(', ')}; see tunadm help COMMAND`,
+    })
+  }
+  if (first.startsWith('-')) {
+    if (argv[argv.length - 1] === '--netns') return new InvalidInputError('--netns needs a value: the name of a network namespace', {code: 'USAGE', fix: 'tunadm --netns NAME COMMAND; see ip netns list'})
+    const onlyGlobals = argv.every((w, i) => /^(--json|--netns(=.*)?)$/.test(w) || argv[i - 1] === '--netns')
+    return new InvalidInputError(onlyGlobals ? 'no command given' : `"${first}" is not a flag tunadm takes before a command`, {
+      code: 'USAGE',
+      why: onlyGlobals ? undefined : 'before the command come only --json (-j), --netns (-n) NAME, --help (-h) and --version (-v)',
+      fix: `put the command first, e.g. tunadm ${onlyGlobals ? argv.join(' ') + ' ' : ''}list; the commands are: ${Object.keys(COMMANDS).join(', ')}`,
+    })
+  }
+  const found = PLAIN_BY_WORD(first)
+  if (!found) {
+    const near = closest(first, commandWords())
+    return new InvalidInputError(`there is no command "${first}"${near ? `; did you mean "${near}"?` : ''}`, {
+      code: 'UNKNOWN_COMMAND', fix: `the commands are: ${Object.keys(COMMANDS).join(', ')}; see tunadm --help`,
+    })
+  }
+  const end = rest.indexOf('--')
+  if (rest.some((w, i) => w === '--help' && (end === -1 || i < end))) return undefined // oclif's help
+  return usageProblem(first, rest, found[1])
+}
+
+function refuse(e: InvalidInputError, json: boolean): void {
   process.exitCode = e.exitCode
-  if (argv.includes('--json')) out(JSON.stringify(errorEnvelope(e), null, 2) + '\n')
+  if (json) out(JSON.stringify(errorEnvelope(e), null, 2) + '\n')
   else err(formatError(e) + '\n')
-  return true
 }
 
 export async function run(dir: string): Promise<void> {
-  const argv = normaliseArgv(process.argv.slice(2))
-  if (unknownCommand(argv)) return
+  const raw = process.argv.slice(2)
+  const argv = normaliseArgv(hoistGlobals(raw))
+  const problem = preflight(argv)
+  if (problem) return refuse(problem, wantsJson(raw) || process.env.TUNADM_CONTENT_TYPE?.toLowerCase() === 'json')
   /* eslint-disable @typescript-eslint/no-var-requires */
   const {run: oclifRun} = require('@oclif/core/run') as typeof import('@oclif/core/run')
   const {flush} = require('@oclif/core/flush') as typeof import('@oclif/core/flush')

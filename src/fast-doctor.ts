@@ -6,7 +6,9 @@
 import Doctor from './commands/doctor'
 import {runFast} from './cli/fast'
 import {servePrebuilt} from './cli/prebuilt'
+import {hoistGlobals} from './cli/argv'
 
-export async function run(argv: string[]): Promise<boolean> {
+export async function run(raw: string[]): Promise<boolean> {
+  const argv = hoistGlobals(raw)
   return servePrebuilt(argv, __dirname) || runFast({doctor: Doctor}, argv)
 }

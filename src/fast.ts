@@ -12,9 +12,11 @@ import Apply from './commands/apply'
 import Down from './commands/down'
 import {runFast} from './cli/fast'
 import {servePrebuilt} from './cli/prebuilt'
+import {hoistGlobals} from './cli/argv'
 
 export const HOT = {add: Add, del: Del, list: List, show: Show, set: SetCommand, apply: Apply, down: Down}
 
-export async function run(argv: string[]): Promise<boolean> {
+export async function run(raw: string[]): Promise<boolean> {
+  const argv = hoistGlobals(raw)
   return servePrebuilt(argv, __dirname) || runFast(HOT, argv)
 }

@@ -12,6 +12,7 @@
  * required or an unexpected argument.
  */
 import type {ArgSpec, FlagSpec} from './spec'
+import {InvalidInputError} from '../errors'
 
 export interface CommandSpec {
   flags?: Record<string, unknown>
@@ -29,9 +30,9 @@ export interface Parsed {
 
 const JSON_FLAG: FlagSpec = {kind: 'boolean'}
 
-export function fastParse(argv: readonly string[], cmd: CommandSpec): Parsed | undefined {
+/** A command's flags (--json and the base flags included), by long name and alias, and by character. */
+function flagTable(cmd: CommandSpec): {flags: Record<string, FlagSpec>; byLong: Map<string, string>; byChar: Map<string, string>} {
   const flags = {...(cmd.enableJsonFlag ? {json: JSON_FLAG} : {}), ...cmd.baseFlags, ...cmd.flags} as Record<string, FlagSpec>
-  const argSpecs = Object.entries((cmd.args ?? {}) as Record<string, ArgSpec>)
   const byLong = new Map<string, string>()
   const byChar = new Map<string, string>()
   for (const [name, f] of Object.entries(flags)) {
@@ -39,6 +40,12 @@ export function fastParse(argv: readonly string[], cmd: CommandSpec): Parsed | u
     for (const a of f.aliases ?? []) byLong.set(a, name)
     if (f.char) byChar.set(f.char, name)
   }
+  return {flags, byLong, byChar}
+}
+
+export function fastParse(argv: readonly string[], cmd: CommandSpec): Parsed | undefined {
+  const {flags, byLong, byChar} = flagTable(cmd)
+  const argSpecs = Object.entries((cmd.args ?? {}) as Record<string, ArgSpec>)
 
   const values = new Map<string, string[]>() // flag name -> its inputs, in order
   const bools = new Map<string, boolean>()
@@ -131,4 +138,61 @@ export function fastParse(argv: readonly string[], cmd: CommandSpec): Parsed | u
   // earlier (as a flag's value, or twice) moves forward: `del --netns b a b` gives b, a. The same here.
   const order = [...words].sort((a, b) => argv.indexOf(a) - argv.indexOf(b))
   return {flags: out, args, argv: order}
+}
+
+/**
+ * What neither parser should let pass, said before either runs (the full path calls it before oclif,
+ * whose own reading would take `list tun77` for a command "list:tun77" and `--force=yes` for --force and
+ * a word "yes"): a value given to a switch, and words beyond the command's arguments. Unknown flags and
+ * bad values are left to the parser, which names them.
+ */
+export function usageProblem(command: string, argv: readonly string[], cmd: CommandSpec): InvalidInputError | undefined {
+  const {flags, byLong, byChar} = flagTable(cmd)
+  const words: string[] = []
+  let current: string | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]
+    if (token === '--') {
+      words.push(...argv.slice(i + 1))
+      break
+    }
+    if (token.startsWith('-') && token !== '-') {
+      let name: string | undefined
+      let inline: string | undefined
+      if (token.startsWith('--')) {
+        const eq = token.indexOf('=')
+        const key = eq === -1 ? token.slice(2) : token.slice(2, eq)
+        if (eq !== -1) inline = token.slice(eq + 1)
+        name = byLong.get(key) ?? (key.startsWith('no-') && flags[byLong.get(key.slice(3)) ?? '']?.allowNo ? byLong.get(key.slice(3)) : undefined)
+      } else if (token.length === 2) {
+        name = byChar.get(token[1])
+      }
+      if (name === undefined) {
+        current = undefined
+        continue
+      }
+      const f = flags[name]
+      if (f.kind === 'boolean') {
+        if (inline === undefined) continue
+        return new InvalidInputError(`--${name} takes no value ("${token}")`, {
+          code: 'USAGE',
+          why: 'it is a switch: written means on',
+          fix: f.allowNo ? `write --${name} to turn it on, --no-${name} to turn it off` : `write --${name} alone, or leave it out`,
+        })
+      }
+      if (inline === undefined) i++
+      current = name
+      continue
+    }
+    if (current !== undefined && flags[current].multiple) continue
+    words.push(token)
+  }
+  const expected = Object.keys(cmd.args ?? {})
+  if (cmd.strict === false || words.length <= expected.length) return undefined
+  const extra = words.slice(expected.length)
+  const takes = expected.length === 0 ? 'takes no arguments' : `takes ${expected.length === 1 ? 'one' : expected.length} (${expected.map((a) => a.toUpperCase()).join(' ')})`
+  const hint = expected.length === 0 && extra.length === 1 && (command === 'list' || command === 'ls') ? `to see one device: tunadm show ${extra[0]}; ` : ''
+  return new InvalidInputError(`unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((w) => `"${w}"`).join(', ')}: tunadm ${command} ${takes}`, {
+    code: 'USAGE', fix: `${hint}see tunadm ${command} --help`,
+  })
 }

@@ -18,7 +18,7 @@ neither is set), state and carrier, MTU and MAC. --processes adds the programs a
     {description: 'All devices, as a table', command: '<%= config.bin %> list'},
     {description: 'With the processes attached to each', command: 'sudo <%= config.bin %> list --processes'},
     {description: 'With their addresses', command: '<%= config.bin %> list -a'},
-    {description: 'For scripts', command: '<%= config.bin %> list --json | jq -r \'.[] | select(.mode == "tap") | .name\''},
+    {description: 'For scripts', command: '<%= config.bin %> list --json | jq -r \'.result[] | select(.mode == "tap") | .name\''},
   ]
 
   static flags = {

@@ -14,7 +14,7 @@ them because nothing is attached), MTU range, queues and the processes attached.
 
   static examples = [
     {description: 'One device', command: '<%= config.bin %> show tun77'},
-    {description: 'Its owner, for a script', command: '<%= config.bin %> show tun77 --json | jq .owner'},
+    {description: 'Its owner, for a script', command: '<%= config.bin %> show tun77 --json | jq -r .result.owner.name'},
   ]
 
   static args = {

@@ -105,7 +105,7 @@ export interface IpLink {
 }
 
 /**
- * The --json answer of a run: the result of {status: "ok", result}, or {error, warnings} of
+ * The --json answer of a run: the result of {status: "ok" | "partial", result}, or {error, warnings} of
  * {status: "error", error}. The envelope itself is checked here, for every test that reads JSON.
  */
 export function json<T = any>(r: SpawnSyncReturns<string>): T { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -116,7 +116,10 @@ export function json<T = any>(r: SpawnSyncReturns<string>): T { // eslint-disabl
     throw new Error(`not JSON (exit ${r.status}): ${r.stdout}\nstderr: ${r.stderr}`)
   }
   if (!Array.isArray(out.warnings)) throw new Error(`no warnings list in the envelope: ${r.stdout}`)
-  if (out.status === 'ok' && 'result' in out) return out.result as T
+  // The status tells the truth: ok with exit 0, partial (a result, part of it failed) with exit 1.
+  if (out.status === 'ok' && r.status !== 0) throw new Error(`status ok with exit ${r.status}: ${r.stdout}`)
+  if (out.status === 'partial' && r.status !== 1) throw new Error(`status partial with exit ${r.status}: ${r.stdout}`)
+  if ((out.status === 'ok' || out.status === 'partial') && 'result' in out) return out.result as T
   if (out.status === 'error' && out.error) return {error: out.error, warnings: out.warnings} as T
   throw new Error(`not a tunadm envelope (exit ${r.status}): ${r.stdout}`)
 }

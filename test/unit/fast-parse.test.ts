@@ -61,6 +61,7 @@ describe('fast parser', () => {
       ['apply', []], ['apply', ['--config', '/etc/tunadm.yaml', '--prune', '--dry-run']],
       ['down', ['--wait', '5']], ['down', ['--json']],
       ['del', ['--netns', 'b', 'a', 'b']], ['del', ['a', 'b', 'a']], ['doctor', ['-u', 'tun1', 'tun0', 'tun1']], ['del', ['--if-exists', 'x', '--netns', 'x', 'y']],
+      ['list', ['-j', '-n', 'blue']], ['apply', ['-n', '-j']], ['show', ['tun1', '-n', 'x']],
       ['doctor', []], ['doctor', ['tun77', '--user', 'waldner']], ['doctor', ['--check', 'device.up', '--check', 'system', '--json']], ['doctor', ['-e', 'Cannot ioctl TUNSETIFF tun0: Operation not permitted']],
     ]
     for (const [id, argv] of everyday) expect(await agree(id, argv)).toBe('taken')
@@ -82,7 +83,7 @@ describe('fast parser', () => {
       '--user', '-u', '--group', '--mode', '-m', '--mtu', '--qlen', '--txqueuelen', '--address', '-a', '--route', '--up',
       '--down', '--no-arp', '--arp', '--promisc', '--no-promisc', '--json', '--netns', '-q', '-qm', '--force', '-f',
       '--if-exists', '--dry-run', '--config', '--prune', '--wait', '--any-user', '--user=root', '--mtu=1280', '--up=1',
-      '--bogus', '--no-up', '-p', '-a', '--via', '--peer', '--rename', '--alias', '--check', '-c', '--explain', '--list-checks', 'device.up']
+      '--bogus', '--no-up', '-p', '-a', '--via', '--peer', '--rename', '--alias', '--check', '-c', '--explain', '--list-checks', 'device.up', '-j', '-n']
     const ids = Object.keys(HOT) as Array<keyof typeof HOT>
     let taken = 0
     await fc.assert(fc.asyncProperty(fc.constantFrom(...ids), fc.array(fc.constantFrom(...words), {maxLength: 7}), async (id, argv) => {
