@@ -86,3 +86,33 @@ if (!prebuilt.help[''].includes('\u0000')) {
 }
 for (const shell of ['bash', 'zsh']) prebuilt.completion[shell] = fullPath(['completion', shell])
 fs.writeFileSync('dist/prebuilt.json', JSON.stringify(prebuilt))
+
+// The manual (dist/man): tunadm(8), tunadm-CMD(8) and tunadm.yaml(5), generated from oclif's view of the
+// commands just built, the config schema and the example config (src/man). Dated by SOURCE_DATE_EPOCH
+// or the last commit, so that the same sources make the same pages.
+{
+  const {outputFiles} = await build({
+    entryPoints: ['src/man/build.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', write: false,
+    external: ['koffi', '@inquirer/prompts', 'typescript', 'ts-node'], logLevel: 'warning',
+  })
+  const file = path.resolve('dist/man-build.js')
+  const mod = new Module(file)
+  mod.filename = file
+  mod.paths = Module._nodeModulePaths(path.resolve('scripts'))
+  mod._compile(outputFiles[0].text, file)
+  const epoch = process.env.SOURCE_DATE_EPOCH
+    ?? spawnSync('git', ['log', '-1', '--format=%ct'], {encoding: 'utf8'}).stdout?.trim()
+    ?? ''
+  const when = /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : fs.statSync('package.json').mtime
+  const pages = await mod.exports.renderManual(process.cwd(), when.toISOString().slice(0, 10))
+  fs.rmSync('dist/man', {recursive: true, force: true})
+  fs.mkdirSync('dist/man')
+  for (const {file, text} of pages) fs.writeFileSync(path.join('dist/man', file), text)
+  const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'))
+  const listed = (pkg.man ?? []).map((f) => path.basename(f)).sort()
+  const made = pages.map((p) => p.file).sort()
+  if (JSON.stringify(listed) !== JSON.stringify(made)) {
+    console.error(`build: package.json "man" lists ${listed.join(' ')}; the manual has ${made.join(' ')}: list every page there (./dist/man/NAME)`)
+    process.exit(1)
+  }
+}

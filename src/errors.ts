@@ -1,11 +1,13 @@
 /**
  * Errors that reach the user. Every one says what happened, why, and what to do,
- * and carries the exit code documented in the README:
- *   0 success, 1 the operation failed, 2 invalid input or usage.
+ * and carries the exit code documented in the README and tunadm(8) (src/man/facts.ts):
+ *   0 success, 1 the operation failed, 2 invalid input or usage, 130 cancelled at a prompt.
  */
 export const EXIT_OK = 0
 export const EXIT_FAILED = 1
 export const EXIT_USAGE = 2
+/** Ctrl-C at a prompt: the shell's code for a process ended by SIGINT. */
+export const EXIT_CANCELLED = 130
 
 export class TunadmError extends Error {
   readonly exitCode: number

@@ -2,7 +2,7 @@
  * Prompts only when a person is there to answer: stdin and stdout are both terminals (and not CI).
  * The prompt library is loaded only then: it is the heaviest module tunadm has.
  */
-import {TunadmError} from '../errors'
+import {EXIT_CANCELLED, TunadmError} from '../errors'
 import {isTerminal} from './output'
 
 let allowed = true
@@ -19,7 +19,7 @@ export function interactive(): boolean {
 /** Ctrl-C (or Ctrl-D) at a prompt: not a failure of tunadm, so one line and the shell's exit code 130. */
 export class CancelledError extends TunadmError {
   constructor() {
-    super('cancelled', {code: 'CANCELLED', exitCode: 130})
+    super('cancelled', {code: 'CANCELLED', exitCode: EXIT_CANCELLED})
     this.name = 'CancelledError'
   }
 }

@@ -39,6 +39,13 @@ describeKernel('the npm package', () => {
     const installed = npm(['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', path.join(dir, info.filename)], dir)
     expect({status: installed.status, stderr: installed.stderr.split('\n').filter((l) => /ERR/.test(l))}).toEqual({status: 0, stderr: []})
     const tunadm = path.join(prefix, 'bin', 'tunadm')
+    // The manual: npm links every page of package.json's "man" into the prefix's man tree.
+    expect(files).toEqual(expect.arrayContaining(['dist/man/tunadm.8', 'dist/man/tunadm-add.8', 'dist/man/tunadm.yaml.5']))
+    for (const page of ['man8/tunadm.8', 'man8/tunadm-add.8', 'man8/tunadm-del.8', 'man5/tunadm.yaml.5']) {
+      expect({page, there: fs.existsSync(path.join(prefix, 'share', 'man', page))}).toEqual({page, there: true})
+    }
+    const man = sh('man', ['--warnings', '-M', path.join(prefix, 'share', 'man'), '8', 'tunadm-add'], {env: {...process.env, MANWIDTH: '80'}})
+    expect([man.status, man.stderr, man.stdout.replace(/.\x08/g, '')]).toEqual([0, '', expect.stringContaining('tunadm-add - create a persistent TUN or TAP device')])
     const help = sh(tunadm, ['--help'])
     expect([help.status, help.stderr]).toEqual([0, ''])
     expect(help.stdout).toContain('USAGE')
