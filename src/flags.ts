@@ -2,6 +2,7 @@
 import {Flags} from './cli/spec'
 import {FlagInput} from './services/desired'
 import {InvalidInputError} from './errors'
+import {TUN_FLAGS, TunFlagValues, flagOf} from './model/settings'
 
 const CONFIG = 'CONFIGURATION'
 
@@ -19,6 +20,16 @@ export const configureFlags = {
   peer: Flags.string({summary: 'Point-to-point peer of the --address of the same family (TUN only).', helpGroup: CONFIG}),
   route: Flags.string({summary: 'Add a route via the device: CIDR, "CIDR via GW" or "CIDR via GW metric N"; repeatable.', multiple: true, helpGroup: CONFIG}),
   via: Flags.string({summary: 'Gateway for each --route that names none.', helpGroup: CONFIG}),
+}
+
+/** add's TUN flags (--pi, --vnet-hdr, --multi-queue, --napi, --napi-frags), one per registry entry. */
+export const tunFlagFlags: Record<string, ReturnType<typeof Flags.boolean>> = Object.fromEntries(
+  TUN_FLAGS.map((s) => [flagOf(s.key), Flags.boolean({summary: s.help})]),
+)
+
+/** The parsed TUN flags by config key. */
+export function tunFlagsFromFlags(flags: Record<string, unknown>): TunFlagValues {
+  return Object.fromEntries(TUN_FLAGS.map((s) => [s.key, Boolean(flags[flagOf(s.key)])]))
 }
 
 export type ConfigureFlagValues = {

@@ -6,7 +6,7 @@ import {validateIfName} from '../model/validate'
 import {invokingUid, resolveGroup, resolveUser, userInGroup, userName} from '../system/accounts'
 import {addDevice, showDevice} from '../services/devices'
 import {asksNothing, desiredForAdd} from '../services/desired'
-import {configureFlags, settingsInputFromFlags} from '../flags'
+import {configureFlags, settingsInputFromFlags, tunFlagFlags, tunFlagsFromFlags} from '../flags'
 
 import {renderShow} from '../render/devices'
 import {style} from '../render/style'
@@ -39,9 +39,7 @@ If any step after creation fails, the device is removed again.`)
     user: Flags.string({char: 'u', summary: 'Owner who may attach without root: user name or uid. Default: the invoking user.'}),
     group: Flags.string({char: 'g', summary: 'Group whose members may attach: group name or gid.'}),
     'any-user': Flags.boolean({summary: 'Set neither owner nor group: any user who can open /dev/net/tun may attach.', exclusive: ['user', 'group']}),
-    pi: Flags.boolean({summary: 'Prepend the 4-byte packet-information header to each packet (off by default, as in ip tuntap).'}),
-    'vnet-hdr': Flags.boolean({summary: 'Use the virtio-net header (IFF_VNET_HDR), as QEMU and vhost-net expect.'}),
-    'multi-queue': Flags.boolean({summary: 'Allow several file descriptors (queues) to attach at once (IFF_MULTI_QUEUE).'}),
+    ...tunFlagFlags,
     'one-queue': Flags.boolean({summary: 'Accepted for compatibility with ip tuntap and tunctl; has no effect on current kernels.', hidden: false}),
     quiet: Flags.boolean({char: 'q', summary: 'Print only the device name, for dev=$(tunadm add -q ...).'}),
     ...configureFlags,
@@ -62,7 +60,7 @@ If any step after creation fails, the device is removed again.`)
       }
     }
     const desired = desiredForAdd(args.name ?? (mode === 'tap' ? 'tap%d' : 'tun%d'), {
-      mode, owner, group, pi: flags.pi, vnetHdr: flags['vnet-hdr'], multiQueue: flags['multi-queue'],
+      mode, owner, group, tunFlags: tunFlagsFromFlags(flags),
     }, settingsInputFromFlags(flags))
     if (owner && group && !userInGroup(owner.id, group.id)) {
       // The kernel lets a process attach only if it matches BOTH the owner and the group that are set.

@@ -1,4 +1,5 @@
 import {closest, editDistance} from '../model/closest'
+import {SETTINGS} from '../model/settings'
 
 /**
  * The keys the config file accepts, in one place: the loader checks against these, and a test checks
@@ -7,25 +8,18 @@ import {closest, editDistance} from '../model/closest'
 
 export const TOP_LEVEL_KEYS = ['version', 'link_group', 'defaults', 'devices'] as const
 
-/** Keys of a device entry, in the order documentation and generators present them. */
-export const DEVICE_KEYS = [
-  'name', 'mode', 'user', 'group', 'any_user', 'pi', 'vnet_hdr', 'multi_queue',
-  'mac', 'mtu', 'txqueuelen', 'up', 'promisc', 'allmulti', 'arp', 'multicast',
-  'addresses', 'peer', 'routes',
-] as const
+/** Keys of a device entry, in the order documentation and generators present them (the settings registry's). */
+export const DEVICE_KEYS: readonly string[] = SETTINGS.map((s) => s.key)
 
 /**
  * Keys that `defaults:` may set. Left out: the name, and what must differ from device to device
  * (a MAC, addresses, a peer, routes): shared, they would clash on the second device.
  */
-export const DEFAULT_KEYS = [
-  'mode', 'user', 'group', 'any_user', 'pi', 'vnet_hdr', 'multi_queue',
-  'mtu', 'txqueuelen', 'up', 'promisc', 'allmulti', 'arp', 'multicast',
-] as const
+export const DEFAULT_KEYS: readonly string[] = SETTINGS.filter((s) => s.shared).map((s) => s.key)
 
 export const ROUTE_KEYS = ['to', 'via', 'metric'] as const
 
-export const BOOLEAN_KEYS = ['any_user', 'pi', 'vnet_hdr', 'multi_queue', 'up', 'promisc', 'allmulti', 'arp', 'multicast'] as const
+export const BOOLEAN_KEYS: readonly string[] = SETTINGS.filter((s) => s.kind === 'boolean').map((s) => s.key)
 
 /** What people write by habit (other tools' spellings) and the key meant. */
 export const KEY_ALIASES: Record<string, string> = {

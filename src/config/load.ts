@@ -11,6 +11,7 @@ import {InvalidInputError, TunadmError} from '../errors'
 import {bytesToIp, formatPrefix, ipFamily, ipToBytes, networkOf, parsePrefix} from '../model/ip'
 import {AddressSpec} from '../model/desired'
 import {Problem, checkDevice, pairPeer} from '../model/rules'
+import {TUN_FLAG_KEYS, TunFlagValues, parseBoolean, tunFlagProblems} from '../model/settings'
 import {looksLikeAccountName, parseNumericId, validateIfName} from '../model/validate'
 import {BOOLEAN_KEYS, DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, closestKey} from './keys'
 import {expandName} from './range'
@@ -347,10 +348,9 @@ class Checker {
       this.problem(node, message)
       return undefined
     }
-    if ((BOOLEAN_KEYS as readonly string[]).includes(key)) {
-      if (typeof scalar === 'boolean') return scalar
-      const hint = typeof scalar === 'string' && /^(yes|no|on|off|y|n)$/i.test(scalar) ? ` (YAML 1.2 reads ${scalar} as text)` : ''
-      return fail(`${key} is not true or false${hint}; expected ${key}: true or ${key}: false`)
+    if (BOOLEAN_KEYS.includes(key)) {
+      const parsed = parseBoolean(key, scalar)
+      return 'value' in parsed ? parsed.value : fail(parsed.problem)
     }
     switch (key) {
       case 'name':
@@ -613,6 +613,10 @@ class Checker {
         routes: routes.map((r) => ({dst: parsePrefix(r.to, 'to'), via: r.via === undefined ? undefined : parsePrefix(r.via, 'via', true), metric: r.metric})),
       }) : [specs]
       for (const p of problems) bad(this.originOf(p, merged, routes, entry), `${p.message}; expected ${p.expected}`)
+    }
+    if (mode) {
+      const flags = Object.fromEntries(TUN_FLAG_KEYS.map((k) => [k, v(k)])) as TunFlagValues
+      for (const p of tunFlagProblems(mode, flags, label)) bad(merged[p.key]!.at, `${p.message}; expected ${p.expected}`)
     }
     if (!ok || !mode) return []
     return names.map((name): [DeviceConfig, Origin] => {

@@ -2,8 +2,10 @@
  * The declarative configuration (/etc/tunadm/tunadm.yaml), after parsing, validation, defaults and
  * range expansion. Field names are the YAML keys. Every option of `tunadm add` and `tunadm set`
  * has a key here; absent keys mean "not managed" (apply leaves that property alone), except the
- * creation-time ones (mode, pi, vnet_hdr, multi_queue), whose absence means the kernel default (off).
+ * creation-time ones (mode and the TUN flags), whose absence means the kernel default (off).
  */
+import type {TunFlagValues} from '../model/settings'
+
 export interface RouteConfig {
   /** Destination prefix, e.g. 10.1.0.0/16 or fd00:1::/64 (the key is "to"). */
   to: string
@@ -12,7 +14,8 @@ export interface RouteConfig {
   metric?: number
 }
 
-export interface DeviceConfig {
+/** The TUN flags (pi, vnet_hdr, multi_queue, napi, napi_frags: the registry's) are creation-time booleans. */
+export interface DeviceConfig extends TunFlagValues {
   name: string
   mode: 'tun' | 'tap'
   /** Owner: user name or uid. */
@@ -21,9 +24,6 @@ export interface DeviceConfig {
   group?: string | number
   /** Explicitly neither owner nor group: any user who can open /dev/net/tun may attach. */
   any_user?: boolean
-  pi?: boolean
-  vnet_hdr?: boolean
-  multi_queue?: boolean
   mac?: string
   mtu?: number
   txqueuelen?: number

@@ -24,7 +24,7 @@ export interface NetFacts {
 }
 
 export function netFactsFrom(links: Link[], addresses: Address[], routes: Route[]): NetFacts {
-  const devices = links.filter((l) => l.kind === 'tun').map(toDevice)
+  const devices = links.filter((l) => l.kind === 'tun').map((l) => toDevice(l))
   assignAddressing(devices, addresses, routes)
   const names = new Map(links.map((l) => [l.index, l.name]))
   const linkRoutes: LinkRoute[] = []

@@ -1,6 +1,7 @@
 /** ifupdown (Debian's /etc/network/interfaces): one stanza per device, created and removed with ip. */
 import type {DeviceConfig} from '../config/types'
 import {plainName, shCommand} from './escape'
+import {refuseUnexpressible} from './express'
 import {addressCommands, routeCommands, tuntapOptions} from './ip-commands'
 import {header, loadTemplate, render} from './template'
 import {Generator} from './types'
@@ -30,6 +31,7 @@ export const ifupdown: Generator = {
   installDir: '/etc/network/interfaces.d',
   standalone: 'always',
   generate(config, opts) {
+    refuseUnexpressible(config, 'iproute2', 'ifupdown (ip commands)')
     const content = render(loadTemplate('ifupdown/tunadm'), {
       HEADER: header('ifupdown', opts),
       STANZAS: config.devices.map((d) => `\n${stanza(d)}\n`).join(''),

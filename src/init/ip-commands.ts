@@ -3,6 +3,7 @@
  * scripts, ifupdown stanzas). Each command is idempotent: replace rather than add.
  */
 import type {DeviceConfig} from '../config/types'
+import {tunFlagWords} from './express'
 
 export type Words = Array<string | number>
 
@@ -11,9 +12,7 @@ export function tuntapOptions(d: DeviceConfig): Words {
   const w: Words = []
   if (d.user !== undefined) w.push('user', d.user)
   if (d.group !== undefined) w.push('group', d.group)
-  if (d.pi) w.push('pi')
-  if (d.vnet_hdr) w.push('vnet_hdr')
-  if (d.multi_queue) w.push('multi_queue')
+  for (const [word, on] of tunFlagWords(d, 'iproute2')) if (on) w.push(word)
   return w
 }
 

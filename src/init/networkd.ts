@@ -1,6 +1,7 @@
 /** systemd-networkd: a .netdev per device, and a .network (and .link) where there is more to set. No tunadm at boot. */
 import type {DeviceConfig} from '../config/types'
 import {plainName} from './escape'
+import {refuseUnexpressible, tunFlagWords} from './express'
 import {header, loadTemplate, render} from './template'
 import {GenerateOptions, Generated, Generator} from './types'
 
@@ -12,7 +13,7 @@ function netdev(d: DeviceConfig, opts: GenerateOptions): string {
   const section = d.mode === 'tun' ? 'Tun' : 'Tap'
   const settings = lines([
     ['User', d.user], ['Group', d.group],
-    ['PacketInfo', d.pi ? 'yes' : undefined], ['VNetHeader', d.vnet_hdr ? 'yes' : undefined], ['MultiQueue', d.multi_queue ? 'yes' : undefined],
+    ...tunFlagWords(d, 'networkd').map(([key, on]): [string, string | undefined] => [key, on ? 'yes' : undefined]),
   ])
   return render(loadTemplate('networkd/device.netdev'), {
     HEADER: header('networkd', opts), NAME: d.name, KIND: d.mode, TUN_SECTION: `\n[${section}]\n${settings}`,
@@ -43,6 +44,7 @@ export const networkd: Generator = {
   installDir: '/etc/systemd/network',
   standalone: 'always',
   generate(config, opts): Generated {
+    refuseUnexpressible(config, 'networkd', 'systemd-networkd')
     const out: Generated = {files: [], enable: [], notes: []}
     for (const d of config.devices) {
       plainName(d.name, 'networkd')

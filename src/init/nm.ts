@@ -6,6 +6,7 @@
 import type {DeviceConfig} from '../config/types'
 import {InvalidInputError} from '../errors'
 import {keyfileValue, plainName} from './escape'
+import {refuseUnexpressible, tunFlagWords} from './express'
 import {header, loadTemplate, render} from './template'
 import {GenerateOptions, Generator} from './types'
 
@@ -54,7 +55,7 @@ function keyfile(d: DeviceConfig, opts: GenerateOptions): string {
     NAME: d.name,
     TUN: kv([
       ['mode', d.mode === 'tun' ? 1 : 2], ['owner', id('user', d.user)], ['group', id('group', d.group)],
-      ['pi', Boolean(d.pi)], ['vnet-hdr', Boolean(d.vnet_hdr)], ['multi-queue', Boolean(d.multi_queue)],
+      ...tunFlagWords(d, 'nm'),
     ]),
     ETHERNET: ethernet ? `[ethernet]\n${ethernet}\n` : '',
     IPV4: ip(d, 4),
@@ -68,6 +69,7 @@ export const nm: Generator = {
   installDir: '/etc/NetworkManager/system-connections',
   standalone: 'always',
   generate(config, opts) {
+    refuseUnexpressible(config, 'nm', 'NetworkManager')
     const problems = config.devices.map((d) => [d.name, unsupported(d)] as const).filter(([, u]) => u.length > 0)
     if (problems.length > 0) {
       throw new InvalidInputError(`NetworkManager cannot express ${problems.map(([n, u]) => `${u.join(', ')} (${n})`).join('; ')}`, {

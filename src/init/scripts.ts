@@ -5,6 +5,7 @@
  */
 import type {DeviceConfig, TunadmConfig} from '../config/types'
 import {shCommand, shQuote} from './escape'
+import {refuseUnexpressible} from './express'
 import {addressCommands, linkSet, routeCommands, tuntapOptions} from './ip-commands'
 import {header, loadTemplate, render} from './template'
 import {GenerateOptions, Generator, Target} from './types'
@@ -77,6 +78,7 @@ export const sysv: Generator = {
   installDir: '/etc/init.d',
   standalone: 'flag',
   generate(config, opts) {
+    if (opts.standalone) refuseUnexpressible(config, 'iproute2', 'a standalone sysv script (ip commands)')
     const file = `${opts.installDir}/tunadm`
     return {
       files: [{path: 'tunadm', mode: 0o755, content: script('sysv', config, opts)}],
@@ -95,6 +97,7 @@ export const openrc: Generator = {
   installDir: '/etc/init.d',
   standalone: 'flag',
   generate(config, opts) {
+    if (opts.standalone) refuseUnexpressible(config, 'iproute2', 'a standalone openrc script (ip commands)')
     return {
       files: [{path: 'tunadm', mode: 0o755, content: script('openrc', config, opts)}],
       enable: ['rc-update add tunadm boot', 'rc-service tunadm start'],

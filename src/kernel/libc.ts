@@ -177,6 +177,7 @@ export function tryLockExclusive(fd: number, target: string): boolean {
  */
 export function enterNetnsPath(path: string, label: string): void {
   const l = load()
+  netnsEntered = true
   // Non-blocking: a FIFO put in place of the namespace file opens at once, and setns() then refuses it.
   const fd = check(l.open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0), `open ${path}`, label)
   try {
@@ -184,6 +185,38 @@ export function enterNetnsPath(path: string, label: string): void {
   } finally {
     l.close(fd)
   }
+}
+
+let netnsEntered = false
+
+/** Whether this thread entered another network namespace (--netns): /sys then shows the old one's devices. */
+export const enteredNetns = (): boolean => netnsEntered
+
+const CLONE_NEWNS = 0x00020000
+const MS_NOSUID = 0x2
+const MS_NODEV = 0x4
+const MS_NOEXEC = 0x8
+const MS_REC = 0x4000
+const MS_SLAVE = 0x80000
+const MNT_DETACH = 2
+
+/**
+ * Give this thread a /sys of the network namespace it is in, as ip netns exec does: a private mount
+ * namespace (unshare(CLONE_NEWNS) affects only the calling thread, Node's main thread, where every
+ * synchronous read runs), every mount made a slave first so that nothing propagates back to the host,
+ * then a new sysfs over /sys (a sysfs shows the network namespace of the thread that mounts it).
+ * Needs CAP_SYS_ADMIN. Bound here, not in load(): only a read of sysfs after --netns needs them.
+ */
+export function mountSysfsOfThisNetns(): void {
+  const l = load()
+  const lib = l.koffi.load(null)
+  const unshare = lib.func('int unshare(int flags)')
+  const mount = lib.func('int mount(const char *source, const char *target, const char *type, unsigned long flags, const void *data)')
+  const umount2 = lib.func('int umount2(const char *target, int flags)')
+  check(unshare(CLONE_NEWNS), 'unshare(CLONE_NEWNS)')
+  check(mount(null, '/', null, MS_REC | MS_SLAVE, null), 'mount --make-rslave /')
+  umount2('/sys', MNT_DETACH) // may not be a mount point; mounting over it is then enough
+  check(mount('sysfs', '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, null), 'mount sysfs /sys')
 }
 
 export interface PasswdEntry { name: string; uid: number; gid: number }

@@ -1,27 +1,9 @@
 /** /dev/net/tun: create devices, change owner/group on an existing one, read the driver's features. */
-import {
-  IFF_MULTI_QUEUE, IFF_NO_PI, IFF_TAP, IFF_TUN, IFF_TUN_EXCL, IFF_VNET_HDR, TUNGETFEATURES, TUNSETCARRIER,
-  TUNSETGROUP, TUNSETIFF, TUNSETOWNER, TUNSETPERSIST, ID_UNSET,
-} from './constants'
+import {IFF_TUN_EXCL, TUNGETFEATURES, TUNSETCARRIER, TUNSETGROUP, TUNSETIFF, TUNSETOWNER, TUNSETPERSIST, ID_UNSET} from './constants'
 import {closeFd, ioctlBuffer, ioctlValue, openPath} from './libc'
 import {ifreqName, ifreqWithShort} from './ifreq'
 
 export const TUN_NODE = '/dev/net/tun'
-
-export interface TunFlags {
-  mode: 'tun' | 'tap'
-  pi: boolean
-  vnetHdr: boolean
-  multiQueue: boolean
-}
-
-export function tunIfFlags(f: TunFlags): number {
-  let flags = f.mode === 'tap' ? IFF_TAP : IFF_TUN
-  if (!f.pi) flags |= IFF_NO_PI
-  if (f.vnetHdr) flags |= IFF_VNET_HDR
-  if (f.multiQueue) flags |= IFF_MULTI_QUEUE
-  return flags
-}
 
 /**
  * An open /dev/net/tun file attached to one device. While it is open the device exists even
@@ -38,14 +20,17 @@ export class TunHandle {
     this.name = name
   }
 
-  /** Create a new device (IFF_TUN_EXCL: never attach to an existing one). `name` may be a template (tap%d) or empty. */
-  static create(name: string, flags: TunFlags): TunHandle {
-    return TunHandle.attach(name, tunIfFlags(flags) | IFF_TUN_EXCL, 'TUNSETIFF (create)')
+  /**
+   * Create a new device (IFF_TUN_EXCL: never attach to an existing one). `name` may be a template (tap%d)
+   * or empty; `ifFlags` are TUNSETIFF's (IFF_TUN or IFF_TAP and the TUN flags, from model/settings.ts).
+   */
+  static create(name: string, ifFlags: number): TunHandle {
+    return TunHandle.attach(name, ifFlags | IFF_TUN_EXCL, 'TUNSETIFF (create)')
   }
 
-  /** Attach to an existing device, e.g. to change its owner. The flags must match the device's. */
-  static attachExisting(name: string, flags: TunFlags): TunHandle {
-    return TunHandle.attach(name, tunIfFlags(flags), 'TUNSETIFF (attach)')
+  /** Attach to an existing device, e.g. to change its owner. The flags must be all of the device's: the kernel sets them. */
+  static attachExisting(name: string, ifFlags: number): TunHandle {
+    return TunHandle.attach(name, ifFlags, 'TUNSETIFF (attach)')
   }
 
   private static attach(name: string, ifFlags: number, op: string): TunHandle {

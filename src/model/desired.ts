@@ -12,6 +12,7 @@
 import {IdRef, Mode} from './device'
 import {Family, Prefix, bytesToIp, formatPrefix} from './ip'
 import {defaultMetric} from './limits'
+import {TunFlagValues} from './settings'
 
 export interface AddressSpec {
   /** The local address; its prefixLen is the address's (with a peer: the peer's, as the kernel keeps it). */
@@ -33,9 +34,8 @@ export interface DesiredDevice {
   name: string
   // Fixed at creation.
   mode?: Mode
-  pi?: boolean
-  vnetHdr?: boolean
-  multiQueue?: boolean
+  /** The TUN flags (the registry's: pi, vnet_hdr, multi_queue, napi, napi_frags); absent: not asked. */
+  tunFlags?: TunFlagValues
   /** undefined: leave as is; null: none (any user / any group). */
   owner?: IdRef | null
   group?: IdRef | null

@@ -40,6 +40,9 @@ export interface TunDevice {
   pi: boolean
   vnetHdr: boolean
   multiQueue: boolean
+  /** From sysfs tun_flags (netlink does not report them); absent when it could not be read. */
+  napi?: boolean
+  napiFrags?: boolean
   persist: boolean
   /** null: no owner set. */
   owner: IdRef | null

@@ -1,5 +1,6 @@
 /** Human rendering of devices for list and show. */
 import {TunDevice, attachedQueues, describeOwnership} from '../model/device'
+import {TUN_FLAGS, fieldOf} from '../model/settings'
 import {describeHolders} from '../system/holders'
 import {Style, table} from './style'
 import {printable} from './escape'
@@ -18,8 +19,8 @@ function stateText(d: TunDevice, st: Style): string {
 }
 
 export function tunFlagText(d: TunDevice): string {
-  const f = [d.pi ? 'pi' : '', d.vnetHdr ? 'vnet_hdr' : '', d.multiQueue ? 'multi_queue' : '', d.persist ? 'persist' : '']
-  return f.filter(Boolean).join(',') || '-'
+  const on = TUN_FLAGS.filter((s) => (d as unknown as Record<string, unknown>)[fieldOf(s.key)] === true).map((s) => s.key)
+  return [...on, ...(d.persist ? ['persist'] : [])].join(',') || '-'
 }
 
 export function renderList(devices: TunDevice[], st: Style, withProcesses: boolean, withAddresses = false): string {

@@ -12,6 +12,7 @@ import {Prefix, formatPrefix, networkOf, parsePrefix} from '../model/ip'
 import {MTU_MAX, MTU_MIN, U32_MAX} from '../model/limits'
 import {parseMac} from '../model/mac'
 import {Problem, pairPeer} from '../model/rules'
+import {TUN_FLAG_KEYS, TunFlagValues, tunFlagProblems} from '../model/settings'
 import {validateIfName} from '../model/validate'
 import {resolveGroup, resolveUser} from '../system/accounts'
 
@@ -135,12 +136,12 @@ export function asksNothing(d: DesiredDevice): boolean {
 }
 
 /** add: a new device with its fixed part and whatever configuration flags were given. */
-export function desiredForAdd(name: string, fixed: {mode: Mode; pi?: boolean; vnetHdr?: boolean; multiQueue?: boolean; owner?: IdRef; group?: IdRef}, input: FlagInput): DesiredDevice {
+export function desiredForAdd(name: string, fixed: {mode: Mode; tunFlags: TunFlagValues; owner?: IdRef; group?: IdRef}, input: FlagInput): DesiredDevice {
   const d = desiredFromFlags(name, {...input, user: undefined, group: undefined, anyUser: undefined})
   d.mode = fixed.mode
-  d.pi = Boolean(fixed.pi)
-  d.vnetHdr = Boolean(fixed.vnetHdr)
-  d.multiQueue = Boolean(fixed.multiQueue)
+  d.tunFlags = Object.fromEntries(TUN_FLAG_KEYS.map((k) => [k, Boolean(fixed.tunFlags[k])]))
+  const [problem] = tunFlagProblems(fixed.mode, d.tunFlags, name)
+  if (problem) throw new InvalidInputError(problem.message, {code: 'INVALID_TUN_FLAGS', fix: `give ${problem.expected}`})
   d.owner = fixed.owner ?? null
   d.group = fixed.group ?? null
   return d
@@ -154,9 +155,7 @@ export function desiredForAdd(name: string, fixed: {mode: Mode; pi?: boolean; vn
 export function desiredFromConfig(c: DeviceConfig, marker: string, linkGroup: number): DesiredDevice {
   const d = emptyDesired(c.name)
   d.mode = c.mode
-  d.pi = Boolean(c.pi)
-  d.vnetHdr = Boolean(c.vnet_hdr)
-  d.multiQueue = Boolean(c.multi_queue)
+  d.tunFlags = Object.fromEntries(TUN_FLAG_KEYS.map((k) => [k, Boolean(c[k])]))
   d.owner = c.user === undefined ? null : resolveUser(String(c.user))
   d.group = c.group === undefined ? null : resolveGroup(String(c.group))
   if (c.mac !== undefined) d.mac = parseMac(c.mac)

@@ -2,6 +2,7 @@
 import * as C from '../kernel/constants'
 import {Address, Link, Route} from '../kernel/netlink-codec'
 import {Netlink, deleteLinkRequest, withNetlink} from '../kernel/netlink'
+import {readTunFlags} from '../kernel/sysfs'
 import {TunadmError} from '../errors'
 import {DesiredDevice} from '../model/desired'
 import {AddressView, Holder, Mode, RouteView, TunDevice} from '../model/device'
@@ -70,7 +71,7 @@ function addProcesses(devices: TunDevice[]): void {
 
 export function listDevices(opts: ReadOptions = {}): TunDevice[] {
   const devices = withNetlink((nl) => {
-    const list = nl.links('tun').filter((l) => l.kind === 'tun').map(toDevice)
+    const list = nl.links('tun').filter((l) => l.kind === 'tun').map((l) => toDevice(l, readTunFlags(l.name)))
     if (opts.addressing) addAddressing(nl, list)
     return list
   })
@@ -92,7 +93,7 @@ export function tunLink(nl: Netlink, name: string): Link {
 
 export function showDevice(name: string, opts: ReadOptions = {processes: true, addressing: true}): TunDevice {
   const dev = withNetlink((nl) => {
-    const d = toDevice(tunLink(nl, name))
+    const d = toDevice(tunLink(nl, name), readTunFlags(name))
     if (opts.addressing) addAddressing(nl, [d])
     return d
   })
@@ -117,7 +118,7 @@ export function addDevice(desired: DesiredDevice): TunDevice {
     const {outcome} = runOne(nl, kernelSnapshot(nl), desired, {intent: 'add'})
     const link = nl.link(outcome!.name)
     if (!link) throw new TunadmError(`${outcome!.name} was created but has disappeared since`, {code: 'ENODEV', why: 'another program removed it'})
-    return toDevice(link)
+    return toDevice(link, readTunFlags(link.name))
   })
 }
 

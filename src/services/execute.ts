@@ -126,7 +126,7 @@ function netlinkRequest(w: Work, step: Step): NlRequest | undefined {
 function runIoctlStep(sock: NetdevSocket, w: Work, step: Step): void {
   switch (step.kind) {
     case 'create': {
-      w.handle = TunHandle.create(w.name, step)
+      w.handle = TunHandle.create(w.name, step.flags)
       w.name = w.handle.name
       if (step.owner !== undefined) w.handle.setOwner(step.owner)
       if (step.group !== undefined) w.handle.setGroup(step.group)

@@ -3,6 +3,8 @@ import * as C from '../kernel/constants'
 import {Link} from '../kernel/netlink-codec'
 import {TunadmError} from '../errors'
 import {IdRef, TunDevice, describeOwnership} from '../model/device'
+import {TUN_FLAGS, fieldOf, tunFlagsAgree} from '../model/settings'
+import {TunState} from '../model/state'
 import {groupName, userName} from '../system/accounts'
 
 export function flagNames(flags: number): string[] {
@@ -19,9 +21,21 @@ export function kindOf(link: Link): string {
   return 'a physical or driver-managed device'
 }
 
-export function toDevice(link: Link): TunDevice {
+/** The model's view of a tun link's TUN flags; `tunFlags` from sysfs, used only when it agrees with netlink. */
+export function tunState(link: Link, tunFlags?: number): TunState {
   const tun = link.tun
   if (!tun) throw new Error(`${link.name} is not a tun link`)
+  const state: TunState = {mode: tun.type, pi: tun.pi, vnetHdr: tun.vnetHdr, multiQueue: tun.multiQueue}
+  // A sysfs of another namespace can show another device of the same name: then its flags are not this one's.
+  if (tunFlags !== undefined && tunFlagsAgree(state, tunFlags)) state.tunFlags = tunFlags
+  return state
+}
+
+/** The device view; `tunFlags` (sysfs) adds what netlink cannot report (napi), otherwise left out as unknown. */
+export function toDevice(link: Link, tunFlags?: number): TunDevice {
+  const tun = link.tun
+  if (!tun) throw new Error(`${link.name} is not a tun link`)
+  const state = tunState(link, tunFlags)
   const owner = idRef(tun.owner, userName)
   const group = idRef(tun.group, groupName)
   const dev: TunDevice = {
@@ -31,6 +45,7 @@ export function toDevice(link: Link): TunDevice {
     pi: tun.pi,
     vnetHdr: tun.vnetHdr,
     multiQueue: tun.multiQueue,
+    ...Object.fromEntries(TUN_FLAGS.filter((s) => s.source !== 'netlink').map((s) => [fieldOf(s.key), s.read(state)])),
     persist: tun.persist,
     owner,
     group,

@@ -15,9 +15,10 @@ import {Prefix, parsePrefix} from '../model/ip'
 import {MTU_MAX, MTU_MIN, mtuMax} from '../model/limits'
 import {formatMac} from '../model/mac'
 import {DeviceView, Problem, checkDevice} from '../model/rules'
+import {TUN_FLAGS, attachFlags, createFlags, fixedDifferences as registryDifferences} from '../model/settings'
 import {isTemplate} from '../model/validate'
 import {describeHolders} from '../system/holders'
-import {alreadyExists, kindOf, notFound, notTun} from './links'
+import {alreadyExists, kindOf, notFound, notTun, tunState} from './links'
 import {Snapshot} from './snapshot'
 import {problemError} from './desired'
 
@@ -29,8 +30,10 @@ export interface Change {
 
 export type Step =
   | {kind: 'delete'}
-  | {kind: 'create'; mode: Mode; pi: boolean; vnetHdr: boolean; multiQueue: boolean; owner?: number; group?: number}
-  | {kind: 'owner'; owner?: number; group?: number; attach: {mode: Mode; pi: boolean; vnetHdr: boolean; multiQueue: boolean}}
+  /** flags: TUNSETIFF's, from the registry (mode and TUN flags). */
+  | {kind: 'create'; mode: Mode; flags: number; owner?: number; group?: number}
+  /** attach: the device's own TUNSETIFF flags, every one of them read, so that attaching changes none. */
+  | {kind: 'owner'; owner?: number; group?: number; attach: number}
   | {kind: 'flags'; set: number; clear: number; phase: 'down' | 'other' | 'up'}
   | {kind: 'rename'; to: string}
   | {kind: 'mac'; mac: Buffer}
@@ -106,7 +109,7 @@ export function plan(snap: Snapshot, d: DesiredDevice, opts: PlanOptions): Devic
   }
   if (opts.intent === 'apply') {
     if (link.alias !== d.alias && !opts.adopt) return foreign(link)
-    const diffs = fixedDifferences(d, link)
+    const diffs = fixedDifferences(snap, d, link)
     if (diffs.length) {
       const holders = snap.holders(link.name)
       if (!opts.recreate) {
@@ -135,17 +138,14 @@ function foreign(link: Link): never {
   })
 }
 
-/** Creation-time properties that cannot change in place. */
-function fixedDifferences(d: DesiredDevice, link: Link): string[] {
+/** Creation-time properties that cannot change in place (the TUN flags: the registry's comparison). */
+function fixedDifferences(snap: Snapshot, d: DesiredDevice, link: Link): string[] {
   const t = link.tun!
   const diffs: string[] = []
   if (d.mode && t.type !== d.mode) diffs.push(`mode is ${t.type}, the file says ${d.mode}`)
-  const flag = (want: boolean | undefined, have: boolean, key: string) => {
-    if (want !== undefined && want !== have) diffs.push(`${key} is ${have}, the file says ${want}`)
-  }
-  flag(d.multiQueue, t.multiQueue, 'multi_queue')
-  flag(d.pi, t.pi, 'pi')
-  flag(d.vnetHdr, t.vnetHdr, 'vnet_hdr')
+  // What only sysfs tells (napi) is read when the entry turns it on: a device this config made without it cannot gain it.
+  const wantsSysfs = TUN_FLAGS.some((s) => s.source === 'sysfs tun_flags' && d.tunFlags?.[s.key])
+  diffs.push(...registryDifferences(d.tunFlags ?? {}, tunState(link, wantsSysfs ? snap.tunFlags(link) : undefined)))
   if (d.owner === null && t.owner !== undefined) diffs.push(`it has owner ${t.owner}, the file names no user (the kernel cannot unset an owner)`)
   if (d.group === null && t.group !== undefined) diffs.push(`it has group ${t.group}, the file names no group (the kernel cannot unset a group)`)
   return diffs
@@ -163,11 +163,12 @@ function planNew(snap: Snapshot, d: DesiredDevice, action: 'create' | 'recreate'
   if (d.mtu !== undefined && d.mtu > mtuMax(mode)) {
     throw new InvalidInputError(`MTU ${d.mtu} is out of range for a ${mode} device`, {code: 'OUT_OF_RANGE', why: `the kernel accepts ${MTU_MIN} to ${mtuMax(mode)} for ${mode} devices`})
   }
-  const fixed = [mode, d.multiQueue ? 'multi_queue' : '', d.vnetHdr ? 'vnet_hdr' : '', d.pi ? 'pi' : ''].filter(Boolean).join(' ')
+  // The flags in words, the registry's last first (tap multi_queue vnet_hdr tap0).
+  const fixed = [mode, ...[...TUN_FLAGS].reverse().filter((s) => d.tunFlags?.[s.key]).map((s) => s.key)].join(' ')
   const creation: Change[] = [{what: 'device', from: old ? `${old.tun!.type} ${old.name}` : null, to: `${fixed} ${name}`}]
   if (owner) creation.push({what: 'owner', from: null, to: owner.id})
   if (group) creation.push({what: 'group', from: null, to: group.id})
-  push({kind: 'create', mode, pi: Boolean(d.pi), vnetHdr: Boolean(d.vnetHdr), multiQueue: Boolean(d.multiQueue), owner: owner?.id, group: group?.id}, `create ${name}`, creation)
+  push({kind: 'create', mode, flags: createFlags(mode, d.tunFlags ?? {}), owner: owner?.id, group: group?.id}, `create ${name}`, creation)
   if (d.mac) push({kind: 'mac', mac: d.mac}, 'set the MAC address', [{what: 'mac', from: null, to: formatMac(d.mac)}])
   const linkAttrs = {mtu: d.mtu, txqlen: d.txqueuelen, alias: d.alias, group: d.linkGroup}
   const linkChanges: Change[] = []
@@ -189,7 +190,7 @@ function planNew(snap: Snapshot, d: DesiredDevice, action: 'create' | 'recreate'
   })
   if (problems.length) throw problemError(problems)
   push({kind: 'persist'}, 'make it persistent')
-  return {name, action, mode, multiQueue: Boolean(d.multiQueue), steps, changes: steps.flatMap((s) => s.changes), warnings: []}
+  return {name, action, mode, multiQueue: Boolean(d.tunFlags?.multi_queue), steps, changes: steps.flatMap((s) => s.changes), warnings: []}
 }
 
 interface RouteIndex {
@@ -277,7 +278,7 @@ function planExisting(snap: Snapshot, link: Link, d: DesiredDevice): DevicePlan 
     })
   }
   const ownerChanges: Change[] = []
-  const ownerStep: Step & {kind: 'owner'} = {kind: 'owner', attach: {mode, pi: tun.pi, vnetHdr: tun.vnetHdr, multiQueue: tun.multiQueue}}
+  const ownerStep: Step & {kind: 'owner'} = {kind: 'owner', attach: 0}
   if (d.owner && d.owner.id !== tun.owner) {
     ownerStep.owner = d.owner.id
     ownerChanges.push({what: 'owner', from: tun.owner ?? null, to: d.owner.id})
@@ -294,6 +295,16 @@ function planExisting(snap: Snapshot, link: Link, d: DesiredDevice): DevicePlan 
         fix: 'stop that program, change the owner, and start it again',
       })
     }
+    // Owner and group change through an attached fd, and attaching sets every TUN flag to what it asks:
+    // all of them must be known (napi only from sysfs), or the change would silently clear what was not read.
+    const attach = attachFlags(tunState(link, snap.tunFlags(link)))
+    if (attach === undefined) {
+      throw new TunadmError(`cannot change the owner of ${name}: its TUN flags cannot be read`, {
+        code: 'TUN_FLAGS_UNKNOWN', why: `the owner is changed by attaching to the device, which sets every TUN flag to what the attacher asks; rtnetlink does not report napi and napi_frags, and /sys/class/net/${name}/tun_flags could not be read, so attaching could clear them`,
+        fix: 'run it as root where /sys is mounted (with --netns, tunadm mounts sysfs for the namespace in a private mount namespace, which needs root)',
+      })
+    }
+    ownerStep.attach = attach
     push(ownerStep, 'change the owner', ownerChanges)
   }
 

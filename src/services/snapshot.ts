@@ -7,6 +7,7 @@ import * as C from '../kernel/constants'
 import {Address, Link, Route} from '../kernel/netlink-codec'
 import {Netlink} from '../kernel/netlink'
 import {Holder} from '../model/device'
+import {readTunFlags} from '../kernel/sysfs'
 import {findHolders} from '../system/holders'
 
 export interface Snapshot {
@@ -20,6 +21,8 @@ export interface Snapshot {
   routes(): Route[]
   /** Processes holding device `name` open. */
   holders(name: string): Holder[]
+  /** The tun link's sysfs tun_flags (napi...), or undefined when they cannot be read. */
+  tunFlags(link: Link): number | undefined
 }
 
 /** Main table, unicast: local/broadcast and multicast entries are the kernel's own. */
@@ -38,7 +41,7 @@ function byDevice(list: Address[]): Map<number, Address[]> {
 }
 
 /** A snapshot over arrays (tests, and after a dump). */
-export function staticSnapshot(data: {links: Link[]; addresses?: Address[]; routes?: Route[]; holders?: Map<string, Holder[]>}): Snapshot {
+export function staticSnapshot(data: {links: Link[]; addresses?: Address[]; routes?: Route[]; holders?: Map<string, Holder[]>; tunFlags?: Map<string, number>}): Snapshot {
   const byName = new Map(data.links.map((l) => [l.name, l]))
   const byIndex = byDevice(data.addresses ?? [])
   const routes = (data.routes ?? []).filter(isMainUnicast)
@@ -48,6 +51,7 @@ export function staticSnapshot(data: {links: Link[]; addresses?: Address[]; rout
     addresses: (index) => byIndex.get(index) ?? [],
     routes: () => routes,
     holders: (name) => data.holders?.get(name) ?? [],
+    tunFlags: (link) => data.tunFlags?.get(link.name),
   }
 }
 
@@ -58,6 +62,7 @@ export function kernelSnapshot(nl: Netlink): Snapshot {
   let addresses: Map<number, Address[]> | undefined
   let routes: Route[] | undefined
   let holders: Map<string, Holder[]> | undefined
+  const flags = new Map<string, number | undefined>()
   const allLinks = () => {
     links ??= new Map(nl.links().map((l) => [l.name, l]))
     return links
@@ -81,6 +86,10 @@ export function kernelSnapshot(nl: Netlink): Snapshot {
     holders(name) {
       holders ??= findHolders()
       return holders.get(name) ?? []
+    },
+    tunFlags(link) {
+      if (!flags.has(link.name)) flags.set(link.name, readTunFlags(link.name))
+      return flags.get(link.name)
     },
   }
 }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS} from '../../src/config/keys'
 import {loadConfig} from '../../src/config/load'
+import {configSchema, formatSchema} from '../../src/config/schema'
 import {validateJson} from '../helpers/json-schema'
 
 const ROOT = path.resolve(__dirname, '..', '..')
@@ -23,6 +24,12 @@ describe('the JSON Schema', () => {
 
   test('the example config names the schema for editors', () => {
     expect(fs.readFileSync(path.join(ROOT, 'init', 'tunadm.example.yaml'), 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.\/tunadm\.schema\.json$/m)
+  })
+
+  test('is built from the settings registry (UPDATE_SCHEMA=1 rewrites it)', () => {
+    const built = configSchema()
+    if (process.env.UPDATE_SCHEMA) fs.writeFileSync(path.join(ROOT, 'init', 'tunadm.schema.json'), `${formatSchema(built)}\n`)
+    expect(schema).toEqual(built)
   })
 
   test('lists exactly the keys the loader knows (they cannot drift apart)', () => {

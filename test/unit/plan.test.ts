@@ -179,7 +179,7 @@ describe('every rule is checked before the first change', () => {
     const holders = new Map([['tap0', [{pid: 42, command: 'qemu', fd: 9, device: 'tap0'}]]])
     expect(refusal(() => planSet({links: [tap0()], holders}, 'tap0', {user: '0'})).code).toBe('EBUSY')
     const mq = tunLink('tap0', 3, {}, {type: 'tap', multiQueue: true})
-    expect(kinds(planSet({links: [mq], holders}, 'tap0', {user: '0'}))).toEqual(['owner'])
+    expect(kinds(planSet({links: [mq], holders, tunFlags: new Map([['tap0', 0x1102]])}, 'tap0', {user: '0'}))).toEqual(['owner'])
   })
 
   test('clearing an owner the kernel cannot unset is refused', () => {
@@ -223,5 +223,38 @@ describe('apply and adoption', () => {
   test('a device of another kind is never touched', () => {
     const veth: Link = {index: 8, name: 'tap0', flags: 0, hwType: 1, kind: 'veth'}
     expect(refusal(() => plan(staticSnapshot({links: [veth]}), desiredFromConfig(entry, marker, 7), opts)).code).toBe('NOT_TUN')
+  })
+})
+
+describe('TUN flags that only sysfs reports (napi): never changed unread', () => {
+  // tap0 made elsewhere with IFF_TAP | IFF_NAPI | IFF_NO_PI (+ IFF_PERSIST): sysfs tun_flags 0x1812.
+  const napiTap = () => tap0()
+  const owner = (p: DevicePlan) => p.steps.find((s) => s.step.kind === 'owner')?.step as Extract<Step, {kind: 'owner'}>
+
+  test('set --user attaches with every flag the device has, napi included (it was cleared: 0x1812 -> 0x1802)', () => {
+    const p = planSet({links: [napiTap()], tunFlags: new Map([['tap0', 0x1812]])}, 'tap0', {user: '0'})
+    expect(owner(p).attach).toBe(0x1012)
+  })
+
+  test('when tun_flags cannot be read, the owner change is refused, not made with napi guessed off', () => {
+    const e = refusal(() => planSet({links: [napiTap()]}, 'tap0', {user: '0'}))
+    expect([e.code, e.exitCode]).toEqual(['TUN_FLAGS_UNKNOWN', 1])
+  })
+
+  test('tun_flags that disagree with netlink (another namespace\'s device of that name) count as unreadable', () => {
+    // 0x5812: vnet_hdr set, which netlink says this tap0 does not have.
+    const e = refusal(() => planSet({links: [napiTap()], tunFlags: new Map([['tap0', 0x5812]])}, 'tap0', {user: '0'}))
+    expect(e.code).toBe('TUN_FLAGS_UNKNOWN')
+  })
+
+  test('apply: napi is a creation flag, created with IFF_NAPI; a device without it needs --recreate', () => {
+    const marker = 'tunadm:/c.yaml'
+    const created = plan(staticSnapshot({links: []}), desiredFromConfig({name: 'tap1', mode: 'tap', user: 0, napi: true, napi_frags: true}, marker, 7), {intent: 'apply'})
+    expect((created.steps[0].step as Extract<Step, {kind: 'create'}>).flags).toBe(0x1032)
+    expect(created.changes[0]).toEqual({what: 'device', from: null, to: 'tap napi_frags napi tap1'})
+    const d = desiredFromConfig({name: 'tap0', mode: 'tap', user: 1000, napi: true}, marker, 7)
+    const e = refusal(() => plan(staticSnapshot({links: [tap0({alias: marker})], tunFlags: new Map([['tap0', 0x1802]])}), d, {intent: 'apply'}))
+    expect([e.code, e.message]).toEqual(['NEEDS_RECREATE', 'tap0 differs in what cannot change in place: napi is false, the file says true'])
+    expect(plan(staticSnapshot({links: [tap0({alias: marker, group: 7})], tunFlags: new Map([['tap0', 0x1812]])}), d, {intent: 'apply'}).action).toBe('unchanged')
   })
 })

@@ -1,0 +1,225 @@
+/**
+ * The device settings registry: one entry per setting, and everything about it in that entry: its
+ * config key (the CLI flag and the model's field are derived from it), its phase (fixed at creation,
+ * a link setting, or network configuration), the one parser for CLI values and YAML scalars, where
+ * tunadm reads it from the kernel and how, its JSON Schema fragment and help text, and how each boot
+ * target that copies settings into its own files writes it (or why it cannot).
+ *
+ * Flag definitions (cli), config keys (config/keys.ts), the published schema (test/unit/config-schema),
+ * the tun flags of create and attach (services/plan.ts) and of show/list, and the init generators are
+ * derived from here. Pure: nothing from kernel/ or system/. Adding a setting: see README, "Adding a
+ * device setting".
+ */
+import {Mode} from './device'
+import {TunState} from './state'
+
+export type Phase = 'creation' | 'link' | 'network'
+
+/** Where tunadm reads a setting from: the netlink dump, or sysfs for what rtnetlink does not report. */
+export type Source = 'netlink' | 'sysfs tun_flags' | 'none'
+
+/** The boot-file formats that copy a device's settings: systemd-networkd, NetworkManager keyfiles, iproute2 commands. */
+export type InitFormat = 'networkd' | 'nm' | 'iproute2'
+
+/** How a format writes a setting: its key or word there, or why it cannot (the config is then refused for it). */
+export type InitWay = {as: string} | {refused: string}
+
+/** One setting as the config file, the schema and the documentation know it. */
+export interface Setting {
+  /** The YAML key (snake_case); the CLI flag is its kebab-case, the model field its camelCase. */
+  key: string
+  phase: Phase
+  /** May be given in `defaults:` (false for what must differ from device to device). */
+  shared: boolean
+  /** The loader's kind of value; 'special' keys have their own readers (name, ownership, addresses, routes). */
+  kind: 'boolean' | 'special'
+  source: Source
+  /** The JSON Schema fragment of its value (init/tunadm.schema.json's $defs). */
+  schema: Record<string, unknown>
+}
+
+/** A TUN flag fixed at creation: one IFF_* bit of TUNSETIFF. */
+export interface TunFlagSetting extends Setting {
+  key: TunFlagKey
+  phase: 'creation'
+  kind: 'boolean'
+  /** The IFF_* bit; with `inverted`, the bit means the setting is off (IFF_NO_PI for pi). */
+  bit: number
+  inverted?: boolean
+  /** The --flag's summary in add's help. */
+  help: string
+  /** Its value on the device, or undefined when the source could not be read. */
+  read(state: TunState): boolean | undefined
+  init: Record<InitFormat, InitWay>
+  /** Other settings it needs (napi_frags needs napi and a TAP device), as a rule with its words. */
+  needs?: {napi?: true; mode?: Mode; why: string}
+}
+
+// The tun driver's flags (include/uapi/linux/if_tun.h). Here, not in kernel/, because the model names them.
+export const IFF_TUN = 0x0001
+export const IFF_TAP = 0x0002
+export const IFF_NAPI = 0x0010
+export const IFF_NAPI_FRAGS = 0x0020
+export const IFF_MULTI_QUEUE = 0x0100
+export const IFF_NO_PI = 0x1000
+export const IFF_ONE_QUEUE = 0x2000
+export const IFF_VNET_HDR = 0x4000
+/** What an attacher's TUNSETIFF sets on an existing device (tun.c's TUN_FEATURES), and the type. */
+const ATTACH_BITS = IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_ONE_QUEUE | IFF_VNET_HDR | IFF_MULTI_QUEUE | IFF_NAPI | IFF_NAPI_FRAGS
+
+const fromTunFlags = (bit: number) => (s: TunState) => (s.tunFlags === undefined ? undefined : (s.tunFlags & bit) !== 0)
+const noTunFlag = (what: string): Record<InitFormat, InitWay> => ({
+  networkd: {refused: `systemd-networkd's [Tun] and [Tap] sections have no setting for ${what}`},
+  nm: {refused: `NetworkManager's tun connections have no setting for ${what}`},
+  iproute2: {refused: `ip tuntap add has no option for ${what}`},
+})
+
+export const TUN_FLAG_KEYS = ['pi', 'vnet_hdr', 'multi_queue', 'napi', 'napi_frags'] as const
+export type TunFlagKey = (typeof TUN_FLAG_KEYS)[number]
+export type TunFlagValues = Partial<Record<TunFlagKey, boolean>>
+
+export const TUN_FLAGS: readonly TunFlagSetting[] = [
+  {
+    key: 'pi', phase: 'creation', shared: true, kind: 'boolean', source: 'netlink', bit: IFF_NO_PI, inverted: true,
+    help: 'Prepend the 4-byte packet-information header to each packet (off by default, as in ip tuntap).',
+    schema: {type: 'boolean', description: 'Prepend the 4-byte packet-information header (off by default).'},
+    read: (s) => s.pi,
+    init: {networkd: {as: 'PacketInfo'}, nm: {as: 'pi'}, iproute2: {as: 'pi'}},
+  },
+  {
+    key: 'vnet_hdr', phase: 'creation', shared: true, kind: 'boolean', source: 'netlink', bit: IFF_VNET_HDR,
+    help: 'Use the virtio-net header (IFF_VNET_HDR), as QEMU and vhost-net expect.',
+    schema: {type: 'boolean', description: 'virtio-net header (IFF_VNET_HDR), as QEMU and vhost-net expect.'},
+    read: (s) => s.vnetHdr,
+    init: {networkd: {as: 'VNetHeader'}, nm: {as: 'vnet-hdr'}, iproute2: {as: 'vnet_hdr'}},
+  },
+  {
+    key: 'multi_queue', phase: 'creation', shared: true, kind: 'boolean', source: 'netlink', bit: IFF_MULTI_QUEUE,
+    help: 'Allow several file descriptors (queues) to attach at once (IFF_MULTI_QUEUE).',
+    schema: {type: 'boolean', description: 'Several file descriptors (queues) may attach (IFF_MULTI_QUEUE).'},
+    read: (s) => s.multiQueue,
+    init: {networkd: {as: 'MultiQueue'}, nm: {as: 'multi-queue'}, iproute2: {as: 'multi_queue'}},
+  },
+  {
+    key: 'napi', phase: 'creation', shared: true, kind: 'boolean', source: 'sysfs tun_flags', bit: IFF_NAPI,
+    help: 'Pass the packets a program writes through NAPI, the receive path of real network drivers (IFF_NAPI).',
+    schema: {type: 'boolean', description: 'Packets the program writes go through NAPI, the receive path of real network drivers (IFF_NAPI).'},
+    read: fromTunFlags(IFF_NAPI),
+    init: noTunFlag('IFF_NAPI'),
+  },
+  {
+    key: 'napi_frags', phase: 'creation', shared: true, kind: 'boolean', source: 'sysfs tun_flags', bit: IFF_NAPI_FRAGS,
+    help: 'Let a program write a packet in fragments through NAPI (IFF_NAPI_FRAGS; TAP only, with --napi).',
+    schema: {type: 'boolean', description: 'A program may write a packet in fragments through NAPI (IFF_NAPI_FRAGS); TAP only, with napi: true.'},
+    read: fromTunFlags(IFF_NAPI_FRAGS),
+    init: noTunFlag('IFF_NAPI_FRAGS'),
+    needs: {napi: true, mode: 'tap', why: 'the kernel accepts IFF_NAPI_FRAGS only on a TAP device with IFF_NAPI'},
+  },
+]
+
+/** snake_case key -> camelCase model field (vnet_hdr -> vnetHdr). */
+export const fieldOf = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+/** snake_case key -> kebab-case CLI flag (vnet_hdr -> --vnet-hdr). */
+export const flagOf = (key: string): string => key.replace(/_/g, '-')
+
+/** The JSON Schema of a link flag (promisc, allmulti, arp, multicast). */
+const flagSchema = (description: string) => ({type: 'boolean', description: `${description}; absent: left as it is.`})
+const setting = (key: string, phase: Phase, shared: boolean, kind: Setting['kind'], schema: Record<string, unknown>): Setting =>
+  ({key, phase, shared, kind, source: key === 'name' ? 'none' : 'netlink', schema})
+
+/**
+ * Every key of a device entry, in the order documentation and generators present them. The TUN flags
+ * are full entries (above); the others are read by the loader's own readers and planned in
+ * services/plan.ts, and are listed here with their phase and schema.
+ */
+export const SETTINGS: readonly Setting[] = [
+  setting('name', 'creation', false, 'special', {
+    description: 'Device name, 1 to 15 bytes; or a range such as "tap{0..63}" (at most 4096 devices; a leading zero pads: vm{00..15}).',
+    type: 'string', minLength: 1, pattern: '^[^/:\\s%]+$',
+  }),
+  setting('mode', 'creation', true, 'special', {enum: ['tun', 'tap'], description: 'tun: layer 3, IP packets; tap: layer 2, Ethernet frames.'}),
+  setting('user', 'creation', true, 'special', {$ref: '#/$defs/account'}),
+  setting('group', 'creation', true, 'special', {$ref: '#/$defs/account'}),
+  setting('any_user', 'creation', true, 'boolean', {type: 'boolean', description: 'Neither owner nor group: any user who can open /dev/net/tun may attach. Required (true) when there is neither user nor group.'}),
+  ...TUN_FLAGS,
+  setting('mac', 'link', false, 'special', {
+    title: 'six hex bytes, colon-separated (quoted)', description: 'tap only, not on ranges: a unicast MAC address.',
+    type: 'string', pattern: '^[0-9a-fA-F][02468aceACE](:[0-9a-fA-F]{2}){5}$',
+  }),
+  setting('mtu', 'link', true, 'special', {type: 'integer', minimum: 68, maximum: 65535, description: 'MTU in bytes; at least 1280 when the device has IPv6 addresses.'}),
+  setting('txqueuelen', 'link', true, 'special', {type: 'integer', minimum: 0, maximum: 4294967295, description: 'Transmit queue length in packets.'}),
+  setting('up', 'link', true, 'boolean', {type: 'boolean', description: 'Set the link up (true) or down (false); absent: left as it is.'}),
+  setting('promisc', 'link', true, 'boolean', flagSchema('Promiscuous mode on (true) or off (false)')),
+  setting('allmulti', 'link', true, 'boolean', flagSchema('Receive all multicast (true) or not (false)')),
+  setting('arp', 'link', true, 'boolean', flagSchema('ARP on (true) or off (false: NOARP)')),
+  setting('multicast', 'link', true, 'boolean', flagSchema('Multicast on (true) or off (false)')),
+  setting('addresses', 'network', false, 'special', {
+    description: 'Addresses with prefix length, e.g. 192.168.0.1/24, fd00::1/64. Not on ranges.',
+    type: 'array', uniqueItems: true, items: {$ref: '#/$defs/prefix'},
+  }),
+  setting('peer', 'network', false, 'special', {
+    title: 'ADDRESS or ADDRESS/LENGTH',
+    description: 'tun only: the remote end of the point-to-point link (ADDRESS or ADDRESS/LENGTH). The device\'s one address of that family must then be a host address (/32 or /128).',
+    type: 'string', pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$',
+  }),
+  setting('routes', 'network', false, 'special', {description: 'Routes through the device (needs up: true).', type: 'array', items: {$ref: '#/$defs/route'}}),
+]
+
+/**
+ * The one parser of a boolean setting, for YAML scalars (CLI flags arrive as booleans already):
+ * the value, or what is wrong and what was expected.
+ */
+export function parseBoolean(key: string, value: unknown): {value: boolean} | {problem: string} {
+  if (typeof value === 'boolean') return {value}
+  const hint = typeof value === 'string' && /^(yes|no|on|off|y|n)$/i.test(value) ? ` (YAML 1.2 reads ${value} as text)` : ''
+  return {problem: `${key} is not true or false${hint}; expected ${key}: true or ${key}: false`}
+}
+
+/** The TUNSETIFF flags that create a device of `mode` with these TUN flags (absent: off). */
+export function createFlags(mode: Mode, values: TunFlagValues): number {
+  let flags = mode === 'tap' ? IFF_TAP : IFF_TUN
+  for (const s of TUN_FLAGS) if (Boolean(values[s.key]) !== Boolean(s.inverted)) flags |= s.bit
+  return flags
+}
+
+/**
+ * The TUNSETIFF flags to attach to an existing device without changing it (the kernel sets every
+ * TUN feature to what an attacher asks), or undefined when they are not all known: then nothing may
+ * attach, because what tunadm cannot read it must not change.
+ */
+export function attachFlags(state: TunState): number | undefined {
+  return state.tunFlags === undefined ? undefined : state.tunFlags & ATTACH_BITS
+}
+
+/** Does sysfs's `tun_flags` agree with what netlink says of the same device (mode, pi, vnet_hdr, multi_queue)? */
+export function tunFlagsAgree(state: TunState, tunFlags: number): boolean {
+  if (((tunFlags & IFF_TAP) !== 0) !== (state.mode === 'tap')) return false
+  return TUN_FLAGS.every((s) => s.source !== 'netlink' || s.read(state) === (((tunFlags & s.bit) !== 0) !== Boolean(s.inverted)))
+}
+
+/** The TUN flags that are on, by key, in the order of the registry; unknown ones left out. */
+export function tunFlagsOn(state: TunState): TunFlagKey[] {
+  return TUN_FLAGS.filter((s) => s.read(state) === true).map((s) => s.key)
+}
+
+/** A creation-time setting the request gives and the device has otherwise, in words; unknown values are not claimed. */
+export function fixedDifferences(want: TunFlagValues, state: TunState): string[] {
+  const out: string[] = []
+  for (const s of TUN_FLAGS) {
+    const w = want[s.key]
+    const have = s.read(state)
+    if (w !== undefined && have !== undefined && w !== have) out.push(`${s.key} is ${have}, the file says ${w}`)
+  }
+  return out
+}
+
+/** A rule between TUN flags a request breaks (napi_frags without napi, or on TUN), in words. */
+export function tunFlagProblems(mode: Mode | undefined, values: TunFlagValues, label: string): Array<{key: TunFlagKey; message: string; expected: string}> {
+  const out: Array<{key: TunFlagKey; message: string; expected: string}> = []
+  for (const s of TUN_FLAGS) {
+    if (!values[s.key] || !s.needs) continue
+    if (s.needs.napi && !values.napi) out.push({key: s.key, message: `${label} asks for ${s.key} without napi; ${s.needs.why}`, expected: `napi: true with ${s.key} (--napi with --${flagOf(s.key)})`})
+    else if (s.needs.mode && mode && mode !== s.needs.mode) out.push({key: s.key, message: `${label} is a ${mode.toUpperCase()} device and asks for ${s.key}; ${s.needs.why}`, expected: `${s.key} only on a ${s.needs.mode.toUpperCase()} device`})
+  }
+  return out
+}
