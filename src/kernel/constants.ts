@@ -147,6 +147,13 @@ export const IFLA_MIN_MTU = 50
 export const IFLA_MAX_MTU = 51
 export const IFLA_INFO_KIND = 1
 export const IFLA_INFO_DATA = 2
+/** A port's side of its master (bridge, bond, vrf): IFLA_INFO_SLAVE_KIND names the master's kind. */
+export const IFLA_INFO_SLAVE_KIND = 4
+export const IFLA_INFO_SLAVE_DATA = 5
+/** In a bridge port's IFLA_INFO_SLAVE_DATA: its STP state, u8 (BR_STATE_*). */
+export const IFLA_BRPORT_STATE = 1
+/** BR_STATE_DISABLED .. BR_STATE_BLOCKING, by value. */
+export const BRPORT_STATES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'] as const
 export const IFLA_TUN_OWNER = 1
 export const IFLA_TUN_GROUP = 2
 export const IFLA_TUN_TYPE = 3

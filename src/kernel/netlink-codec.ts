@@ -157,6 +157,8 @@ export interface Link {
   alias?: string
   group?: number
   master?: number
+  /** When the link is a port of a bridge, bond or vrf: the master's kind, and a bridge port's STP state. */
+  port?: {kind: string; state?: string}
   /** IFLA_INFO_KIND: "tun", "bridge", "veth"...; undefined for physical devices and loopback. */
   kind?: string
   tun?: TunLinkData
@@ -232,6 +234,7 @@ class AttrTable {
 const linkAttrs = new AttrTable()
 const infoAttrs = new AttrTable()
 const tunAttrs = new AttrTable()
+const portAttrs = new AttrTable()
 
 function decodeTunData(t: AttrTable): TunLinkData {
   return {
@@ -274,6 +277,14 @@ export function decodeLink(payload: Buffer): Link {
     link.kind = info.str(C.IFLA_INFO_KIND)
     if (link.kind === 'tun') {
       link.tun = decodeTunData(info.has(C.IFLA_INFO_DATA) ? tunAttrs.scan(payload, info.start(C.IFLA_INFO_DATA), info.end(C.IFLA_INFO_DATA)) : tunAttrs.scan(payload, 0, 0))
+    }
+    const portKind = info.str(C.IFLA_INFO_SLAVE_KIND)
+    if (portKind !== undefined) {
+      link.port = {kind: portKind}
+      if (portKind === 'bridge' && info.has(C.IFLA_INFO_SLAVE_DATA)) {
+        const st = portAttrs.scan(payload, info.start(C.IFLA_INFO_SLAVE_DATA), info.end(C.IFLA_INFO_SLAVE_DATA)).u8(C.IFLA_BRPORT_STATE)
+        if (st !== undefined) link.port.state = C.BRPORT_STATES[st] ?? String(st)
+      }
     }
   }
   return link

@@ -31,7 +31,7 @@ describe('struct ifreq', () => {
   })
 })
 
-function tunLinkPayload(opts: {owner?: number; group?: number; type?: number} = {}): Buffer {
+function tunLinkPayload(opts: {owner?: number; group?: number; type?: number; port?: Buffer[]; master?: number} = {}): Buffer {
   const data = [attr(C.IFLA_TUN_TYPE, Buffer.from([opts.type ?? C.IFF_TAP])), attr(C.IFLA_TUN_PI, Buffer.from([0])),
     attr(C.IFLA_TUN_VNET_HDR, Buffer.from([1])), attr(C.IFLA_TUN_PERSIST, Buffer.from([1])), attr(C.IFLA_TUN_MULTI_QUEUE, Buffer.from([0])),
     attrU32(C.IFLA_TUN_NUM_QUEUES, 0)]
@@ -41,7 +41,8 @@ function tunLinkPayload(opts: {owner?: number; group?: number; type?: number} = 
     encodeIfinfomsg(7, C.AF_UNSPEC, C.IFF_UP | C.IFF_BROADCAST, 0),
     attrString(C.IFLA_IFNAME, 'tap0'), attrU32(C.IFLA_MTU, 1500), attr(C.IFLA_ADDRESS, Buffer.from([2, 0xab, 0, 0, 0, 1])),
     attr(C.IFLA_OPERSTATE, Buffer.from([2])), attr(C.IFLA_CARRIER, Buffer.from([0])),
-    attrNested(C.IFLA_LINKINFO, [attrString(C.IFLA_INFO_KIND, 'tun'), attrNested(C.IFLA_INFO_DATA, data)]),
+    ...(opts.master !== undefined ? [attrU32(C.IFLA_MASTER, opts.master)] : []),
+    attrNested(C.IFLA_LINKINFO, [attrString(C.IFLA_INFO_KIND, 'tun'), attrNested(C.IFLA_INFO_DATA, data), ...(opts.port ?? [])]),
   ])
 }
 
@@ -57,6 +58,17 @@ describe('netlink messages', () => {
     expect(link).toMatchObject({index: 7, name: 'tap0', mtu: 1500, mac: '02:ab:00:00:00:01', operstate: 'down', carrier: false, kind: 'tun'})
     expect(link.tun).toEqual({type: 'tap', owner: 1000, group: undefined, pi: false, vnetHdr: true, persist: true, multiQueue: false, numQueues: 0, numDisabledQueues: undefined})
     expect(decodeLink(tunLinkPayload({type: C.IFF_TUN})).tun?.type).toBe('tun')
+  })
+  test('a bridge port: IFLA_MASTER and the STP state from IFLA_INFO_SLAVE_DATA; other masters give only their kind', () => {
+    const bridgePort = (state: number) => decodeLink(tunLinkPayload({master: 3, port: [attrString(C.IFLA_INFO_SLAVE_KIND, 'bridge'),
+      attrNested(C.IFLA_INFO_SLAVE_DATA, [attr(C.IFLA_BRPORT_STATE, Buffer.from([state])), attrU32(2 /* IFLA_BRPORT_PRIORITY */, 32)])]}))
+    expect(bridgePort(3)).toMatchObject({master: 3, port: {kind: 'bridge', state: 'forwarding'}})
+    expect(['disabled', 'listening', 'learning', 'forwarding', 'blocking', '9'].map((_, i) => bridgePort(i === 5 ? 9 : i).port?.state))
+      .toEqual(['disabled', 'listening', 'learning', 'forwarding', 'blocking', '9'])
+    expect(decodeLink(tunLinkPayload({master: 4, port: [attrString(C.IFLA_INFO_SLAVE_KIND, 'bond')]})).port).toEqual({kind: 'bond'})
+    const alone = decodeLink(tunLinkPayload())
+    expect(alone.master).toBeUndefined()
+    expect(alone.port).toBeUndefined()
   })
   test('malformed messages are rejected, not misread', () => {
     const good = encodeMessage(C.RTM_NEWLINK, 0, 1, tunLinkPayload())
