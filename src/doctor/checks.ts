@@ -9,7 +9,10 @@ import {
   readAccounts, readSysctl, readTunDriver, readTunNode, userById,
 } from './host-facts'
 import {attachFix, bringUpFix, loadDriverFix, makeNodeFix, nodeAccessFix, ownerFix} from './fixes'
-import type {Check, DeviceCheck, DoctorContext, LinkRoute, Outcome, SystemCheck} from './types'
+import type {Check, DeviceCheck, DoctorContext, Fix, LinkFacts, LinkRoute, Outcome, SystemCheck} from './types'
+import type {Intent} from './intent'
+import type {Change} from '../services/plan'
+import {DEFAULT_CONFIG_PATH} from '../config/types'
 import {parsePrefix, prefixesOverlap} from '../model/ip'
 
 const ok = (...messages: string[]): Outcome => ({status: 'ok', messages})
@@ -155,6 +158,37 @@ const systemChecks: SystemCheck[] = [
       return ok(...messages)
     },
   },
+  {
+    id: 'system.config', group: 'system', title: 'Config file',
+    description: 'the config file doctor judges the devices by (--config, or the default one when it exists) can be read',
+    run(ctx) {
+      const c = ctx.config
+      if (!c) return undefined
+      if ('error' in c) return {status: 'fail', messages: [`${c.source} cannot be read, so the devices are judged without it: ${c.error.message}`], fix: {text: c.error.fix ?? 'correct the file', commands: [`tunadm apply --config ${shellWord(c.source)} --dry-run`]}}
+      return ok(`${c.source} declares ${c.declared} device${c.declared === 1 ? '' : 's'}: each is checked against its entry`)
+    },
+  },
+  {
+    id: 'system.bridge-netfilter', group: 'system', title: 'Bridge netfilter',
+    description: 'when devices are bridge ports: whether net.bridge.bridge-nf-call-* send bridged frames through iptables/nftables',
+    run(ctx) {
+      const bridges = [...new Set(ctx.targets.map((t) => t.device && masterOf(ctx, t.device)).filter((m) => m?.kind === 'bridge').map((m) => m!.name))]
+      if (!bridges.length) return undefined
+      const names = ['iptables', 'ip6tables', 'arptables'] as const
+      const values = names.map((n) => readSysctl(ctx.host, `net/bridge/bridge-nf-call-${n}`))
+      if (values.every((v) => v === undefined)) return ok(`br_netfilter is not loaded: frames bridged by ${bridges.join(', ')} bypass iptables and nftables' ip/ip6/inet tables`)
+      const on = names.filter((_, i) => values[i] === 1)
+      const list = names.map((n, i) => `net.bridge.bridge-nf-call-${n}=${values[i] ?? '?'}`).join(', ')
+      if (!on.length) return ok(`${list}: frames bridged by ${bridges.join(', ')} are not filtered by iptables`)
+      return {status: 'warn', messages: [
+        `${list}: frames bridged by ${bridges.join(', ')} between VMs (and between a VM and the network) pass the host's ${on.join(', ')} rules (the FORWARD chains, nftables' ip/ip6/inet forward hooks), as if routed`,
+        'a DROP policy or rule there (Docker sets FORWARD to DROP) silently cuts guests off; and every bridged frame costs a firewall pass',
+      ], fix: {text: 'check the rules that bridged frames meet; if the host should not filter them, turn the calls off (and persist it in /etc/sysctl.d)', commands: [
+        'iptables -S FORWARD', 'ip6tables -S FORWARD', 'nft list ruleset',
+        ...on.map((n) => `sysctl -w net.bridge.bridge-nf-call-${n}=0`),
+      ]}}
+    },
+  },
 ]
 
 // ---- per device -------------------------------------------------------------------------------
@@ -166,14 +200,36 @@ const deviceChecks: DeviceCheck[] = [
     run(ctx) {
       const t = ctx.target
       if (t.device) return undefined
-      if (t.otherKind) return {status: 'fail', messages: [`${t.name} is not a TUN/TAP device; it is ${t.otherKind}`]}
+      if (t.otherKind) {
+        const declared = t.intent ? ` (${t.intent.source} declares a TUN/TAP device of this name)` : ''
+        return {status: 'fail', messages: [`${t.name} is not a TUN/TAP device; it is ${t.otherKind}${declared}`], ...(t.intent ? {fix: {text: 'rename one of them: tunadm never changes a device of another kind', commands: []}} : {})}
+      }
+      if (t.intent) return {status: 'fail', messages: [`${t.name} is declared in ${t.intent.source} but there is no device of that name in this network namespace`], fix: applyFix(t.intent)}
       return {status: 'fail', messages: [`there is no device named ${t.name} in this network namespace`], fix: {text: 'list the devices, or create it', commands: ['tunadm list', `sudo tunadm add ${t.name}`]}}
+    },
+  },
+  {
+    id: 'device.config', group: 'device', title: 'Matches its config entry',
+    description: 'a device the config file declares is as its entry says (what tunadm apply would change, if anything)',
+    run(ctx, d) {
+      const i = ctx.target.intent
+      if (!i) return undefined
+      if (i.problem) {
+        const messages = [`${d.name} is declared in ${i.source}, but apply cannot make it match: ${i.problem.message}`]
+        return {status: 'fail', messages, fix: {text: i.problem.fix ?? 'correct the entry or the device', commands: i.problem.code === 'FOREIGN' ? [`sudo tunadm apply --config ${shellWord(i.source)} --adopt`] : i.problem.code === 'NEEDS_RECREATE' ? [`sudo tunadm apply --config ${shellWord(i.source)} --recreate`] : []}}
+      }
+      const changes = i.changes.filter((c) => c.what !== 'device')
+      if (!changes.length) return ok(`as declared in ${i.source}`)
+      return {status: 'fail', messages: [`${d.name} differs from its entry in ${i.source}: ${changes.map(describeDrift).join('; ')}`], fix: applyFix(i)}
     },
   },
   {
     id: 'device.up', group: 'device', title: 'Administratively up',
     description: 'the device is UP (a down device passes no traffic and has no routes)',
-    run(_ctx, d) {
+    run(ctx, d) {
+      const declared = ctx.target.intent?.declared.up
+      // The config decides: down as declared is fine, and a state that differs is the drift device.config reports.
+      if (declared !== undefined) return declared === d.up ? ok(`${d.name} is ${d.up ? 'up' : 'down'}, as its config entry declares (up: ${declared})`) : undefined
       if (d.up) return ok(`${d.name} is up`)
       return {status: 'fail', messages: [`${d.name} is down: it passes no traffic, and the kernel keeps no routes via it`], fix: bringUpFix(d.name)}
     },
@@ -183,6 +239,7 @@ const deviceChecks: DeviceCheck[] = [
     description: 'a process is attached, so the carrier is on; names the consequence when it is not',
     run(ctx, d) {
       if (d.carrier) return ok(`carrier on`)
+      if (!d.up && ctx.target.intent?.declared.up === false && attachedQueues(ctx, d) === 0) return ok(`no program attached; ${d.name} stays down, as its config entry declares`)
       const queues = attachedQueues(ctx, d)
       if (queues > 0) {
         return {status: 'warn', messages: [`no carrier although ${queues} queue(s) are attached: the attached program turned the carrier off (TUNSETCARRIER 0)`], fix: {text: 'see why the program switched the carrier off (e.g. its peer is not connected)', commands: []}}
@@ -223,6 +280,72 @@ const deviceChecks: DeviceCheck[] = [
       if (messages.length) return {status: 'warn', messages, fix: {text: `give ${d.name} an address in the tunnel's network`, commands: [`sudo tunadm set ${d.name} --address <ADDRESS>/<PREFIX>`]}}
       const addrs = d.addresses.map((a) => `${a.address}/${a.prefixLen}${a.peer ? ` peer ${a.peer}` : ''}`)
       return ok(addrs.length ? `addresses: ${addrs.join(', ')}` : 'no addresses and no routes (fine when the attached program configures them)')
+    },
+  },
+  {
+    id: 'device.master', group: 'device', title: 'Bridge, bond or VRF',
+    description: 'a port\'s master (bridge, bond or vrf) exists and is up; frames pass between ports only through an up master',
+    run(ctx, d) {
+      const master = masterOf(ctx, d)
+      if (!master) return undefined
+      const what = `${master.port?.kind ?? master.kind} ${master.name}`
+      if (!master.up) {
+        return {status: 'fail', messages: [`${d.name} is a port of ${what}, which is down: no frames pass between ${master.name}'s ports (the kernel disables them)`], fix: {text: `bring ${master.name} up (tunadm never changes the master)`, commands: [`ip link set ${master.name} up`]}}
+      }
+      return ok(`a port of ${what}, which is up`)
+    },
+  },
+  {
+    id: 'device.port-state', group: 'device', title: 'Bridge port forwarding',
+    description: 'a bridge port forwards (IFLA_BRPORT_STATE): not blocking, listening or learning (STP), nor disabled',
+    run(ctx, d) {
+      const master = masterOf(ctx, d)
+      const state = portOf(ctx, d)?.state
+      if (!master || portOf(ctx, d)?.kind !== 'bridge' || state === undefined) return undefined
+      const b = master.name
+      if (state === 'forwarding') return ok(`forwarding in ${b}`)
+      if (state === 'disabled') {
+        // The kernel disables a port whose device or bridge is down, or that has no carrier: those checks say why.
+        const cause = !master.up ? `${b} is down` : !d.up ? `${d.name} is down` : !d.carrier ? `${d.name} has no carrier (no program attached)` : undefined
+        if (cause) return skip(`disabled while ${cause}; it forwards once that changes`)
+        return {status: 'fail', messages: [`${d.name} is up with carrier, but its port state in ${b} is disabled: ${b} drops every frame to and from it`], fix: {text: `set the port forwarding (possible while ${b} runs no STP; with STP the protocol decides)`, commands: [`bridge link show dev ${d.name}`, `bridge link set dev ${d.name} state 3`]}}
+      }
+      if (state === 'blocking') {
+        return {status: 'fail', messages: [`${d.name} is blocking in ${b}: ${b} drops every frame to and from it except STP's (STP found a loop through it, or the port was set to blocking by hand)`],
+          fix: {text: `find the loop (another path between the same networks), or, if ${b} does not need STP, turn STP off and set the port forwarding`, commands: [`bridge link show dev ${d.name}`, `ip -d link show ${b}`, `ip link set ${b} type bridge stp_state 0`, `bridge link set dev ${d.name} state 3`]}}
+      }
+      if (state === 'listening' || state === 'learning') {
+        return {status: 'warn', messages: [`${d.name} is ${state} in ${b}: STP holds frames back until it forwards, for up to twice the forward delay (30 s by default) after each carrier change: a VM's first DHCP request is often lost`],
+          fix: {text: `wait, or shorten ${b}'s forward delay, or turn STP off where the bridge cannot form a loop (typical for a bridge of VM taps)`, commands: [`ip link set ${b} type bridge forward_delay 400`, `ip link set ${b} type bridge stp_state 0`]}}
+      }
+      return {status: 'warn', messages: [`${d.name} has port state ${state} in ${b}, which tunadm does not know`]}
+    },
+  },
+  {
+    id: 'device.port-mtu', group: 'device', title: 'MTU matches the master\'s',
+    description: 'a bridge or bond port has the master\'s MTU (frames larger than the smaller MTU are dropped)',
+    run(ctx, d) {
+      const master = masterOf(ctx, d)
+      const kind = portOf(ctx, d)?.kind
+      if (!master || (kind !== 'bridge' && kind !== 'bond') || d.mtu === undefined || master.mtu === undefined) return undefined
+      if (d.mtu === master.mtu) return ok(`MTU ${d.mtu}, as ${master.name}`)
+      const [small, big] = d.mtu < master.mtu ? [d.name, master.name] : [master.name, d.name]
+      return {status: 'warn', messages: [`${d.name} has MTU ${d.mtu} and ${master.name} has MTU ${master.mtu}: frames that fit ${big} but not ${small} are dropped without an error, so small packets (ping, ARP) pass and large transfers stall`],
+        fix: {text: `give ${d.name} the MTU of ${master.name} (in the config file too, if it sets mtu), and the guest the same MTU`, commands: [`sudo tunadm set ${d.name} --mtu ${master.mtu}`]}}
+    },
+  },
+  {
+    id: 'device.port-address', group: 'device', title: 'No IP address on a port',
+    description: 'IP addresses on a bridge or bond port (they belong on the master: the port\'s own are not reachable through it)',
+    run(ctx, d) {
+      const master = masterOf(ctx, d)
+      const kind = portOf(ctx, d)?.kind
+      if (!master || (kind !== 'bridge' && kind !== 'bond') || !d.addresses) return undefined
+      const own = d.addresses.filter((a) => !(a.family === 6 && /^fe[89ab][0-9a-f]?:/i.test(a.address)))
+      if (!own.length) return ok('no address on the port (its link-local IPv6 address aside)')
+      const list = own.map((a) => `${a.address}/${a.prefixLen}`)
+      return {status: 'warn', messages: [`${d.name} is a port of ${master.name} and has ${list.join(', ')}: ${master.name} takes every frame that arrives on ${d.name}, so those addresses do not answer through it; they belong on ${master.name}`],
+        fix: {text: `move the addresses to ${master.name} (and out of ${d.name}'s config entry)`, commands: [...own.map((a) => `sudo tunadm set ${d.name} --del-address ${a.address}/${a.prefixLen}`), ...own.map((a) => `ip address add ${a.address}/${a.prefixLen} dev ${master.name}`)]}}
     },
   },
   {
@@ -363,6 +486,33 @@ const deviceChecks: DeviceCheck[] = [
     },
   },
 ]
+
+/** The master of a port device, from the link dump. */
+function masterOf(ctx: DoctorContext, d: TunDevice): LinkFacts | undefined {
+  const me = ctx.links.get(d.index)
+  return me?.master !== undefined ? ctx.links.get(me.master) : undefined
+}
+
+function portOf(ctx: DoctorContext, d: TunDevice): LinkFacts['port'] {
+  return ctx.links.get(d.index)?.port
+}
+
+/** A word for a shell command line: quoted unless it is plain. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
+}
+
+function applyFix(i: Intent): Fix {
+  const config = i.source === DEFAULT_CONFIG_PATH ? '' : ` --config ${shellWord(i.source)}`
+  return {text: 'make the devices match the config file (see first what would change)', commands: [`tunadm apply${config} --dry-run`, `sudo tunadm apply${config}`]}
+}
+
+/** One change of a drifted device, as "mtu 1500 (declared 9000)". */
+function describeDrift(c: Change): string {
+  const v = (x: Change['from']) => (x === null || x === undefined ? 'none' : String(x))
+  if (c.what === 'address' || c.what === 'route') return c.to === null ? `${c.what} ${c.from} is not declared` : `${c.what} ${c.to} is missing`
+  return `${c.what} ${v(c.from)} (declared ${v(c.to)})`
+}
 
 function overlap(a: string, b: string): boolean {
   return prefixesOverlap(parsePrefix(a, 'route'), parsePrefix(b, 'route'))

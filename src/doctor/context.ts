@@ -4,6 +4,7 @@
  * contextFrom() with fixture facts and a fixture Host instead of gatherNet().
  */
 import {InvalidInputError} from '../errors'
+import {IFF_UP} from '../kernel/constants'
 import {Host} from '../system/host'
 import {findHolders} from '../system/holders'
 import type {Link, Route, Address} from '../kernel/netlink-codec'
@@ -12,15 +13,26 @@ import {assignAddressing, isMainUnicast, kindOf, routeView, toDevice} from '../s
 import {parseNumericId, validateIfName} from '../model/validate'
 import {resolveUser} from '../system/accounts'
 import {Account, CAP_DAC_OVERRIDE, CAP_NET_ADMIN, accountOf, hasCap, readAccounts, readProcStatus} from './host-facts'
-import type {DoctorContext, Features, LinkRoute, Target} from './types'
+import type {DoctorContext, Features, LinkFacts, LinkRoute, Target} from './types'
+import type {Intent} from './intent'
 import {compareNames} from '../model/natural'
 
 /** What netlink says about the namespace, in the shape checks use. */
 export interface NetFacts {
   devices: TunDevice[]
-  /** Every link name with its kind, to tell "missing" from "not TUN/TAP". */
-  links: Array<{name: string; kind: string}>
+  /** Every link with its kind (to tell "missing" from "not TUN/TAP"), and what ports and masters need. */
+  links: LinkFacts[]
   routes: LinkRoute[]
+  /** The dumps themselves, for planning against a config (doctor --config). */
+  raw?: {links: Link[]; addresses: Address[]; routes: Route[]}
+}
+
+export function linkFacts(l: Link): LinkFacts {
+  const f: LinkFacts = {name: l.name, kind: kindOf(l), index: l.index, up: (l.flags & IFF_UP) !== 0}
+  if (l.mtu !== undefined) f.mtu = l.mtu
+  if (l.master !== undefined) f.master = l.master
+  if (l.port) f.port = l.port
+  return f
 }
 
 export function netFactsFrom(links: Link[], addresses: Address[], routes: Route[]): NetFacts {
@@ -35,7 +47,7 @@ export function netFactsFrom(links: Link[], addresses: Address[], routes: Route[
     linkRoutes.push({device, family: v.destination.includes(':') ? 6 : 4, destination: v.destination, gateway: v.gateway, metric: v.metric, linkdown: v.linkdown})
   }
   devices.sort((a, b) => compareNames(a.name, b.name))
-  return {devices, links: links.map((l) => ({name: l.name, kind: kindOf(l)})), routes: linkRoutes}
+  return {devices, links: links.map(linkFacts), routes: linkRoutes, raw: {links, addresses, routes}}
 }
 
 export function gatherNet(): NetFacts {
@@ -84,14 +96,28 @@ export function callerAccount(host: Host): {account: Account; capEff: bigint} {
   }
 }
 
-export function targetsFor(net: NetFacts, names: string[]): Target[] {
-  if (names.length === 0) return net.devices.map((d) => ({name: d.name, device: d}))
+/**
+ * The devices to check: the named ones, or every TUN/TAP device and every device the config declares
+ * (a declared device that is missing is a target too: its absence is the finding).
+ */
+export function targetsFor(net: NetFacts, names: string[], intents: Intent[] = []): Target[] {
+  const declared = new Map(intents.map((i) => [i.name, i]))
+  const target = (name: string): Target => {
+    const intent = declared.get(name)
+    const device = net.devices.find((d) => d.name === name)
+    if (device) return intent ? {name, device, intent} : {name, device}
+    const link = net.links.find((l) => l.name === name)
+    const t: Target = link ? {name, otherKind: /^[aeiou]/.test(link.kind) ? `an ${link.kind}` : `a ${link.kind}`} : {name}
+    if (intent) t.intent = intent
+    return t
+  }
+  if (names.length === 0) {
+    const all = new Set([...net.devices.map((d) => d.name), ...declared.keys()])
+    return [...all].sort(compareNames).map(target)
+  }
   return names.map((name) => {
     validateIfName(name)
-    const device = net.devices.find((d) => d.name === name)
-    if (device) return {name, device}
-    const link = net.links.find((l) => l.name === name)
-    return link ? {name, otherKind: /^[aeiou]/.test(link.kind) ? `an ${link.kind}` : `a ${link.kind}`} : {name}
+    return target(name)
   })
 }
 
@@ -99,6 +125,8 @@ export interface ContextOptions {
   names?: string[]
   user?: string
   features: Features
+  /** What the config file declares (doctor --config, or the default config). */
+  intents?: Intent[]
 }
 
 export function contextFrom(host: Host, net: NetFacts, opts: ContextOptions): DoctorContext {
@@ -109,7 +137,8 @@ export function contextFrom(host: Host, net: NetFacts, opts: ContextOptions): Do
     subject,
     subjectIsCaller: opts.user === undefined,
     capEff: caller.capEff,
-    targets: targetsFor(net, opts.names ?? []),
+    targets: targetsFor(net, opts.names ?? [], opts.intents),
+    links: new Map(net.links.filter((l) => l.index !== undefined).map((l) => [l.index!, l])),
     routes: net.routes,
     holders: findHolders(host),
     features: opts.features,

@@ -47,11 +47,11 @@ export function fixInNetns(fix: Fix, netns: string): Fix {
   const q = /^[A-Za-z0-9_.-]+$/.test(netns) ? netns : `'${netns}'`
   const commands = fix.commands.map((c) => {
     if (c.startsWith('#')) return c
-    const m = /^(sudo )?(tunadm|ip|sysctl)( .*)?$/.exec(c)
+    const m = /^(sudo )?(tunadm|ip|bridge|sysctl|iptables|ip6tables|arptables|nft)( .*)?$/.exec(c)
     if (!m) return c
     const [, sudo = '', prog, rest = ''] = m
     if (prog === 'tunadm') return `${sudo}tunadm${rest} --netns ${q}`
-    if (prog === 'ip') return `${sudo}ip -n ${q}${rest}`
+    if (prog === 'ip' || prog === 'bridge') return `${sudo}${prog} -n ${q}${rest}`
     return `${sudo}ip netns exec ${q} ${prog}${rest}`
   })
   return {...fix, commands}

@@ -46,3 +46,8 @@ export function runChecks(ctx: DoctorContext, checks: readonly Check[] = CHECKS)
   for (const f of findings) summary[f.status]++
   return {findings, summary, failed: summary.fail + summary.crash > 0}
 }
+
+/** The report with only what needs attention (warnings, failures, crashes); the summary still counts everything. */
+export function onlyProblems(r: Report): Report {
+  return {...r, findings: r.findings.filter((f) => f.status === 'warn' || f.status === 'fail' || f.status === 'crash')}
+}

@@ -6,6 +6,7 @@ import type {Host} from '../system/host'
 import type {Holder} from '../system/holders'
 import type {TunDevice} from '../model/device'
 import type {Account} from './host-facts'
+import type {Intent} from './intent'
 
 export type Status = 'ok' | 'warn' | 'fail' | 'crash' | 'skip'
 export const STATUSES: readonly Status[] = ['ok', 'warn', 'fail', 'crash', 'skip']
@@ -43,18 +44,39 @@ export interface LinkRoute {
   linkdown: boolean
 }
 
+/** A link of any kind, with what the checks of bridge ports and their masters need. */
+export interface LinkFacts {
+  name: string
+  /** "tun", "bridge", "veth", "loopback"... */
+  kind: string
+  index?: number
+  up?: boolean
+  mtu?: number
+  /** IFLA_MASTER: the index of the bridge, bond or vrf this link is a port of. */
+  master?: number
+  /** As a port: its master's kind, and a bridge port's STP state (forwarding, blocking...). */
+  port?: {kind: string; state?: string}
+}
+
 /** A device the user named or that the netlink dump returned. `device` is unset when there is no TUN/TAP device of that name. */
 export interface Target {
   name: string
   device?: TunDevice
   /** When the name belongs to a link that is not TUN/TAP: its kind. */
   otherKind?: string
+  /** What the config file declares for it, and how the kernel differs. */
+  intent?: Intent
 }
 
 /** TUNGETFEATURES, or why it could not be read. */
 export type Features = {flags: number} | {error: string}
 
+/** The config file doctor judges by: how many devices it declares, or why it could not be read. */
+export type ConfigFacts = {source: string; declared: number} | {source: string; error: {message: string; fix?: string}}
+
 export interface DoctorContext {
+  /** The config file, when doctor reads one (--config, or the default file that exists). */
+  config?: ConfigFacts
   host: Host
   /** Who will run the program: the caller, or --user. */
   subject: Account
@@ -63,6 +85,8 @@ export interface DoctorContext {
   /** The caller's effective capability mask. */
   capEff: bigint
   targets: Target[]
+  /** Every link by ifindex: a port's master, its kind, state and MTU. */
+  links: Map<number, LinkFacts>
   /** Main-table unicast routes of every link in the namespace. */
   routes: LinkRoute[]
   holders: Map<string, Holder[]>
@@ -82,9 +106,10 @@ interface CheckBase {
   description: string
 }
 
+/** Return undefined when the check does not apply to this system (nothing is reported). */
 export interface SystemCheck extends CheckBase {
   group: 'system'
-  run(ctx: DoctorContext): Outcome
+  run(ctx: DoctorContext): Outcome | undefined
 }
 
 /**

@@ -208,7 +208,7 @@ describe('doctor checks on fixture trees', () => {
   })
 
   test('selecting checks by id and group; unknown ids are a usage error (exit 2)', () => {
-    expect(selectChecks(['device.up', 'system']).map((c) => c.id)).toEqual(['system.tun-node', 'system.tun-driver', 'system.node-access', 'system.capabilities', 'system.tun-features', 'system.sysctls', 'device.up'])
+    expect(selectChecks(['device.up', 'system']).map((c) => c.id)).toEqual(['system.tun-node', 'system.tun-driver', 'system.node-access', 'system.capabilities', 'system.tun-features', 'system.sysctls', 'system.config', 'system.bridge-netfilter', 'device.up'])
     let err: {code?: string; exitCode?: number} = {}
     try {
       selectChecks(['device.nope'])
