@@ -62,7 +62,8 @@ export function attachFlags(d: TunDevice): string {
   return `${d.mode === 'tap' ? 'IFF_TAP' : 'IFF_TUN'}${d.multiQueue ? ' | IFF_MULTI_QUEUE' : ' without IFF_MULTI_QUEUE'} (IFF_NO_PI and IFF_VNET_HDR are its own choice: the kernel follows what it asks)`
 }
 
-const linkdownRoutes = (d: TunDevice) => (d.routes ?? []).filter((r) => r.linkdown)
+/** Routes that are linkdown; the kernel's own IPv6 link-local route (fe80::/64 on every link that was up) aside: nothing is routed through it. */
+const linkdownRoutes = (d: TunDevice) => (d.routes ?? []).filter((r) => r.linkdown && !isLinkLocalRoute(r.destination))
 const attachedQueues = (ctx: DoctorContext, d: TunDevice) => Math.max(queuesOf(d), ctx.holders.get(d.name)?.length ?? 0)
 
 // ---- system -----------------------------------------------------------------------------------
@@ -256,7 +257,7 @@ const deviceChecks: DeviceCheck[] = [
     run(ctx, d) {
       const down = linkdownRoutes(d)
       if (!d.routes) return undefined
-      if (down.length === 0) return ok(d.routes.length ? `${d.routes.length} route(s), none linkdown` : 'no routes via it')
+      if (down.length === 0) return ok(d.routes.length ? `${d.routes.length} route(s), none linkdown${d.routes.some((r) => r.linkdown) ? ' but the IPv6 link-local one' : ''}` : 'no routes via it')
       const list = down.map((r) => r.destination + (r.gateway ? ` via ${r.gateway}` : '')).join(', ')
       const ignored = readSysctl(ctx.host, 'net/ipv4/conf/all/ignore_routes_with_linkdown') === 1 || readSysctl(ctx.host, `net/ipv4/conf/${d.name}/ignore_routes_with_linkdown`) === 1
       if (ignored) return {status: 'warn', messages: [`linkdown: ${list}`, 'ignore_routes_with_linkdown is on: the kernel skips these routes and that traffic takes other routes (or is unreachable)'], fix: attachFix(d.name, false)}

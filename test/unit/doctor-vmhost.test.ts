@@ -255,3 +255,13 @@ describe('--problems', () => {
     expect(compactNames(['vm1', 'vm2'])).toBe('vm1, vm2')
   })
 })
+
+describe('linkdown routes', () => {
+  test('the kernel\'s own fe80::/64, linkdown once a guest has gone, is not a failure; other linkdown routes are', () => {
+    const routes = [{destination: 'fe80::/64', linkdown: true, protocol: 'kernel'}]
+    const r = run({devices: [tap('tap0', 3, {carrier: false, queues: 0, routes})], ports: {tap0: {}}})
+    expect(find(r.findings, 'device.linkdown-routes', 'tap0')).toMatchObject({status: 'ok', messages: ['1 route(s), none linkdown but the IPv6 link-local one']})
+    const more = run({devices: [tap('tap0', 3, {carrier: false, queues: 0, routes: [...routes, {destination: '10.0.0.0/24', linkdown: true, protocol: 'kernel'}]})], ports: {tap0: {}}})
+    expect(find(more.findings, 'device.linkdown-routes', 'tap0')).toMatchObject({status: 'fail', messages: ['linkdown: 10.0.0.0/24', expect.any(String)]})
+  })
+})
