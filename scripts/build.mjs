@@ -16,8 +16,12 @@ import * as path from 'node:path'
 
 const bundles = {fast: 'src/fast.ts', doctor: 'src/fast-doctor.ts', cli: 'src/cli.ts', yaml: 'scripts/yaml-entry.cjs'}
 
+// The third-party packages bundled into dist/*.js, for the Debian package's copyright file (scripts/deb.mjs):
+// their directories, relative to here.
+const bundled = new Set()
 for (const [name, entry] of Object.entries(bundles)) {
-  await build({
+  const {metafile} = await build({
+    metafile: true,
     entryPoints: [entry],
     // yaml is reached through bin/run.js's loader in the built tool; the require stays for the tests.
     ...(name === 'yaml' ? {} : {external: ['koffi', '@inquirer/prompts', 'typescript', 'ts-node', 'yaml']}),
@@ -30,7 +34,12 @@ for (const [name, entry] of Object.entries(bundles)) {
     sourcemap: 'linked',
     logLevel: 'warning',
   })
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)
+    if (m) bundled.add(path.relative('.', fs.realpathSync(m[1])))
+  }
 }
+fs.writeFileSync('dist/bundled.json', JSON.stringify([...bundled].sort(), null, 1) + '\n')
 
 // The fast bundles must stay free of oclif and yaml: that is their reason to exist.
 for (const name of ['fast', 'doctor']) {
