@@ -12,7 +12,11 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import {spawnSync} from 'node:child_process'
 import {Netns, ROOT, describeKernel, sh} from '../helpers/kernel'
+
+/** sh() with room for the slow steps (a build, lintian) on a loaded machine: sh() stops a command at 60 s. */
+const slow = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(cmd, args, {encoding: 'utf8', env, timeout: 480000})
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 const arch = sh('dpkg', ['--print-architecture']).stdout.trim()
@@ -42,7 +46,7 @@ describeKernel('the Debian package', () => {
     const checkout = path.join(dir, 'checkout')
     fs.cpSync(ROOT, checkout, {recursive: true, filter: (f) => !['node_modules', 'dist', '.git'].includes(path.relative(ROOT, f))})
     fs.symlinkSync(fs.realpathSync(path.join(ROOT, 'node_modules')), path.join(checkout, 'node_modules'))
-    const r = sh('sh', ['-c', 'cd "$1" && exec npm run deb', 'sh', checkout], {env: {...process.env, NO_COLOR: '1'}})
+    const r = slow('sh', ['-c', 'cd "$1" && exec npm run deb', 'sh', checkout], {...process.env, NO_COLOR: '1'})
     deb = path.join(checkout, 'dist', 'deb', `tunadm_${pkg.version}_${arch}.deb`)
     expect({status: r.status, stderr: r.stderr}).toEqual({status: 0, stderr: expect.not.stringContaining('deb:')})
     const control = sh('dpkg-deb', ['-f', deb]).stdout
@@ -69,7 +73,7 @@ describeKernel('the Debian package', () => {
     const copy = path.join(dir, path.basename(deb))
     fs.copyFileSync(deb, copy)
     fs.chmodSync(copy, 0o644)
-    const r = sh('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', 'env', `TMPDIR=${os.tmpdir()}`, 'HOME=/nonexistent', 'lintian', '--fail-on', 'error,warning', copy])
+    const r = slow('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', 'env', `TMPDIR=${os.tmpdir()}`, 'HOME=/nonexistent', 'lintian', '--fail-on', 'error,warning', copy])
     expect({status: r.status, out: r.stdout + r.stderr}).toEqual({status: 0, out: ''})
     fs.rmSync(copy)
     const overrides = fs.readFileSync(path.join(ROOT, 'debian', 'tunadm.lintian-overrides'), 'utf8').split('\n')
@@ -91,7 +95,7 @@ describeKernel('the Debian package', () => {
     }
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-deb-root-'))
     try {
-      const r = sh('unshare', ['--mount', '--propagation', 'private', 'bash', path.join(ROOT, 'test/helpers/deb-root.sh'), work, deb, ns.name, dir, ...options])
+      const r = slow('unshare', ['--mount', '--propagation', 'private', 'bash', path.join(ROOT, 'test/helpers/deb-root.sh'), work, deb, ns.name, dir, ...options])
       expect([r.status, r.stderr]).toEqual([0, ''])
     } finally {
       fs.rmdirSync(work)
