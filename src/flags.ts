@@ -2,7 +2,7 @@
 import {Flags} from './cli/spec'
 import {FlagInput} from './services/desired'
 import {InvalidInputError} from './errors'
-import {TUN_FLAGS, TunFlagValues, flagOf} from './model/settings'
+import {MASTER, TUN_FLAGS, TunFlagValues, flagOf} from './model/settings'
 
 const CONFIG = 'CONFIGURATION'
 
@@ -16,6 +16,8 @@ export const configureFlags = {
   multicast: Flags.boolean({summary: 'Multicast on (--no-multicast: off).', allowNo: true, helpGroup: CONFIG}),
   mtu: Flags.integer({summary: 'MTU in bytes, within the device\'s range (68-65535 for TUN).', helpGroup: CONFIG}),
   txqueuelen: Flags.integer({summary: 'Transmit queue length in packets.', aliases: ['qlen'], helpGroup: CONFIG}),
+  [MASTER.key]: Flags.string({summary: MASTER.help, helpValue: MASTER.helpValue, helpGroup: CONFIG}),
+  [`no-${MASTER.key}`]: Flags.boolean({summary: MASTER.helpNo!, helpGroup: CONFIG}),
   address: Flags.string({char: 'a', summary: 'Add an address, ADDR/LEN (IPv4 or IPv6); repeatable.', multiple: true, helpGroup: CONFIG}),
   peer: Flags.string({summary: 'Point-to-point peer of the --address of the same family (TUN only).', helpGroup: CONFIG}),
   route: Flags.string({summary: 'Add a route via the device: CIDR, "CIDR via GW" or "CIDR via GW metric N"; repeatable.', multiple: true, helpGroup: CONFIG}),
@@ -37,13 +39,24 @@ export type ConfigureFlagValues = {
 } & {
   mac?: string; up?: boolean; down?: boolean; promisc?: boolean; allmulti?: boolean; arp?: boolean; multicast?: boolean
   mtu?: number; txqueuelen?: number; address?: string[]; peer?: string; route?: string[]; via?: string
+  master?: string; 'no-master'?: boolean
 }
 
 export function settingsInputFromFlags(f: ConfigureFlagValues & {rename?: string}): FlagInput {
   if (f.up && f.down && f.rename === undefined) {
     throw new InvalidInputError('--up and --down together make sense only with --rename (down, rename, up again)', {code: 'USAGE'})
   }
+  if (f.master !== undefined && f['no-master']) {
+    throw new InvalidInputError('--master and --no-master contradict each other', {code: 'USAGE', fix: 'give one of them'})
+  }
+  let master: string | null | undefined = f['no-master'] ? null : undefined
+  if (f.master !== undefined) {
+    const parsed = MASTER.parse(f.master)
+    if ('problem' in parsed) throw new InvalidInputError(parsed.problem.replace(/^master/, '--master').replace('master: br0', '--master br0'), {code: 'INVALID_NAME'})
+    master = parsed.value
+  }
   return {
+    master,
     mac: f.mac,
     up: f.up ? true : f.down ? false : undefined,
     downFirst: Boolean(f.up && f.down),

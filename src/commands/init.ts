@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import {TunadmCommand} from '../base-command'
 import {configFlag} from '../config/flags'
 import {loadConfig} from '../config/load'
+import {MASTER_KINDS, MasterKind} from '../model/settings'
 import {InvalidInputError} from '../errors'
 import {generate, GENERATORS} from '../init'
 import {detectTargets} from '../init/detect'
@@ -68,7 +69,7 @@ is replaced only if tunadm generated it (its header says so), unless --force.`)
     const tunadmPath = absolutePath(flags['tunadm-path'] ?? findTunadm(), '--tunadm-path')
     const generator = GENERATORS[target]
     const standalone = Boolean(flags.standalone)
-    const generated = generate(target, config, {configPath, tunadmPath, standalone, resolveId})
+    const generated = generate(target, config, {configPath, tunadmPath, standalone, resolveId, masterKind})
     if (flags.output !== undefined && flags.output.trim() === '') {
       throw new InvalidInputError('--output is empty', {code: 'USAGE', fix: 'give a directory (--output /tmp/boot-files), - for standard output, or --install'})
     }
@@ -132,6 +133,18 @@ function findTunadm(): string {
     } catch {}
   }
   return '/usr/local/bin/tunadm'
+}
+
+/** A master's kind on this machine (in the namespace of --netns), for networkd's Bridge=/Bond=/VRF= and NetworkManager's slave-type. */
+function masterKind(name: string): MasterKind | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const {withNetlink} = require('../kernel/netlink') as typeof import('../kernel/netlink')
+  try {
+    const kind = withNetlink((nl) => nl.link(name)?.kind)
+    return (MASTER_KINDS as readonly string[]).includes(kind ?? '') ? kind as MasterKind : undefined
+  } catch {
+    return undefined // no netlink here (a container without it): the generator says what it assumed
+  }
 }
 
 function resolveId(kind: 'user' | 'group', name: string): number {

@@ -12,7 +12,7 @@ export default class List extends TunadmCommand {
   static summary = 'List TUN/TAP devices.'
 
   static description = paragraphs(`Reads every device with one netlink dump: mode, flags, owner and group (or "any user" when
-neither is set), state and carrier, MTU and MAC. --processes adds the programs attached to each device.`)
+neither is set), state and carrier, MTU, the bridge, bond or vrf it is a port of, and MAC. --processes adds the programs attached to each device.`)
 
   static examples = [
     {description: 'All devices, as a table', command: '<%= config.bin %> list'},

@@ -28,6 +28,7 @@ Routes take a gateway inline ("10.1.0.0/16 via 192.168.0.254") or from --via.`)
     {description: 'Address it and bring it up (the classic tunctl + ifconfig pair in one step)', command: 'sudo <%= config.bin %> set tap0 --address 192.168.0.1/24 --promisc --up'},
     {description: 'A point-to-point TUN link with a route behind the peer', command: 'sudo <%= config.bin %> set tun0 --address 10.0.0.1 --peer 10.0.0.2 --route "10.8.0.0/16 via 10.0.0.2" --up'},
     {description: 'Hand a device to another user', command: 'sudo <%= config.bin %> set tun77 --user waldner'},
+    {description: 'Make a VM\'s tap a port of bridge br0 (which must exist), or take it out', command: 'sudo <%= config.bin %> set tap0 --master br0 --up'},
     {description: 'Rename (the device must be down; --down and --up make it one step)', command: 'sudo <%= config.bin %> set tap0 --down --rename vm1-net --up'},
     {description: 'MAC, MTU and queue length', command: 'sudo <%= config.bin %> set tap0 --mac 02:00:5e:10:00:01 --mtu 9000 --txqueuelen 5000'},
   ]

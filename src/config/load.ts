@@ -11,7 +11,7 @@ import {InvalidInputError, TunadmError} from '../errors'
 import {bytesToIp, formatPrefix, ipFamily, ipToBytes, networkOf, parsePrefix} from '../model/ip'
 import {AddressSpec} from '../model/desired'
 import {Problem, checkDevice, pairPeer} from '../model/rules'
-import {TUN_FLAG_KEYS, TunFlagValues, parseBoolean, tunFlagProblems} from '../model/settings'
+import {MASTER, TUN_FLAG_KEYS, TunFlagValues, parseBoolean, tunFlagProblems} from '../model/settings'
 import {looksLikeAccountName, parseNumericId, validateIfName} from '../model/validate'
 import {BOOLEAN_KEYS, DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, closestKey} from './keys'
 import {expandName} from './range'
@@ -377,6 +377,10 @@ class Checker {
         if (parseInt(mac.slice(0, 2), 16) & 1) return fail(`mac ${mac} is a multicast address (lowest bit of the first byte set); expected a unicast one, e.g. 52:54:00:...`)
         if (mac === '00:00:00:00:00:00') return fail('mac 00:00:00:00:00:00 is not a usable address; expected a unicast MAC, e.g. 52:54:00:12:34:56')
         return mac
+      }
+      case 'master': {
+        const parsed = MASTER.parse(scalar)
+        return 'value' in parsed ? parsed.value : fail(parsed.problem)
       }
       case 'mtu':
         return this.integer(key, scalar, 68, 65535, fail, 'the kernel accepts 68 (the IPv4 minimum) to 65535 for TUN/TAP', node)

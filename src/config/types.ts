@@ -25,6 +25,8 @@ export interface DeviceConfig extends TunFlagValues {
   /** Explicitly neither owner nor group: any user who can open /dev/net/tun may attach. */
   any_user?: boolean
   mac?: string
+  /** The bridge, bond or vrf the device is a port of (absent: left as it is). */
+  master?: string
   mtu?: number
   txqueuelen?: number
   up?: boolean

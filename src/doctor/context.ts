@@ -36,7 +36,9 @@ export function linkFacts(l: Link): LinkFacts {
 }
 
 export function netFactsFrom(links: Link[], addresses: Address[], routes: Route[]): NetFacts {
+  const byIndex = new Map(links.map((l) => [l.index, l.name]))
   const devices = links.filter((l) => l.kind === 'tun').map((l) => toDevice(l))
+  for (const d of devices) if (d.master) d.master.name = byIndex.get(d.master.index) ?? d.master.name
   assignAddressing(devices, addresses, routes)
   const names = new Map(links.map((l) => [l.index, l.name]))
   const linkRoutes: LinkRoute[] = []

@@ -16,6 +16,8 @@ function stanza(d: DeviceConfig): string {
   for (const [key, flag] of [['arp', d.arp], ['multicast', d.multicast], ['promisc', d.promisc], ['allmulticast', d.allmulti]] as const) {
     if (flag !== undefined) settings.push(key, flag ? 'on' : 'off')
   }
+  // The bridge, bond or vrf must be up by then: its own stanza comes first (auto br0 before this file is sourced).
+  if (d.master !== undefined) settings.push('master', d.master)
   const lines = [`auto ${name}`, `iface ${name} inet manual`, `\tpre-up ${create}`]
   if (settings.length) lines.push(`\tpre-up ${shCommand('ip', 'link', 'set', 'dev', d.name, ...settings)}`)
   // The manual method sets the link up itself; a device meant to stay down is taken down again.

@@ -27,6 +27,7 @@ export function linkSet(d: DeviceConfig): Words | undefined {
   if (d.multicast !== undefined) w.push('multicast', onOff(d.multicast))
   if (d.promisc !== undefined) w.push('promisc', onOff(d.promisc))
   if (d.allmulti !== undefined) w.push('allmulticast', onOff(d.allmulti))
+  if (d.master !== undefined) w.push('master', d.master)
   if (d.up !== undefined) w.push(d.up ? 'up' : 'down')
   return w.length ? ['ip', 'link', 'set', 'dev', d.name, ...w] : undefined
 }

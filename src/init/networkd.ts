@@ -1,7 +1,7 @@
 /** systemd-networkd: a .netdev per device, and a .network (and .link) where there is more to set. No tunadm at boot. */
 import type {DeviceConfig} from '../config/types'
 import {plainName} from './escape'
-import {refuseUnexpressible, tunFlagWords} from './express'
+import {masterKinds, refuseUnexpressible, tunFlagWords} from './express'
 import {header, loadTemplate, render} from './template'
 import {GenerateOptions, Generated, Generator} from './types'
 
@@ -20,7 +20,7 @@ function netdev(d: DeviceConfig, opts: GenerateOptions): string {
   })
 }
 
-function network(d: DeviceConfig, opts: GenerateOptions): string | undefined {
+function network(d: DeviceConfig, opts: GenerateOptions, masterKey?: string): string | undefined {
   const link = lines([
     ['MACAddress', d.mac], ['MTUBytes', d.mtu],
     ['ARP', d.arp === undefined ? undefined : yes(d.arp)], ['Multicast', d.multicast === undefined ? undefined : yes(d.multicast)],
@@ -29,6 +29,7 @@ function network(d: DeviceConfig, opts: GenerateOptions): string | undefined {
   ])
   const peerFamily = d.peer ? (d.peer.includes(':') ? 6 : 4) : undefined
   const net: string[] = []
+  if (d.master !== undefined && masterKey) net.push(`${masterKey}=${d.master}\n`)
   for (const a of d.addresses ?? []) {
     if (d.peer && (a.includes(':') ? 6 : 4) === peerFamily) net.push(`\n[Address]\nAddress=${a}\nPeer=${d.peer}\n`)
     else net.push(`\n[Address]\nAddress=${a}\n`)
@@ -46,11 +47,13 @@ export const networkd: Generator = {
   generate(config, opts): Generated {
     refuseUnexpressible(config, 'networkd', 'systemd-networkd')
     const out: Generated = {files: [], enable: [], notes: []}
+    const masters = masterKinds(config, opts, out.notes)
     for (const d of config.devices) {
       plainName(d.name, 'networkd')
+      if (d.master !== undefined) plainName(d.master, 'networkd')
       const base = `10-tunadm-${d.name}`
       out.files.push({path: `${base}.netdev`, mode: 0o644, content: netdev(d, opts)})
-      const net = network(d, opts)
+      const net = network(d, opts, d.master === undefined ? undefined : masters.get(d.master)!.words.networkd)
       if (net) out.files.push({path: `${base}.network`, mode: 0o644, content: net})
       if (d.txqueuelen !== undefined) {
         out.files.push({path: `${base}.link`, mode: 0o644, content: render(loadTemplate('networkd/device.link'), {HEADER: header('networkd', opts), NAME: d.name, TXQUEUELEN: String(d.txqueuelen)})})

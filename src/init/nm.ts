@@ -6,7 +6,7 @@
 import type {DeviceConfig} from '../config/types'
 import {InvalidInputError} from '../errors'
 import {keyfileValue, plainName} from './escape'
-import {refuseUnexpressible, tunFlagWords} from './express'
+import {masterKinds, refuseUnexpressible, tunFlagWords} from './express'
 import {header, loadTemplate, render} from './template'
 import {GenerateOptions, Generator} from './types'
 
@@ -45,7 +45,7 @@ function ip(d: DeviceConfig, family: 4 | 6): string {
   ])
 }
 
-function keyfile(d: DeviceConfig, opts: GenerateOptions): string {
+function keyfile(d: DeviceConfig, opts: GenerateOptions, portType?: string): string {
   const id = (kind: 'user' | 'group', v: string | number | undefined) => (typeof v === 'string' ? opts.resolveId(kind, v) : v)
   const ethernet = kv([['cloned-mac-address', d.mac], ['mtu', d.mtu]])
   return render(loadTemplate('nm/device.nmconnection'), {
@@ -53,13 +53,14 @@ function keyfile(d: DeviceConfig, opts: GenerateOptions): string {
     ID: `tunadm-${d.name}`,
     UUID: connectionUuid(d.name),
     NAME: d.name,
+    // A port has no IP configuration of its own: NetworkManager keeps none for it.
+    PORT: d.master !== undefined && portType ? kv([['master', d.master], ['slave-type', portType]]) : '',
+    IP: d.master !== undefined ? '' : `[ipv4]\n${ip(d, 4)}\n[ipv6]\n${ip(d, 6)}\n`,
     TUN: kv([
       ['mode', d.mode === 'tun' ? 1 : 2], ['owner', id('user', d.user)], ['group', id('group', d.group)],
       ...tunFlagWords(d, 'nm'),
     ]),
     ETHERNET: ethernet ? `[ethernet]\n${ethernet}\n` : '',
-    IPV4: ip(d, 4),
-    IPV6: ip(d, 6),
   })
 }
 
@@ -78,10 +79,12 @@ export const nm: Generator = {
         fix: 'remove them from the config, or use --target networkd or systemd',
       })
     }
-    const files = config.devices.map((d) => ({
-      path: `tunadm-${plainName(d.name, 'nm')}.nmconnection`, mode: 0o600, content: keyfile(d, opts),
-    }))
     const notes = ['keyfiles must stay owned by root with mode 0600, or NetworkManager ignores them']
+    const masters = masterKinds(config, opts, notes)
+    const files = config.devices.map((d) => ({
+      path: `tunadm-${plainName(d.name, 'nm')}.nmconnection`, mode: 0o600,
+      content: keyfile(d, opts, d.master === undefined ? undefined : (plainName(d.master, 'nm'), masters.get(d.master)!.words.nm)),
+    }))
     if (config.devices.some((d) => d.up === false)) notes.push('NetworkManager sets every device it activates up: up: false is not kept')
     return {
       files,

@@ -1,5 +1,6 @@
 /** The one interface every boot-integration generator implements. */
 import type {TunadmConfig} from '../config/types'
+import type {MasterKind} from '../model/settings'
 
 export const TARGETS = ['systemd', 'networkd', 'sysv', 'openrc', 'ifupdown', 'nm'] as const
 export type Target = (typeof TARGETS)[number]
@@ -31,6 +32,11 @@ export interface GenerateOptions {
   installDir: string
   /** A user or group name to its numeric id (NetworkManager stores only numbers). */
   resolveId: (kind: 'user' | 'group', name: string) => number
+  /**
+   * The kind of a master (bridge, bond, vrf) on the machine that generates the files, for the formats that
+   * name it (networkd's Bridge=/Bond=/VRF=, NetworkManager's slave-type); undefined when it does not exist now.
+   */
+  masterKind?: (name: string) => MasterKind | undefined
 }
 
 export interface Generator {

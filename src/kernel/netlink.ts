@@ -191,6 +191,17 @@ export class Netlink {
     }
   }
 
+  /** One link by ifindex, or undefined when there is none. */
+  linkAt(index: number): Link | undefined {
+    try {
+      const msgs = this.request(C.RTM_GETLINK, 0, encodeIfinfomsg(index), `ifindex ${index}`)
+      return msgs.filter((m) => m.type === C.RTM_NEWLINK).map((m) => decodeLink(m.payload))[0]
+    } catch (err) {
+      if (err instanceof KernelError && err.code === 'ENODEV') return undefined
+      throw err
+    }
+  }
+
   deleteLink(index: number, name: string): void {
     this.request(C.RTM_DELLINK, C.NLM_F_ACK, encodeIfinfomsg(index), name)
   }
@@ -262,8 +273,8 @@ export class Netlink {
   }
 }
 
-/** RTM_SETLINK of the given attributes (MTU, txqueuelen, alias, link group, carrier). */
-export function setLinkRequest(index: number, name: string, a: {mtu?: number; txqlen?: number; alias?: string; group?: number; carrier?: boolean}): NlRequest {
+/** RTM_SETLINK of the given attributes (MTU, txqueuelen, alias, link group, carrier, master: an ifindex, 0 for none). */
+export function setLinkRequest(index: number, name: string, a: {mtu?: number; txqlen?: number; alias?: string; group?: number; carrier?: boolean; master?: number}): NlRequest {
   const attrs: Buffer[] = []
   if (a.mtu !== undefined) attrs.push(attrU32(C.IFLA_MTU, a.mtu))
   if (a.txqlen !== undefined) attrs.push(attrU32(C.IFLA_TXQLEN, a.txqlen))
@@ -271,6 +282,7 @@ export function setLinkRequest(index: number, name: string, a: {mtu?: number; tx
   if (a.alias !== undefined) attrs.push(attr(C.IFLA_IFALIAS, Buffer.from(a.alias, 'utf8')))
   if (a.group !== undefined) attrs.push(attrU32(C.IFLA_GROUP, a.group))
   if (a.carrier !== undefined) attrs.push(attr(C.IFLA_CARRIER, Buffer.from([a.carrier ? 1 : 0])))
+  if (a.master !== undefined) attrs.push(attrU32(C.IFLA_MASTER, a.master))
   return {type: C.RTM_SETLINK, flags: 0, payload: Buffer.concat([encodeIfinfomsg(index), ...attrs]), target: name}
 }
 

@@ -41,6 +41,8 @@ export interface DesiredDevice {
   group?: IdRef | null
   // Link.
   rename?: string
+  /** The bridge, bond or vrf it is a port of (by name); null: none; undefined: left as it is. */
+  master?: string | null
   mac?: Buffer
   mtu?: number
   txqueuelen?: number

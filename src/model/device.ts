@@ -62,6 +62,8 @@ export interface TunDevice {
   queues?: number
   disabledQueues?: number
   alias?: string
+  /** The bridge, bond or vrf it is a port of (IFLA_MASTER); null: none. */
+  master?: {name: string; index: number} | null
   addresses?: AddressView[]
   routes?: RouteView[]
   processes?: Holder[]

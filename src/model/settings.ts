@@ -127,6 +127,61 @@ const flagSchema = (description: string) => ({type: 'boolean', description: `${d
 const setting = (key: string, phase: Phase, shared: boolean, kind: Setting['kind'], schema: Record<string, unknown>): Setting =>
   ({key, phase, shared, kind, source: key === 'name' ? 'none' : 'netlink', schema})
 
+/** The kinds of link a TUN/TAP device can be a port of (IFLA_MASTER). tunadm never creates or changes them. */
+export const MASTER_KINDS = ['bridge', 'bond', 'vrf'] as const
+export type MasterKind = (typeof MASTER_KINDS)[number]
+
+/** How each boot format says "a port of this master": networkd's key in .network, NetworkManager's slave-type. */
+export const MASTER_WORDS: Record<MasterKind, {networkd: string; nm: string}> = {
+  bridge: {networkd: 'Bridge', nm: 'bridge'},
+  bond: {networkd: 'Bond', nm: 'bond'},
+  vrf: {networkd: 'VRF', nm: 'vrf'},
+}
+
+/** A link setting with a full entry: one parser for CLI text and YAML scalars, its reading, its words per boot format. */
+export interface LinkSetting<T> extends Setting {
+  phase: 'link'
+  /** The --flag's summary in add's and set's help. */
+  help: string
+  helpValue: string
+  /** --no-FLAG: what it does, when the setting can be cleared. */
+  helpNo?: string
+  parse(value: unknown): {value: T} | {problem: string}
+  /** Its value on the device (null: none), as the view of a device (show, list) gives it. */
+  read(view: {master?: {name: string} | null}): T | null | undefined
+  /** How each format writes it: in words for the documentation (the generators use MASTER_WORDS). */
+  init: Record<InitFormat, InitWay>
+}
+
+/**
+ * master: the bridge, bond or vrf the device is a port of (IFLA_MASTER), by name. The master must exist
+ * and be of one of those kinds; tunadm makes the device its port (or, with --no-master, takes it out) and
+ * never creates or changes the master itself.
+ */
+export const MASTER: LinkSetting<string> = {
+  key: 'master', phase: 'link', shared: true, kind: 'special', source: 'netlink',
+  help: 'Make the device a port of this bridge, bond or vrf (which must exist; tunadm never creates it).',
+  helpValue: 'BRIDGE',
+  helpNo: 'Take the device out of its bridge, bond or vrf.',
+  schema: {
+    title: 'BRIDGE', type: 'string', minLength: 1, maxLength: 15, pattern: '^[^/:\\s%]+$',
+    description: 'The bridge, bond or vrf the device is a port of (IFLA_MASTER), e.g. br0. It must exist; tunadm never creates or changes it.',
+  },
+  parse(value) {
+    if (typeof value !== 'string' || !value) return {problem: 'master is not a device name; expected the name of a bridge, bond or vrf, e.g. master: br0'}
+    if (Buffer.byteLength(value) > 15 || value === '.' || value === '..' || /[/:\s%]/.test(value)) {
+      return {problem: `master "${value}" is not a valid device name; expected 1 to 15 bytes without "/", ":", "%" or white space, e.g. br0`}
+    }
+    return {value}
+  },
+  read: (view) => (view.master === undefined ? undefined : view.master?.name ?? null),
+  init: {
+    networkd: {as: 'Bridge=, Bond= or VRF= in [Network] of the .network file, by the master\'s kind'},
+    nm: {as: 'master= and slave-type= in [connection]'},
+    iproute2: {as: 'ip link set dev NAME master MASTER'},
+  },
+}
+
 /**
  * Every key of a device entry, in the order documentation and generators present them. The TUN flags
  * are full entries (above); the others are read by the loader's own readers and planned in
@@ -153,6 +208,7 @@ export const SETTINGS: readonly Setting[] = [
   setting('allmulti', 'link', true, 'boolean', flagSchema('Receive all multicast (true) or not (false)')),
   setting('arp', 'link', true, 'boolean', flagSchema('ARP on (true) or off (false: NOARP)')),
   setting('multicast', 'link', true, 'boolean', flagSchema('Multicast on (true) or off (false)')),
+  MASTER,
   setting('addresses', 'network', false, 'special', {
     description: 'Addresses with prefix length, e.g. 192.168.0.1/24, fd00::1/64. Not on ranges.',
     type: 'array', uniqueItems: true, items: {$ref: '#/$defs/prefix'},

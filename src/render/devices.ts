@@ -25,7 +25,7 @@ export function tunFlagText(d: TunDevice): string {
 
 export function renderList(devices: TunDevice[], st: Style, withProcesses: boolean, withAddresses = false): string {
   if (devices.length === 0) return 'no TUN/TAP devices'
-  const headers = ['NAME', 'MODE', 'OWNER', 'GROUP', 'STATE', 'MTU', 'FLAGS', 'MAC']
+  const headers = ['NAME', 'MODE', 'OWNER', 'GROUP', 'STATE', 'MTU', 'MASTER', 'FLAGS', 'MAC']
   if (withAddresses) headers.push('ADDRESSES')
   if (withProcesses) headers.push('PROCESSES')
   const rows = devices.map((d) => {
@@ -33,7 +33,7 @@ export function renderList(devices: TunDevice[], st: Style, withProcesses: boole
       printable(d.name), d.mode,
       d.anyUserMayAttach ? st.warn('any user') : idText(d.owner),
       d.anyUserMayAttach ? st.warn('any user') : idText(d.group),
-      stateText(d, st), String(d.mtu ?? '-'), tunFlagText(d), d.mac ?? '-',
+      stateText(d, st), String(d.mtu ?? '-'), d.master ? printable(d.master.name) : '-', tunFlagText(d), d.mac ?? '-',
     ]
     if (withAddresses) row.push(d.addresses?.length ? d.addresses.map(addressText).join(' ') : '-')
     if (withProcesses) row.push(d.processes?.length ? printable(describeHolders(d.processes)) : '-')
@@ -55,6 +55,7 @@ export function renderShow(d: TunDevice, st: Style): string {
   lines.push(['txqueuelen', String(d.txqueuelen ?? '-')])
   // The kernel counts queues only on multi-queue devices; a single-queue one is attached while it has carrier.
   lines.push(['queues', d.multiQueue ? `${d.queues ?? 0} attached${d.disabledQueues ? ` (${d.disabledQueues} disabled)` : ''}` : `single queue, ${attachedQueues(d) ? 'attached' : 'not attached'}`])
+  if (d.master) lines.push(['master', printable(d.master.name)])
   if (d.alias) lines.push(['alias', printable(d.alias)])
   if (d.addresses) {
     lines.push(['addresses', d.addresses.map(addressText).join(', ') || '-'])

@@ -18,6 +18,8 @@ import {resolveGroup, resolveUser} from '../system/accounts'
 
 /** The flags of add and set, as typed. */
 export interface FlagInput {
+  /** The bridge, bond or vrf to be a port of; null: none (--no-master). */
+  master?: string | null
   mac?: string
   up?: boolean
   downFirst?: boolean
@@ -110,6 +112,7 @@ function ownership(input: FlagInput): {owner?: IdRef | null; group?: IdRef | nul
 /** The flags of set (and the configuration flags of add): only what they name. */
 export function desiredFromFlags(name: string, input: FlagInput): DesiredDevice {
   const d = emptyDesired(name)
+  if (input.master !== undefined) d.master = input.master
   if (input.mac !== undefined) d.mac = parseMac(input.mac)
   for (const k of ['up', 'downFirst', 'promisc', 'allmulti', 'arp', 'multicast', 'carrier'] as const) if (input[k] !== undefined) d[k] = input[k]
   if (input.mtu !== undefined) d.mtu = intInRange(input.mtu, MTU_MIN, MTU_MAX, 'MTU')
@@ -131,7 +134,7 @@ export function desiredFromFlags(name: string, input: FlagInput): DesiredDevice 
 
 /** True when a set asks for nothing at all. */
 export function asksNothing(d: DesiredDevice): boolean {
-  const scalar = ['mac', 'up', 'promisc', 'allmulti', 'arp', 'multicast', 'mtu', 'txqueuelen', 'rename', 'owner', 'group', 'carrier'] as const
+  const scalar = ['master', 'mac', 'up', 'promisc', 'allmulti', 'arp', 'multicast', 'mtu', 'txqueuelen', 'rename', 'owner', 'group', 'carrier'] as const
   return scalar.every((k) => d[k] === undefined) && !d.addresses.length && !d.delAddresses.length && !d.routes.length && !d.delRoutes.length
 }
 
@@ -159,6 +162,7 @@ export function desiredFromConfig(c: DeviceConfig, marker: string, linkGroup: nu
   d.owner = c.user === undefined ? null : resolveUser(String(c.user))
   d.group = c.group === undefined ? null : resolveGroup(String(c.group))
   if (c.mac !== undefined) d.mac = parseMac(c.mac)
+  if (c.master !== undefined) d.master = c.master
   for (const k of ['mtu', 'txqueuelen', 'up', 'promisc', 'allmulti', 'arp', 'multicast'] as const) {
     if (c[k] !== undefined) (d as unknown as Record<string, unknown>)[k] = c[k]
   }

@@ -72,11 +72,22 @@ function addProcesses(devices: TunDevice[]): void {
 export function listDevices(opts: ReadOptions = {}): TunDevice[] {
   const devices = withNetlink((nl) => {
     const list = nl.links('tun').filter((l) => l.kind === 'tun').map((l) => toDevice(l, readTunFlags(l.name)))
+    nameMasters(nl, list)
     if (opts.addressing) addAddressing(nl, list)
     return list
   })
   if (opts.processes) addProcesses(devices)
   return devices.sort((a, b) => compareNames(a.name, b.name))
+}
+
+/** The names of the devices' masters: one request per master (a VM host has a bridge or two, not one per device). */
+function nameMasters(nl: Netlink, devices: TunDevice[]): void {
+  const names = new Map<number, string | undefined>()
+  for (const d of devices) {
+    if (!d.master) continue
+    if (!names.has(d.master.index)) names.set(d.master.index, nl.linkAt(d.master.index)?.name)
+    d.master.name = names.get(d.master.index) ?? d.master.name
+  }
 }
 
 /** The TUN/TAP link named `name`, or a clear error when there is none or it is another kind. */
@@ -94,6 +105,7 @@ export function tunLink(nl: Netlink, name: string): Link {
 export function showDevice(name: string, opts: ReadOptions = {processes: true, addressing: true}): TunDevice {
   const dev = withNetlink((nl) => {
     const d = toDevice(tunLink(nl, name), readTunFlags(name))
+    nameMasters(nl, [d])
     if (opts.addressing) addAddressing(nl, [d])
     return d
   })
@@ -118,7 +130,9 @@ export function addDevice(desired: DesiredDevice): TunDevice {
     const {outcome} = runOne(nl, kernelSnapshot(nl), desired, {intent: 'add'})
     const link = nl.link(outcome!.name)
     if (!link) throw new TunadmError(`${outcome!.name} was created but has disappeared since`, {code: 'ENODEV', why: 'another program removed it'})
-    return toDevice(link, readTunFlags(link.name))
+    const d = toDevice(link, readTunFlags(link.name))
+    nameMasters(nl, [d])
+    return d
   })
 }
 

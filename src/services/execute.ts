@@ -111,7 +111,7 @@ function netlinkRequest(w: Work, step: Step): NlRequest | undefined {
     case 'delete':
       return deleteLinkRequest(index, w.name)
     case 'link':
-      return setLinkRequest(index, w.name, {mtu: step.mtu, txqlen: step.txqlen, alias: step.alias, group: step.group})
+      return setLinkRequest(index, w.name, {mtu: step.mtu, txqlen: step.txqlen, alias: step.alias, group: step.group, master: step.master})
     case 'carrier':
       return setLinkRequest(index, w.name, {carrier: step.on})
     case 'address':

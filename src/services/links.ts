@@ -63,6 +63,8 @@ export function toDevice(link: Link, tunFlags?: number): TunDevice {
     alias: link.alias,
   }
   if (tun.type === 'tap') dev.mac = link.mac
+  // Named by nameMasters() (services/devices.ts) or the doctor's dump: the link message gives only the index.
+  dev.master = link.master ? {name: `ifindex ${link.master}`, index: link.master} : null
   return dev
 }
 

@@ -15,7 +15,7 @@ import {Prefix, parsePrefix} from '../model/ip'
 import {MTU_MAX, MTU_MIN, mtuMax} from '../model/limits'
 import {formatMac} from '../model/mac'
 import {DeviceView, Problem, checkDevice} from '../model/rules'
-import {TUN_FLAGS, attachFlags, createFlags, fixedDifferences as registryDifferences} from '../model/settings'
+import {MASTER_KINDS, TUN_FLAGS, attachFlags, createFlags, fixedDifferences as registryDifferences} from '../model/settings'
 import {isTemplate} from '../model/validate'
 import {describeHolders} from '../system/holders'
 import {alreadyExists, kindOf, notFound, notTun, tunState} from './links'
@@ -37,7 +37,7 @@ export type Step =
   | {kind: 'flags'; set: number; clear: number; phase: 'down' | 'other' | 'up'}
   | {kind: 'rename'; to: string}
   | {kind: 'mac'; mac: Buffer}
-  | {kind: 'link'; mtu?: number; txqlen?: number; alias?: string; group?: number}
+  | {kind: 'link'; mtu?: number; txqlen?: number; alias?: string; group?: number; master?: number}
   | {kind: 'carrier'; on: boolean}
   | {kind: 'route'; add: boolean; dst: Prefix; via?: Prefix; metric?: number}
   | {kind: 'address'; add: boolean; local: Prefix; peer?: Prefix}
@@ -151,6 +151,35 @@ function fixedDifferences(snap: Snapshot, d: DesiredDevice, link: Link): string[
   return diffs
 }
 
+/**
+ * The master `d` asks for (null: none; undefined: not asked), checked before any change: it must exist
+ * and be a bridge, bond or vrf. tunadm never creates or changes the master, so a missing one is refused.
+ */
+function masterOf(snap: Snapshot, d: DesiredDevice, mode: Mode): Link | null | undefined {
+  if (d.master === undefined || d.master === null) return d.master
+  const m = snap.link(d.master)
+  if (!m) {
+    throw new TunadmError(`cannot make ${d.name} a port of ${d.master}: there is no device named ${d.master}`, {
+      code: 'NO_MASTER', why: 'tunadm makes a device a port of an existing bridge, bond or vrf; it never creates or changes one',
+      fix: `create it first (ip link add ${d.master} type bridge && ip link set ${d.master} up, or in systemd-networkd, NetworkManager or ifupdown), or name another with --master / master:`,
+    })
+  }
+  if (!(MASTER_KINDS as readonly string[]).includes(m.kind ?? '')) {
+    const what = kindOf(m)
+    throw new TunadmError(`cannot make ${d.name} a port of ${d.master}: ${d.master} is ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what}, not a bridge, bond or vrf`, {
+      code: 'NOT_A_MASTER', why: 'only a bridge, a bond or a vrf takes ports',
+      fix: 'name a bridge, bond or vrf (ip -br link show type bridge lists the bridges)',
+    })
+  }
+  if (m.kind === 'bridge' && mode === 'tun') {
+    // The kernel's bridge takes Ethernet devices only (EINVAL otherwise): said before anything changes.
+    throw new InvalidInputError(`${d.name} is a TUN device and cannot be a port of bridge ${d.master}: a bridge forwards Ethernet frames, and a TUN device carries IP packets`, {
+      code: 'TUN_IN_BRIDGE', fix: 'use a TAP device (mode: tap, --mode tap) as a bridge port; a TUN device can be a port of a vrf',
+    })
+  }
+  return m
+}
+
 // ---- a new device -----------------------------------------------------------------------------
 
 function planNew(snap: Snapshot, d: DesiredDevice, action: 'create' | 'recreate', old?: Link): DevicePlan {
@@ -170,11 +199,13 @@ function planNew(snap: Snapshot, d: DesiredDevice, action: 'create' | 'recreate'
   if (group) creation.push({what: 'group', from: null, to: group.id})
   push({kind: 'create', mode, flags: createFlags(mode, d.tunFlags ?? {}), owner: owner?.id, group: group?.id}, `create ${name}`, creation)
   if (d.mac) push({kind: 'mac', mac: d.mac}, 'set the MAC address', [{what: 'mac', from: null, to: formatMac(d.mac)}])
-  const linkAttrs = {mtu: d.mtu, txqlen: d.txqueuelen, alias: d.alias, group: d.linkGroup}
+  const master = masterOf(snap, d, mode)
+  const linkAttrs = {mtu: d.mtu, txqlen: d.txqueuelen, alias: d.alias, group: d.linkGroup, master: master ? master.index : undefined}
   const linkChanges: Change[] = []
   if (d.mtu !== undefined) linkChanges.push({what: 'mtu', from: null, to: d.mtu})
   if (d.txqueuelen !== undefined) linkChanges.push({what: 'txqueuelen', from: null, to: d.txqueuelen})
-  if (Object.values(linkAttrs).some((v) => v !== undefined)) push({kind: 'link', ...linkAttrs}, 'set MTU, txqueuelen, alias and link group', linkChanges)
+  if (master) linkChanges.push({what: 'master', from: null, to: master.name})
+  if (Object.values(linkAttrs).some((v) => v !== undefined)) push({kind: 'link', ...linkAttrs}, 'set MTU, txqueuelen, master, alias and link group', linkChanges)
   const {set, clear, changes: flagChanges} = flagBits(d, undefined)
   if (set & ~C.IFF_UP || clear & ~C.IFF_UP) push({kind: 'flags', set: set & ~C.IFF_UP, clear: clear & ~C.IFF_UP, phase: 'other'}, 'set interface flags', flagChanges)
   if (d.up) push({kind: 'flags', set: C.IFF_UP, clear: 0, phase: 'up'}, 'bring it up', [{what: 'up', from: null, to: true}])
@@ -345,7 +376,13 @@ function planExisting(snap: Snapshot, link: Link, d: DesiredDevice): DevicePlan 
     linkStep.group = d.linkGroup
     linkChanges.push({what: 'link group', from: link.group ?? null, to: d.linkGroup})
   }
-  if (Object.keys(linkStep).length > 1) push(linkStep, linkChanges.map((c) => `set the ${c.what === 'managed' ? 'alias' : c.what}`).join(', '), linkChanges)
+  const master = masterOf(snap, d, mode)
+  if (master !== undefined && (master?.index ?? 0) !== (link.master ?? 0)) {
+    linkStep.master = master?.index ?? 0
+    const now = link.master ? snap.links().find((l) => l.index === link.master)?.name ?? `ifindex ${link.master}` : null
+    linkChanges.push({what: 'master', from: now, to: master?.name ?? null})
+  }
+  if (Object.keys(linkStep).length > 1) push(linkStep, linkChanges.map((c) => c.what === 'master' ? (c.to === null ? `take it out of ${c.from}` : `make it a port of ${c.to}`) : `set the ${c.what === 'managed' ? 'alias' : c.what}`).join(', '), linkChanges)
 
   // Flags, up last.
   const afterDown = goesDown ? link.flags & ~C.IFF_UP : link.flags

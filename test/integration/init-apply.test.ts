@@ -16,6 +16,7 @@ describeKernel('init scripts driving tunadm apply/down (enable when apply lands)
 
   beforeAll(() => {
     ns = new Netns('init-apply')
+    ns.ip(['link', 'add', 'br0', 'type', 'bridge']) // tap-web's master: the admin's, never tunadm's
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-init-apply-'))
     // The boot files run an executable; this one runs the checkout's tunadm under this Node, with its own
     // lock (other test files run apply at the same time; the default lock is one per machine).
@@ -39,7 +40,8 @@ describeKernel('init scripts driving tunadm apply/down (enable when apply lands)
     const s = script('sysv')
     expect(ns.exec('sh', [s, 'start']).status).toBe(0)
     expect(tunLinks()).toEqual(['tap-web', 'tun-lab', 'tun0', 'vm0', 'vm1', 'vm2'])
-    expect(ns.link('tap-web')?.address).toBe('52:54:00:12:34:56')
+    expect(ns.link('tap-web')?.address).toBe('fe:54:00:12:34:56')
+    expect((ns.link('tap-web') as {master?: string} | undefined)?.master).toBe('br0')
     expect(ns.exec('sh', [s, 'status']).status).toBe(0)
     expect(ns.exec('sh', [s, 'start']).status).toBe(0)
     expect(ns.exec('sh', [s, 'stop']).status).toBe(0)

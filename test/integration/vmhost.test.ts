@@ -21,20 +21,28 @@ const problems = (r: Report) => r.findings.map((f) => `${f.device ?? 'system'}:$
 const CONFIG = `version: 1
 defaults:
   up: true
+  master: br0
 devices:
   - name: tap-web
     mode: tap
     group: 65534
-    mac: "52:54:00:12:34:56"
+    mac: "fe:54:00:12:34:56"
   - name: tap-db
     mode: tap
     group: 65534
-  - name: "tap{0..7}"
+  - name: "tap{0..1}"
     mode: tap
     group: 65534
     vnet_hdr: true
     multi_queue: true
     up: false
+  - name: "tap{2..7}"
+    mode: tap
+    group: 65534
+    vnet_hdr: true
+    multi_queue: true
+    up: false
+    master: br-spare
 `
 
 describeKernel('a VM host: TAP bridge ports, real frames, and doctor', () => {
@@ -93,8 +101,10 @@ describeKernel('a VM host: TAP bridge ports, real frames, and doctor', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-vmhost-'))
     config = path.join(dir, 'vmhost.yaml')
     fs.writeFileSync(config, CONFIG)
-    ns.ip(['link', 'add', 'br0', 'type', 'bridge'])
-    ns.ip(['link', 'set', 'br0', 'up'])
+    for (const br of ['br0', 'br-spare']) {
+      ns.ip(['link', 'add', br, 'type', 'bridge'])
+      ns.ip(['link', 'set', br, 'up'])
+    }
     // Bridged frames would meet the namespace's (empty) firewall: off, as the doctor's fix says, so that
     // the reports below hold only what each test breaks.
     for (const t of ['iptables', 'ip6tables', 'arptables']) ns.exec('sysctl', ['-qw', `net.bridge.bridge-nf-call-${t}=0`])
@@ -109,7 +119,6 @@ describeKernel('a VM host: TAP bridge ports, real frames, and doctor', () => {
     const r = ns.tunadm(['apply', '--config', config])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
-    for (const tap of ['tap-web', 'tap-db', 'tap0', 'tap1']) ns.ip(['link', 'set', tap, 'master', 'br0'])
     ns.ip(['link', 'set', 'br0', 'up'])
   })
   afterEach(async () => {
@@ -189,6 +198,54 @@ describeKernel('a VM host: TAP bridge ports, real frames, and doctor', () => {
     expect(f.status).toBe('warn')
     expect(f.messages[0]).toMatch(/^tap-web has MTU 1500 and br0 has MTU 1400/)
     expect(f.fix?.commands).toEqual([`sudo tunadm set tap-web --mtu 1400 --netns ${ns.name}`])
+  })
+
+  test('apply makes the ports (ip agrees), list, show and --json say which bridge; a tap taken out is put back, --dry-run says "would"', () => {
+    const masters = () => Object.fromEntries(ns.links().filter((l) => l.linkinfo?.info_kind === 'tun').map((l) => [l.ifname, (l as {master?: string}).master ?? null]))
+    expect(masters()).toEqual({'tap-web': 'br0', 'tap-db': 'br0', tap0: 'br0', tap1: 'br0', tap2: 'br-spare', tap3: 'br-spare', tap4: 'br-spare', tap5: 'br-spare', tap6: 'br-spare', tap7: 'br-spare'})
+    const list = ns.tunadm(['list'])
+    expect(list.stdout.split('\n')[0]).toMatch(/^NAME +MODE +OWNER +GROUP +STATE +MTU +MASTER +FLAGS +MAC$/)
+    expect(list.stdout).toMatch(/\ntap-web +tap +- +nogroup +up, no-carrier +1500 +br0 +persist +fe:54:00:12:34:56\n/)
+    expect(ns.tunadm(['show', 'tap2']).stdout).toMatch(/\n  master +br-spare\n/)
+    const br0 = ns.link('br0')!.ifindex
+    expect(json<Array<{name: string; master: unknown}>>(ns.tunadm(['list', '--json'])).find((d) => d.name === 'tap-db')?.master).toEqual({name: 'br0', index: br0})
+    // Taken out by hand: doctor says it drifted, apply puts it back.
+    ns.ip(['link', 'set', 'tap-db', 'nomaster'])
+    const {report} = doctor(['--json', '--problems'])
+    expect(finding(report, 'device.config', 'tap-db')?.messages[0]).toBe(`tap-db differs from its entry in ${config}: master none (declared br0)`)
+    const dry = ns.tunadm(['apply', '--config', config, '--dry-run'])
+    expect(dry.stdout).toContain('tap-db: would change (would set master br0)')
+    expect(masters()['tap-db']).toBeNull()
+    const fixed = ns.tunadm(['apply', '--config', config])
+    expect(fixed.stdout).toContain('tap-db: changed (master none -> br0)')
+    expect(masters()['tap-db']).toBe('br0')
+    expect(ns.tunadm(['apply', '--config', config]).stdout).toMatch(/10 device\(s\): 10 unchanged/)
+  })
+
+  test('add and set --master / --no-master; a missing master or a veth is refused and nothing is made or changed', () => {
+    ns.ip(['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1'])
+    try {
+      const missing = ns.tunadm(['add', 'tapm', '--master', 'br9', '--group', '65534'])
+      expect(missing.status).toBe(1)
+      expect(missing.stderr).toContain('error: cannot make tapm a port of br9: there is no device named br9')
+      expect(missing.stderr).toContain('fix: create it first (ip link add br9 type bridge && ip link set br9 up')
+      const veth = ns.tunadm(['add', 'tapm', '--master', 'v0', '--group', '65534'])
+      expect(veth.status).toBe(1)
+      expect(veth.stderr).toContain('v0 is a veth, not a bridge, bond or vrf')
+      expect(ns.link('tapm')).toBeUndefined()
+      expect(ns.tunadm(['add', 'tapm', '--master', 'br-spare', '--group', '65534']).status).toBe(0)
+      expect((ns.link('tapm') as {master?: string}).master).toBe('br-spare')
+      expect(ns.tunadm(['set', 'tapm', '--master', 'v0']).status).toBe(1)
+      expect((ns.link('tapm') as {master?: string}).master).toBe('br-spare')
+      expect(ns.tunadm(['set', 'tapm', '--no-master', '--dry-run']).stdout).toBe('tapm: would change master br-spare -> none\n')
+      expect(ns.tunadm(['set', 'tapm', '--no-master']).stdout).toBe('tapm: master br-spare -> none\n')
+      expect((ns.link('tapm') as {master?: string}).master).toBeUndefined()
+      expect(ns.tunadm(['set', 'tapm', '--master', 'br0', '--mtu', '1400']).stdout).toBe('tapm: mtu 1500 -> 1400; master none -> br0\n')
+      expect((ns.link('tapm') as {master?: string}).master).toBe('br0')
+    } finally {
+      ns.tunadm(['del', 'tapm'])
+      ns.ip(['link', 'del', 'v0'])
+    }
   })
 
   test('drift from the config is one finding with apply as the fix; a missing declared device fails; apply mends both', () => {

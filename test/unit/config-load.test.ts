@@ -34,7 +34,7 @@ describe('valid configs', () => {
       addresses: ['10.8.0.1/32', 'fd00:8::1/64'], peer: '10.8.0.2/32',
       routes: [{to: '10.20.0.0/16', via: '10.8.0.2', metric: 50}, {to: 'fd00:20::/48'}],
     })
-    expect(cfg.devices[1]).toMatchObject({user: 65534, group: 'nogroup', mac: '52:54:00:12:34:56', txqueuelen: 1000})
+    expect(cfg.devices[1]).toMatchObject({user: 65534, group: 'nogroup', mac: 'fe:54:00:12:34:56', txqueuelen: 1000, master: 'br0'})
     expect(cfg.devices[3]).toEqual({name: 'vm1', mode: 'tap', group: 0, vnet_hdr: true, multi_queue: true, up: false})
     expect(cfg.devices[5]).toMatchObject({any_user: true, pi: true, arp: false, multicast: false, promisc: true, allmulti: true, up: true})
   })
@@ -57,6 +57,11 @@ devices:
     user: qemu
 `, 'x')
     expect(cfg.devices.map((d) => [d.user, d.group, d.any_user])).toEqual([[undefined, 'kvm', undefined], [undefined, undefined, true], ['qemu', undefined, undefined]])
+  })
+
+  test('master: in an entry, or for every device from defaults', () => {
+    const cfg = parseConfig('version: 1\ndefaults: {master: br0, group: kvm}\ndevices:\n  - {name: "tap{0..1}", mode: tap}\n  - {name: tap9, mode: tap, master: br1}\n', 't.yaml')
+    expect(cfg.devices.map((d) => [d.name, d.master])).toEqual([['tap0', 'br0'], ['tap1', 'br0'], ['tap9', 'br1']])
   })
 
   test('YAML anchors and aliases work', () => {
@@ -127,6 +132,8 @@ describe('malformed configs: every problem at its line and column', () => {
     ['no mode', 'version: 1\ndevices:\n  - name: tap0\n    group: kvm\n', '3:5: device tap0 has no mode; expected mode: tun or mode: tap'],
     ['a bad mode', 'version: 1\ndevices:\n  - name: tap0\n    mode: ethernet\n    group: kvm\n', '4:11: mode "ethernet"; expected tun'],
     ['no owner', dev(''), '3:5: device tap0 has no owner; expected user: NAME|UID and/or group: NAME|GID, or any_user: true'],
+    ['a master that is not a name', dev('    group: kvm\n    master: 7\n'), '6:13: master is not a device name; expected the name of a bridge, bond or vrf, e.g. master: br0'],
+    ['a master name with a space', dev('    group: kvm\n    master: "br 0"\n'), '6:13: master "br 0" is not a valid device name'],
     ['an owner and any_user', dev('    user: qemu\n    any_user: true\n'), '6:15: device tap0 has any_user: true together with user or group'],
     ['a uid out of range', dev('    user: 4294967295\n'), '5:11: user id 4294967295 is out of range'],
     ['a negative gid', dev('    group: -1\n'), '5:12: group id -1 is out of range'],

@@ -15,13 +15,15 @@ import {copyCommands, writeFiles} from '../../src/init/install'
 import {isGenerated} from '../../src/init/template'
 import {Generated} from '../../src/init/types'
 import {Host} from '../../src/system/host'
+import type {MasterKind} from '../../src/model/settings'
 
 const ROOT = path.resolve(__dirname, '..', '..')
 const GOLDEN = path.join(ROOT, 'test', 'golden')
 const rich = loadConfig(path.join(ROOT, 'test', 'fixtures', 'config', 'rich.yaml'))
 const nmConfig = loadConfig(path.join(ROOT, 'test', 'fixtures', 'config', 'nm.yaml'))
 const IDS: Record<string, number> = {'user:nobody': 65534, 'group:nogroup': 65534}
-const base = {configPath: '/etc/tunadm/tunadm.yaml', tunadmPath: '/usr/local/bin/tunadm', resolveId: (k: string, n: string) => IDS[`${k}:${n}`] ?? 4242}
+const MASTERS: Record<string, MasterKind> = {br0: 'bridge', 'vrf-vpn': 'vrf'}
+const base = {configPath: '/etc/tunadm/tunadm.yaml', tunadmPath: '/usr/local/bin/tunadm', resolveId: (k: string, n: string) => IDS[`${k}:${n}`] ?? 4242, masterKind: (n: string) => MASTERS[n]}
 
 const CASES: Array<[string, string, boolean, TunadmConfig]> = [
   ['systemd', 'systemd', false, rich],

@@ -4,7 +4,7 @@
  */
 import * as C from '../../src/kernel/constants'
 import {Address, Link, Route} from '../../src/kernel/netlink-codec'
-import {TunadmError} from '../../src/errors'
+import {refusal} from '../helpers/refusal'
 import {DesiredDevice} from '../../src/model/desired'
 import {desiredFromConfig, desiredFromFlags, FlagInput} from '../../src/services/desired'
 import {DevicePlan, PlanOptions, Step, plan} from '../../src/services/plan'
@@ -38,15 +38,6 @@ function stepText(s: Step): string {
   }
 }
 
-function refusal(fn: () => unknown): TunadmError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof TunadmError) return err
-    throw err
-  }
-  throw new Error('expected a refusal')
-}
 
 describe('addresses are identified as the kernel identifies them', () => {
   const tun0 = tunLink('tun0', 2, {flags: C.IFF_UP | C.IFF_POINTOPOINT})
