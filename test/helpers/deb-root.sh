@@ -48,6 +48,8 @@ step bash bash --norc --noprofile -c 'source /usr/share/bash-completion/completi
 step zsh zsh -fc 'autoload -U compinit && compinit -u -D && print -r -- ${_comps[tunadm]} ${^fpath}/_tunadm(N)'
 step zsh-tab zsh -f "$here/zsh-first-tab.zsh" 'tunadm app' 'tunadm apply'
 step unit systemctl is-enabled tunadm.service
+# The unit is valid where it is installed, and the man pages its Documentation= names are there (man(1) finds them).
+step unit-verify env SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=yes /lib/systemd/system/tunadm.service
 step purge dpkg --purge tunadm
 step status dpkg -s tunadm
 
