@@ -10,7 +10,7 @@
  *   kernel's default: 0 for IPv4, 1024 for IPv6). The gateway and the device are what it points at.
  */
 import {IdRef, Mode} from './device'
-import {Family, Prefix, bytesToIp, formatPrefix} from './ip'
+import {Family, Prefix, bytesToIp, formatPrefix, ipv4Number} from './ip'
 import {defaultMetric} from './limits'
 import {TunFlagValues} from './settings'
 
@@ -92,9 +92,8 @@ export function addressFacts(a: AddressSpec): AddressFacts {
 export function addressKey(a: AddressFacts): string {
   if (a.family === 6) return `6 ${a.address}`
   // The peer's (or the address's own) network at the address's prefix length, as a number.
-  const [o1, o2, o3, o4] = (a.peer ?? a.address).split('.').map(Number)
   const mask = a.prefixLen === 0 ? 0 : (0xffffffff << (32 - a.prefixLen)) >>> 0
-  const net = (((o1 << 24) | (o2 << 16) | (o3 << 8) | o4) & mask) >>> 0
+  const net = (ipv4Number(a.peer ?? a.address) & mask) >>> 0
   return `4 ${a.address}/${a.prefixLen} ${net}`
 }
 

@@ -25,6 +25,12 @@ export function parseMac(text: string, what = '--mac'): Buffer {
   return bytes
 }
 
+/** Two hex digits per byte value, made on first use: list formats a MAC per device. */
+let hexPairs: string[] | undefined
+
 export function formatMac(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':')
+  const hex = (hexPairs ??= Array.from({length: 256}, (_, x) => x.toString(16).padStart(2, '0')))
+  let text = b.length > 0 ? hex[b[0]] : ''
+  for (let i = 1; i < b.length; i++) text += ':' + hex[b[i]]
+  return text
 }

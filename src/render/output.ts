@@ -72,13 +72,20 @@ export function err(text: string): void {
   write(2, text)
 }
 
+/** Major number 1: /dev/null, /dev/zero and the other memory devices, never a terminal. */
+const MEM_MAJOR = 1
+/** Linux's major(): bits 8-19 and 32-43 of a device number. */
+const majorOf = (rdev: number) => ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 0x100000000) & ~0xfff)
+
 /**
  * Whether fd is a terminal, without loading the tty module where the answer is plain: a pipe or a file
- * is no terminal; only a character device (a terminal, or /dev/null) needs isatty(3).
+ * is no terminal, nor is /dev/null (a memory device, where scripts send the output); only another
+ * character device needs isatty(3).
  */
 export function isTerminal(fd: 0 | 1 | 2): boolean {
   try {
-    if (!fs.fstatSync(fd).isCharacterDevice()) return false
+    const st = fs.fstatSync(fd)
+    if (!st.isCharacterDevice() || majorOf(st.rdev) === MEM_MAJOR) return false
   } catch {
     return false
   }

@@ -36,3 +36,22 @@ test('a zone is refused: an interface address has none', () => {
   expect(ipToBytes('::ffff:192.0.2.1').toString('hex')).toBe('00000000000000000000ffffc0000201')
   expect(ipToBytes('fd00::1').toString('hex')).toBe('fd000000000000000000000000000001')
 })
+
+test('parsePrefix reads ADDRESS/LENGTH as the plain rule says, also on its fast path for IPv4', () => {
+  const {parsePrefix} = require('../../src/model/ip') as typeof import('../../src/model/ip')
+  const lengths = fc.oneof(fc.integer({min: 0, max: 140}).map(String), fc.constantFrom('', '08', '032', '1x', ' 8', '-1', '3.5'))
+  fc.assert(fc.property(fc.oneof(nearIp, fc.ipV4(), fc.ipV6()), lengths, (addr, len) => {
+    fc.pre(!addr.includes('%') && !addr.includes('/'))
+    const text = `${addr}/${len}`
+    const family = net.isIPv4(addr) ? 4 : net.isIPv6(addr) ? 6 : undefined
+    const ok = family !== undefined && /^\d{1,3}$/.test(len) && Number(len) <= (family === 4 ? 32 : 128)
+    let got: unknown
+    try {
+      const p = parsePrefix(text, 'x')
+      got = {family: p.family, address: p.address, hex: p.bytes.toString('hex'), prefixLen: p.prefixLen}
+    } catch {
+      got = 'refused'
+    }
+    expect([text, got]).toEqual([text, ok ? {family, address: addr, hex: ipToBytes(addr).toString('hex'), prefixLen: Number(len)} : 'refused'])
+  }), params)
+})
