@@ -1,39 +1,30 @@
 #!/usr/bin/env node
 // Start-up and everyday commands: tunadm side by side with ip, in one run, inside a throwaway network
-// namespace. Usage: sudo node bench/run.mjs [--rounds N]   (needs root and a build: npm run build)
+// namespace. Usage: sudo node bench/run.mjs [--rounds N]   (needs root, python3 and a build: npm run build)
 //
 // Every round runs, one after the other: the floor (node -e 0), the tunadm command, and the ip command
 // that does the same work. Each ratio is taken within its round (tunadm / floor of that round, tunadm / ip
-// of that round) and the median over rounds is reported, so a machine that speeds up or slows down during
-// the run moves every side alike. Times are whole processes, start-up included. Peak RSS is GNU time's %M.
+// of that round) and the median over rounds is reported with the lowest and highest round, so a machine
+// that speeds up or slows down during the run moves every side alike. Times are whole processes, start-up
+// included, in wall time and in CPU time (bench/measure.mjs). Peak RSS is the kernel's maxrss.
 import {spawnSync} from 'node:child_process'
 import * as path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {benchEnv, machineLine, median, spread, timed} from './measure.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const bin = path.join(root, 'bin', 'run.js')
 const arg = process.argv.indexOf('--rounds')
 const ROUNDS = arg > 0 ? Number(process.argv[arg + 1]) : 21
 const ns = `tunadm-bench-${process.pid}`
-// Node reads NODE_EXTRA_CA_CERTS at every start (~35 ms here for the system bundle): a fixed cost that
-// would hide tunadm's own start-up in both sides of every ratio. Every process here runs without it.
-const env = {...process.env, NO_COLOR: '1'}
-delete env.NODE_EXTRA_CA_CERTS
+const env = benchEnv()
 
 function run(cmd, args, input) {
   const r = spawnSync(cmd, args, {encoding: 'utf8', input, env})
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`)
   return r
 }
-/** Wall time of one whole process in ms, and its peak RSS in MB. */
-function time(cmd, args, okStatus = [0]) {
-  const t = process.hrtime.bigint()
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {encoding: 'utf8', env, maxBuffer: 64 << 20})
-  const ms = Number(process.hrtime.bigint() - t) / 1e6
-  if (!okStatus.includes(r.status)) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`)
-  return {ms, rss: Number(r.stderr.trim().split('\n').pop()) / 1024}
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const time = (cmd, args, ok = [0]) => timed(cmd, args, {env, ok})
 const tunadm = (...args) => [process.execPath, [bin, ...args, '--netns', ns]]
 const ip = (...args) => ['ip', ['-n', ns, ...args]]
 const floor = () => time(process.execPath, ['-e', '0'])
@@ -41,7 +32,7 @@ const floor = () => time(process.execPath, ['-e', '0'])
 /**
  * One case: per round, the floor, tunadm's command (then `after`), ip's command (then `ipAfter`), and,
  * with `kernelBase`, an ip command that does all but the kernel work of ip's (to take the kernel's own
- * time out: ip's command minus the base). Returns the medians of the per-round ratios and of the times.
+ * time out: ip's command minus the base). Returns the per-round figures.
  */
 function measure(what, t, i, after = () => {}, ipAfter = () => {}, kernelBase) {
   const rounds = []
@@ -51,15 +42,18 @@ function measure(what, t, i, after = () => {}, ipAfter = () => {}, kernelBase) {
     after()
     const b = time(...i)
     ipAfter()
-    const k = kernelBase ? b.ms - time(...kernelBase).ms : 0
-    if (r > 0) rounds.push({f: f.ms, a: a.ms, b: b.ms, k, rss: a.rss}) // round 0 warms the caches
+    const base = kernelBase ? time(...kernelBase) : undefined
+    if (r > 0) rounds.push({f, a, b, k: base ? b.ms - base.ms : 0, kCpu: base ? b.cpu - base.cpu : 0}) // round 0 warms the caches
   }
+  const col = (fn) => rounds.map(fn)
   return {
-    what,
-    tunadm: median(rounds.map((x) => x.a)), ip: median(rounds.map((x) => x.b)), floor: median(rounds.map((x) => x.f)),
-    ratioFloor: median(rounds.map((x) => x.a / x.f)), ratioIp: median(rounds.map((x) => x.a / x.b)), rss: Math.max(...rounds.map((x) => x.rss)),
-    kernel: kernelBase ? median(rounds.map((x) => x.k)) : undefined,
-    ratioFloorLessKernel: kernelBase ? median(rounds.map((x) => (x.a - x.k) / x.f)) : undefined,
+    what, rounds,
+    tunadm: median(col((x) => x.a.ms)), ip: median(col((x) => x.b.ms)), floor: median(col((x) => x.f.ms)),
+    ratioFloor: col((x) => x.a.ms / x.f.ms), ratioIp: col((x) => x.a.ms / x.b.ms), cpuFloor: col((x) => x.a.cpu / x.f.cpu),
+    rss: Math.max(...col((x) => x.a.rssMb)),
+    kernel: kernelBase ? median(col((x) => x.k)) : undefined,
+    lessKernel: kernelBase ? col((x) => (x.a.ms - x.k) / x.f.ms) : undefined,
+    lessKernelCpu: kernelBase ? col((x) => (x.a.cpu - Math.max(0, x.kCpu)) / x.f.cpu) : undefined,
   }
 }
 
@@ -91,13 +85,16 @@ try {
 } finally {
   spawnSync('ip', ['netns', 'del', ns])
 }
-console.log(`node ${process.version}, ${ROUNDS} rounds, medians; ratios are medians of per-round ratios; NODE_EXTRA_CA_CERTS unset`)
-console.log('operation                   tunadm ms    ip ms  floor ms  tunadm/ip  tunadm/floor  peak RSS MB   (ip side)')
+// The issue's targets (tunadm / floor), for the rows that have one.
+const targets = {'add': '<= 1.3x', 'list, 1000 devices': '<= 2x', 'list --json, 1000 devices': '<= 2.5x'}
+console.log(`node ${process.version}, ${ROUNDS} rounds; medians of per-round ratios [lowest-highest round]; NODE_EXTRA_CA_CERTS unset`)
+console.log(machineLine())
+console.log('operation                  tunadm ms  ip ms  floor ms  tunadm/ip           wall/floor          CPU/floor           target  RSS MB  (ip side)')
 const ipSide = {'add': 'ip tuntap add', 'del': 'ip tuntap del', 'list, 0 devices': 'ip tuntap show', '--help': 'ip -V', 'doctor, 0 devices': 'ip -d link show', 'completion bash': 'ip -V',
   'list, 1000 devices': 'ip tuntap show', 'show, 1000 devices': 'ip -d link show DEV', 'list --json, 1000 devices': 'ip -j -d link show type tun'}
 for (const r of rows) {
-  console.log(`${r.what.padEnd(26)} ${r.tunadm.toFixed(1).padStart(10)} ${r.ip.toFixed(1).padStart(8)} ${r.floor.toFixed(1).padStart(9)} ${r.ratioIp.toFixed(2).padStart(10)} ${r.ratioFloor.toFixed(2).padStart(13)} ${r.rss.toFixed(0).padStart(12)}   (${ipSide[r.what]})`)
+  console.log(`${r.what.padEnd(26)} ${r.tunadm.toFixed(1).padStart(9)} ${r.ip.toFixed(1).padStart(6)} ${r.floor.toFixed(1).padStart(9)}  ${spread(r.ratioIp).padEnd(18)}  ${spread(r.ratioFloor).padEnd(18)}  ${spread(r.cpuFloor).padEnd(18)}  ${(targets[r.what] ?? '-').padStart(7)} ${r.rss.toFixed(0).padStart(7)}  (${ipSide[r.what]})`)
 }
 for (const r of rows.filter((x) => x.kernel !== undefined)) {
-  console.log(`${r.what}: the kernel's own work ${r.kernel.toFixed(1)} ms (ip side minus ip tuntap show); tunadm less it: ${r.ratioFloorLessKernel.toFixed(2)}x the floor`)
+  console.log(`${r.what}: the kernel's own work ${r.kernel.toFixed(1)} ms (ip side minus ip tuntap show); tunadm less it: ${spread(r.lessKernel)} x the floor in wall time, ${spread(r.lessKernelCpu)} in CPU time (target <= 1.3x)`)
 }
