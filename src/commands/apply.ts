@@ -7,6 +7,7 @@ import {describeChange, describeWouldChange} from '../services/plan'
 import {acquireLock} from '../services/lock'
 import {style, Style} from '../render/style'
 import {paragraphs} from '../render/help'
+import {tuneForConfig} from '../system/jit'
 
 export function outcomeLine(o: DeviceOutcome, st: Style, dryRun: boolean): string {
   const verb = dryRun ? {created: 'would create', recreated: 'would recreate', changed: 'would change', removed: 'would remove', unchanged: 'unchanged', failed: 'failed', foreign: 'foreign'}[o.action] : o.action
@@ -74,6 +75,7 @@ nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing
 
   async run(): Promise<ApplyReport> {
     const {flags} = await this.parseAndEnter(Apply)
+    tuneForConfig(flags.config)
     const config = loadConfig(flags.config)
     const report = runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait}, (onDevice) =>
       applyConfig(config, {dryRun: flags['dry-run'], prune: flags.prune, recreate: flags.recreate, adopt: flags.adopt, onDevice}))
