@@ -45,7 +45,10 @@ function parseIPv4(text: string): number[] | undefined {
 
 function ipv4Bytes(n: number): Buffer {
   const b = Buffer.allocUnsafe(4)
-  b.writeUInt32BE(n, 0)
+  b[0] = n >>> 24
+  b[1] = (n >>> 16) & 255
+  b[2] = (n >>> 8) & 255
+  b[3] = n & 255
   return b
 }
 
