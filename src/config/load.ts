@@ -10,7 +10,7 @@ import type {Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq} from '
 import {InvalidInputError, TunadmError} from '../errors'
 import {bytesToIp, formatPrefix, ipFamily, ipToBytes, networkOf, parsePrefix} from '../model/ip'
 import {AddressSpec} from '../model/desired'
-import {Problem, checkDevice, pairPeer} from '../model/rules'
+import {Problem, checkAcrossDevices, checkDevice, pairPeer} from '../model/rules'
 import {MASTER, TUN_FLAG_KEYS, TunFlagValues, parseBoolean, tunFlagProblems} from '../model/settings'
 import {looksLikeAccountName, parseNumericId, validateIfName} from '../model/validate'
 import {BOOLEAN_KEYS, DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, closestKey} from './keys'
@@ -644,23 +644,13 @@ class Checker {
     return p.field === 'routes' || p.field === 'addresses' ? setting.key : setting.at
   }
 
-  /** What one device cannot see on its own: the same address or route on two devices. */
+  /** What one device cannot see on its own (model/rules.ts): the same address or route on two devices. */
   private acrossDevices(devices: DeviceConfig[], at: Map<string, Origin>): void {
-    const addressOwner = new Map<string, string>()
-    const routeOwner = new Map<string, string>()
-    for (const d of devices) {
-      for (const a of d.addresses ?? []) {
-        const ip = a.split('/')[0]
-        const other = addressOwner.get(ip)
-        if (other) this.problem(at.get(d.name), `address ${ip} is on both ${other} and ${d.name}; expected each address on one device`)
-        else addressOwner.set(ip, d.name)
-      }
-      for (const r of d.routes ?? []) {
-        const key = `${r.to} ${r.metric ?? 0}`
-        const other = routeOwner.get(key)
-        if (other) this.problem(at.get(d.name), `the route to ${r.to} (metric ${r.metric ?? 0}) is on both ${other} and ${d.name}; the kernel keeps one; expected it on one device, or a different metric`)
-        else routeOwner.set(key, d.name)
-      }
-    }
+    const views = devices.map((d) => ({
+      name: d.name,
+      addresses: (d.addresses ?? []).map((a) => ({local: parsePrefix(a, 'address')})),
+      routes: (d.routes ?? []).map((r) => ({dst: parsePrefix(r.to, 'to'), metric: r.metric})),
+    }))
+    for (const p of checkAcrossDevices(views)) this.problem(at.get(devices[p.device].name), p.message)
   }
 }

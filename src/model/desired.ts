@@ -7,11 +7,12 @@
  *   10.0.0.1/16 are two addresses, and so are 10.0.0.1 peer 10.0.0.2 and 10.0.0.1 peer 10.0.0.3;
  * - an IPv6 address is the address alone: fd00::1/64 and fd00::1/48 cannot both exist on a device;
  * - a route is its family, destination prefix and metric in the main table (a missing metric is the
- *   kernel's default: 0 for IPv4, 1024 for IPv6). The gateway and the device are what it points at.
+ *   kernel's default: 0 for IPv4, 1024 for IPv6, which an IPv6 metric of 0 also becomes: routeMetric).
+ *   The gateway and the device are what it points at. One rule for every way of asking, and across devices.
  */
 import {IdRef, Mode} from './device'
 import {Family, Prefix, bytesToIp, formatPrefix, ipv4Number} from './ip'
-import {defaultMetric} from './limits'
+import {defaultMetric, routeMetric} from './limits'
 import {TunFlagValues} from './settings'
 
 export interface AddressSpec {
@@ -119,7 +120,7 @@ export interface RouteFacts {
 }
 
 export function routeFacts(r: RouteSpec): RouteFacts {
-  const f: RouteFacts = {family: r.dst.family, dst: canon(r.dst), dstLen: r.dst.prefixLen, metric: r.metric ?? defaultMetric(r.dst.family)}
+  const f: RouteFacts = {family: r.dst.family, dst: canon(r.dst), dstLen: r.dst.prefixLen, metric: routeMetric(r.dst.family, r.metric)}
   if (r.via) f.via = canon(r.via)
   return f
 }
@@ -132,7 +133,7 @@ export function routeKey(r: RouteFacts): string {
 export function routeMatches(want: RouteSpec, have: RouteFacts): boolean {
   if (want.dst.family !== have.family || canon(want.dst) !== have.dst || want.dst.prefixLen !== have.dstLen) return false
   if (want.via && canon(want.via) !== have.via) return false
-  return want.metric === undefined || want.metric === have.metric
+  return want.metric === undefined || routeMetric(have.family, want.metric) === have.metric
 }
 
 export function routeText(r: RouteFacts): string {

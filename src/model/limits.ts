@@ -22,3 +22,8 @@ export const U32_MAX = 0xffffffff
 export const LINK_GROUP_DEFAULT = 0
 /** The metric the kernel gives a route added without one: 0 for IPv4, 1024 for IPv6 (IP6_RT_PRIO_USER). */
 export const defaultMetric = (family: 4 | 6): number => (family === 4 ? 0 : 1024)
+/**
+ * The metric a route has in the kernel once added: the default when none is given, and for IPv6 also
+ * when 0 is given (the kernel turns an IPv6 metric of 0 into 1024). Part of a route's identity.
+ */
+export const routeMetric = (family: 4 | 6, metric: number | undefined): number => (family === 6 ? metric || 1024 : metric ?? 0)

@@ -99,6 +99,33 @@ export function checkDevice(v: DeviceView): Problem[] {
   return problems
 }
 
+/**
+ * What one device cannot see on its own: an address (the local address, whatever its length) or a
+ * route (the kernel's identity: destination and metric, routeKey) on two devices. Each problem names
+ * the index of the device it is found on, the second of the two.
+ */
+export function checkAcrossDevices(devices: ReadonlyArray<{name: string; addresses: AddressSpec[]; routes: RouteSpec[]}>): Array<{device: number; message: string}> {
+  const out: Array<{device: number; message: string}> = []
+  const addressOwner = new Map<string, string>()
+  const routeOwner = new Map<string, string>()
+  devices.forEach((d, device) => {
+    for (const a of d.addresses) {
+      const ip = bytesToIp(a.local.bytes)
+      const other = addressOwner.get(ip)
+      if (other) out.push({device, message: `address ${ip} is on both ${other} and ${d.name}; expected each address on one device`})
+      else addressOwner.set(ip, d.name)
+    }
+    for (const r of d.routes) {
+      const facts = routeFacts(r)
+      const key = routeKey(facts)
+      const other = routeOwner.get(key)
+      if (other) out.push({device, message: `the route to ${facts.dst}/${facts.dstLen} (metric ${facts.metric}) is on both ${other} and ${d.name}; the kernel keeps one; expected it on one device, or a different metric`})
+      else routeOwner.set(key, d.name)
+    }
+  })
+  return out
+}
+
 function gatewayReachable(gw: Prefix, addresses: AddressSpec[]): boolean {
   if (isLinkLocal6(gw)) return true // link-local: on every IPv6 link
   const host: Prefix = {...gw, prefixLen: gw.family === 4 ? 32 : 128}
