@@ -79,6 +79,20 @@ export function attachedQueues(d: Pick<TunDevice, 'multiQueue' | 'queues' | 'car
   return Math.max(seen, d.multiQueue ? d.queues ?? 0 : d.carrier ? 1 : 0)
 }
 
+/**
+ * Why a device must not be deleted or recreated now, or undefined when nothing is attached: a process
+ * holds it (named), or the kernel counts an attachment no process here shows (the program runs in
+ * another network namespace after the device moved, in a chroot, or as a user whose /proc cannot be
+ * read). One rule for del, down, prune and apply --recreate; render/refusals.ts says it in words.
+ */
+export type Busy = {code: 'HELD'; holders: Holder[]} | {code: 'ATTACHED_UNSEEN'; multiQueue: boolean; queues: number}
+
+export function busy(d: Pick<TunDevice, 'multiQueue' | 'queues' | 'carrier'>, holders: Holder[]): Busy | undefined {
+  if (holders.length > 0) return {code: 'HELD', holders}
+  const queues = attachedQueues(d)
+  return queues > 0 ? {code: 'ATTACHED_UNSEEN', multiQueue: d.multiQueue, queues} : undefined
+}
+
 /** Mode from a conventional name (tun0, tap3, tun%d); undefined when the name does not say. */
 export function modeFromName(name: string | undefined): Mode | undefined {
   if (!name) return undefined

@@ -13,17 +13,15 @@
  */
 import * as path from 'node:path'
 import {Link} from '../kernel/netlink-codec'
-import {Netlink, deleteLinkRequest, withNetlink} from '../kernel/netlink'
-import {InvalidInputError, TunadmError} from '../errors'
+import {Netlink, withNetlink} from '../kernel/netlink'
+import {InvalidInputError} from '../errors'
 import {TunadmConfig} from '../config/types'
 import {ManagedSet} from '../config/link-group'
 import {IFALIASZ} from '../model/limits'
-import {describeHolders} from '../system/holders'
 import {desiredFromConfig} from './desired'
 import {execute} from './execute'
-import {explainKernelError} from './explain'
 import {normaliseError} from './normalise'
-import {Change, DevicePlan, plan} from './plan'
+import {Change, DevicePlan, plan, planDelete} from './plan'
 import {Snapshot, kernelSnapshot} from './snapshot'
 import {compareNames} from '../model/natural'
 
@@ -91,7 +89,7 @@ function markerOf(config: {source: string}): string {
   return managedMarker(path.resolve(config.source))
 }
 
-const ACTIONS = {create: 'created', recreate: 'recreated', change: 'changed', unchanged: 'unchanged', foreign: 'foreign'} as const
+const ACTIONS = {create: 'created', recreate: 'recreated', change: 'changed', unchanged: 'unchanged', foreign: 'foreign', delete: 'removed'} as const
 
 export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): ApplyReport {
   const marker = markerOf(config)
@@ -172,16 +170,17 @@ function pruneCandidates(snap: Snapshot, config: TunadmConfig, marker: string): 
  */
 function removeDevices(nl: Netlink, snap: Snapshot, links: Link[], opts: {dryRun?: boolean; force?: boolean; group?: number}): {out: DeviceOutcome[]; byGroup: boolean} {
   const out: DeviceOutcome[] = []
-  const doomed: Array<{link: Link; o: DeviceOutcome}> = []
+  const doomed: Array<{link: Link; p: DevicePlan; o: DeviceOutcome}> = []
   for (const link of links) {
-    const holders = snap.holders(link.name)
-    if (holders.length && !opts.force) {
-      const e = new TunadmError(`${link.name} is in use by ${describeHolders(holders)}`, {code: 'EBUSY', why: 'removing it would cut that program off from its network', fix: 'stop the program first, or use --force'})
-      out.push({name: link.name, action: 'failed', changes: [], error: e.toJSON()})
+    let p: DevicePlan
+    try {
+      p = planDelete(snap, link, {force: opts.force, asker: 'remove'})
+    } catch (err) {
+      out.push({name: link.name, action: 'failed', changes: [], error: normaliseError(err).toJSON()})
       continue
     }
-    const o: DeviceOutcome = {name: link.name, action: 'removed', changes: [{what: 'device', from: `${link.tun?.type} ${link.name}`, to: null}]}
-    doomed.push({link, o})
+    const o: DeviceOutcome = {name: link.name, action: 'removed', changes: p.changes}
+    doomed.push({link, p, o})
     out.push(o)
   }
   if (opts.dryRun || doomed.length === 0) return {out, byGroup: false}
@@ -196,12 +195,10 @@ function removeDevices(nl: Netlink, snap: Snapshot, links: Link[], opts: {dryRun
       // Fall back to one by one, which reports each device's own error.
     }
   }
-  const errors = nl.batch(doomed.map(({link}) => deleteLinkRequest(link.index, link.name)))
-  doomed.forEach(({link, o}, i) => {
-    const err = errors[i]
-    if (!err || err.code === 'ENODEV') return
-    const e = normaliseError(explainKernelError(err, {action: `delete ${link.name}`, device: link.name}))
-    Object.assign(o, {action: 'failed', changes: [], error: e.toJSON()})
+  const outcomes = execute(nl, doomed.map(({p}) => p))
+  doomed.forEach(({o}, i) => {
+    const e = outcomes[i].error
+    if (e && e.code !== 'ENODEV') Object.assign(o, {action: 'failed', changes: [], error: e.toJSON()})
   })
   return {out, byGroup: false}
 }

@@ -1,19 +1,18 @@
 /** Use cases for TUN/TAP devices: create, delete, list, show. */
 import * as C from '../kernel/constants'
 import {Address, Link, Route} from '../kernel/netlink-codec'
-import {Netlink, deleteLinkRequest, withNetlink} from '../kernel/netlink'
+import {Netlink, withNetlink} from '../kernel/netlink'
 import {readTunFlags} from '../kernel/sysfs'
 import {TunadmError} from '../errors'
 import {DesiredDevice} from '../model/desired'
 import {AddressView, Holder, Mode, RouteView, TunDevice} from '../model/device'
 import {IFNAMSIZ} from '../model/limits'
 import {validateIfName} from '../model/validate'
-import {describeHolders, findHolders} from '../system/holders'
-import {explainKernelError} from './explain'
+import {findHolders} from '../system/holders'
 import {Outcome, execute} from './execute'
 import {notFound, notTun, toDevice} from './links'
 import {normaliseError} from './normalise'
-import {Change, DevicePlan, PlanOptions, plan} from './plan'
+import {Change, DevicePlan, PlanOptions, plan, planDelete} from './plan'
 import {Snapshot, isMainUnicast, kernelSnapshot} from './snapshot'
 import {compareNames} from '../model/natural'
 
@@ -188,7 +187,7 @@ export function deleteDevices(names: string[], opts: {force?: boolean; ifExists?
     if (names.length > 16) snap.links()
     for (const name of names) acceptName(snap, name)
     const results: DeleteResult[] = []
-    const doomed: Array<{r: DeleteResult; index: number}> = []
+    const doomed: Array<{r: DeleteResult; p: DevicePlan}> = []
     const seen = new Set<string>()
     for (const name of names) {
       if (seen.has(name)) continue
@@ -206,31 +205,18 @@ export function deleteDevices(names: string[], opts: {force?: boolean; ifExists?
         continue
       }
       r.mode = link.tun.type
+      try {
+        doomed.push({r, p: planDelete(snap, link, {force: opts.force, asker: 'del'})})
+      } catch (err) {
+        r.error = normaliseError(err)
+        continue
+      }
       const holders = snap.holders(name)
-      if (holders.length > 0 && !opts.force) {
-        r.error = new TunadmError(`${name} is in use by ${describeHolders(holders)}`, {
-          code: 'EBUSY', why: 'deleting it would cut that program off from its network',
-          fix: `stop the program first, or delete it anyway with: tunadm del --force ${name}`,
-        })
-        continue
-      }
-      // A program tunadm cannot see (another network namespace after the device moved, a chroot, another
-      // user's /proc) still shows in the kernel's own count: refuse that too, unless forced.
-      const queues = link.tun.multiQueue ? link.tun.numQueues ?? 0 : link.carrier ? 1 : 0
-      if (holders.length === 0 && queues > 0 && !opts.force) {
-        r.error = new TunadmError(`${name} has a program attached that tunadm cannot name`, {
-          code: 'EBUSY', why: `the kernel reports ${link.tun.multiQueue ? `${queues} queue(s) attached` : 'carrier, which a single-queue device has only while a program holds it'}, but no process in this network namespace holds it open (it may run in another namespace, in a chroot, or as a user whose /proc this one cannot read)`,
-          fix: `find it with: grep -l "iff:.${name}$" /proc/*/fdinfo/* (as root, in each namespace); or delete it anyway with: tunadm del --force ${name}`,
-        })
-        continue
-      }
       if (holders.length) r.detached = holders
-      doomed.push({r, index: link.index})
     }
-    const errors = nl.batch(doomed.map(({r, index}) => deleteLinkRequest(index, r.name)))
+    const outcomes = execute(nl, doomed.map(({p}) => p))
     doomed.forEach(({r}, i) => {
-      const err = errors[i]
-      if (err) r.error = normaliseError(explainKernelError(err, {action: `delete ${r.name}`, device: r.name}))
+      if (outcomes[i].error) r.error = outcomes[i].error
       else r.deleted = true
     })
     return results

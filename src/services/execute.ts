@@ -188,8 +188,8 @@ function fail(w: Work, s: PlannedStep, err: unknown): void {
         fix: 'start the program that uses the device (it turns the carrier on by attaching)',
       })
     } else {
-      // "create tun0" says the device already; other steps name it: "set the MTU on tun0".
-      e = explainKernelError(err, {action: s.step.kind === 'create' ? s.label : `${s.label} on ${name}`, device: name})
+      // "create tun0" and "delete tun0" say the device already; other steps name it: "set the MTU on tun0".
+      e = explainKernelError(err, {action: s.step.kind === 'create' || w.plan.action === 'delete' ? s.label : `${s.label} on ${name}`, device: name})
     }
   }
   const t = normaliseError(e)

@@ -10,7 +10,7 @@ import {
   AddressFacts, AddressSpec, DesiredDevice, RouteFacts, RouteSpec, addressFacts, addressKey, addressMatches, addressText,
   routeFacts, routeKey, routeMatches, routeText,
 } from '../model/desired'
-import {Mode} from '../model/device'
+import {Mode, busy} from '../model/device'
 import {Prefix, parsePrefix} from '../model/ip'
 import {MTU_MAX, MTU_MIN, mtuMax} from '../model/limits'
 import {formatMac} from '../model/mac'
@@ -18,6 +18,7 @@ import {DeviceView, Problem, checkDevice} from '../model/rules'
 import {MASTER_KINDS, TUN_FLAGS, attachFlags, createFlags, fixedDifferences as registryDifferences} from '../model/settings'
 import {isTemplate} from '../model/validate'
 import {describeHolders} from '../system/holders'
+import {busyError} from '../render/refusals'
 import {alreadyExists, kindOf, notFound, notTun, tunState} from './links'
 import {Snapshot} from './snapshot'
 import {problemError} from './desired'
@@ -51,7 +52,7 @@ export interface PlannedStep {
   changes: Change[]
 }
 
-export type PlanAction = 'create' | 'recreate' | 'change' | 'unchanged' | 'foreign'
+export type PlanAction = 'create' | 'recreate' | 'change' | 'unchanged' | 'foreign' | 'delete'
 
 export interface DevicePlan {
   /** The name the device has now (or is asked for: possibly a template such as tap%d). */
@@ -117,16 +118,29 @@ export function plan(snap: Snapshot, d: DesiredDevice, opts: PlanOptions): Devic
           code: 'NEEDS_RECREATE', fix: `run tunadm apply --recreate to delete and create it again (only while nothing is attached${holders.length ? `; now held by ${describeHolders(holders)}` : ''})`,
         })
       }
-      if (holders.length) {
-        throw new TunadmError(`${d.name} must be recreated (${diffs.join('; ')}) but is in use by ${describeHolders(holders)}`, {code: 'EBUSY', fix: 'stop that program and apply again'})
-      }
+      const deletion = planDelete(snap, link, {asker: {recreate: diffs.join('; ')}})
       const p = planNew(snap, d, 'recreate', link)
-      p.steps.unshift({step: {kind: 'delete'}, label: `delete ${link.name} to create it again`, changes: []})
+      p.steps.unshift({...deletion.steps[0], label: `delete ${link.name} to create it again`, changes: []})
       p.index = link.index
       return p
     }
   }
   return planExisting(snap, link, d)
+}
+
+/**
+ * Deletion, a plan like any other (del, down, prune, and the first step of a recreation): the one busy
+ * rule (model/device.ts) unless forced, then one delete step (RTM_DELLINK, batched by execute()).
+ */
+export function planDelete(snap: Snapshot, link: Link, opts: {force?: boolean; asker: Parameters<typeof busyError>[2]}): DevicePlan {
+  const tun = link.tun!
+  const reason = busy({multiQueue: tun.multiQueue, queues: tun.numQueues, carrier: link.carrier ?? false}, snap.holders(link.name))
+  if (reason && !opts.force) throw busyError(reason, link.name, opts.asker)
+  const changes: Change[] = [{what: 'device', from: `${tun.type} ${link.name}`, to: null}]
+  return {
+    name: link.name, action: 'delete', index: link.index, mode: tun.type, multiQueue: tun.multiQueue, warnings: [],
+    steps: [{step: {kind: 'delete'}, label: `delete ${link.name}`, changes}], changes,
+  }
 }
 
 function foreign(link: Link): never {

@@ -7,7 +7,7 @@ import {Address, Link, Route} from '../../src/kernel/netlink-codec'
 import {refusal} from '../helpers/refusal'
 import {DesiredDevice} from '../../src/model/desired'
 import {desiredFromConfig, desiredFromFlags, FlagInput} from '../../src/services/desired'
-import {DevicePlan, PlanOptions, Step, plan} from '../../src/services/plan'
+import {DevicePlan, PlanOptions, Step, plan, planDelete} from '../../src/services/plan'
 import {staticSnapshot} from '../../src/services/snapshot'
 
 function tunLink(name: string, index: number, more: Partial<Link> = {}, tun: Partial<NonNullable<Link['tun']>> = {}): Link {
@@ -247,5 +247,30 @@ describe('TUN flags that only sysfs reports (napi): never changed unread', () =>
     const e = refusal(() => plan(staticSnapshot({links: [tap0({alias: marker})], tunFlags: new Map([['tap0', 0x1802]])}), d, {intent: 'apply'}))
     expect([e.code, e.message]).toEqual(['NEEDS_RECREATE', 'tap0 differs in what cannot change in place: napi is false, the file says true'])
     expect(plan(staticSnapshot({links: [tap0({alias: marker, group: 7})], tunFlags: new Map([['tap0', 0x1812]])}), d, {intent: 'apply'}).action).toBe('unchanged')
+  })
+})
+
+describe('deletion is a plan action with one busy rule (del, down, prune, recreate)', () => {
+  const attached = () => tap0({carrier: true})
+  const asks = ['del', 'remove'] as const
+
+  test.each(asks)('%s: a device the kernel counts as attached, with no process here to name, is refused unless forced', (asker) => {
+    const e = refusal(() => planDelete(staticSnapshot({links: [attached()]}), attached(), {asker}))
+    expect([e.code, e.message]).toEqual(['EBUSY', 'tap0 has a program attached that tunadm cannot name'])
+    expect(kinds(planDelete(staticSnapshot({links: [attached()]}), attached(), {asker, force: true}))).toEqual(['delete'])
+  })
+
+  test('a named holder is refused with its name; a multi-queue device counts its queues', () => {
+    const holders = new Map([['tap0', [{pid: 42, command: 'qemu', fd: 9, device: 'tap0'}]]])
+    expect(refusal(() => planDelete(staticSnapshot({links: [tap0()], holders}), tap0(), {asker: 'remove'})).message).toBe('tap0 is in use by qemu (pid 42)')
+    const mq = tunLink('tap0', 3, {}, {type: 'tap', multiQueue: true, numQueues: 2})
+    expect(refusal(() => planDelete(staticSnapshot({links: [mq]}), mq, {asker: 'del'})).why).toContain('2 queue(s) attached')
+  })
+
+  test('recreate uses the same rule', () => {
+    const marker = 'tunadm:/c.yaml'
+    const d = desiredFromConfig({name: 'tap0', mode: 'tap', user: 1000, multi_queue: true}, marker, 7)
+    const e = refusal(() => plan(staticSnapshot({links: [tap0({alias: marker, carrier: true})]}), d, {intent: 'apply', recreate: true}))
+    expect([e.code, e.message]).toEqual(['EBUSY', 'tap0 must be recreated (multi_queue is false, the file says true) but is in use by a program tunadm cannot name'])
   })
 })

@@ -1,0 +1,26 @@
+/**
+ * The planner's refusals in words: the model says why (a code and its facts), this says what happened,
+ * why it matters and what to do, for the command that asked.
+ */
+import {TunadmError} from '../errors'
+import {Busy} from '../model/device'
+import {describeHolders} from '../system/holders'
+
+/** A busy device (model/device.ts busy()) refused by del, down or prune (`remove`), or apply --recreate. */
+export function busyError(b: Busy, name: string, asker: 'del' | 'remove' | {recreate: string}): TunadmError {
+  if (typeof asker === 'object') {
+    const by = b.code === 'HELD' ? describeHolders(b.holders) : 'a program tunadm cannot name'
+    return new TunadmError(`${name} must be recreated (${asker.recreate}) but is in use by ${by}`, {code: 'EBUSY', fix: 'stop that program and apply again'})
+  }
+  const force = asker === 'del' ? `delete it anyway with: tunadm del --force ${name}` : 'use --force'
+  if (b.code === 'HELD') {
+    return new TunadmError(`${name} is in use by ${describeHolders(b.holders)}`, {
+      code: 'EBUSY', why: `${asker === 'del' ? 'deleting' : 'removing'} it would cut that program off from its network`,
+      fix: `stop the program first, or ${force}`,
+    })
+  }
+  return new TunadmError(`${name} has a program attached that tunadm cannot name`, {
+    code: 'EBUSY', why: `the kernel reports ${b.multiQueue ? `${b.queues} queue(s) attached` : 'carrier, which a single-queue device has only while a program holds it'}, but no process in this network namespace holds it open (it may run in another namespace, in a chroot, or as a user whose /proc this one cannot read)`,
+    fix: `find it with: grep -l "iff:.${name}$" /proc/*/fdinfo/* (as root, in each namespace); or ${force}`,
+  })
+}
