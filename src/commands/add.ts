@@ -26,6 +26,7 @@ If any step after creation fails, the device is removed again.`)
     {description: 'A TUN device that user waldner can attach to without root', command: 'sudo <%= config.bin %> add tun77 --user waldner'},
     {description: 'A TAP device for VMs, owned by group kvm, with a kernel-chosen name', command: 'dev=$(sudo <%= config.bin %> add -q --mode tap --group kvm)'},
     {description: 'A multi-queue TAP device with virtio-net headers for QEMU', command: 'sudo <%= config.bin %> add tap0 --user qemu --multi-queue --vnet-hdr'},
+    {description: 'A VM\'s tap as a port of bridge br0 (which must exist)', command: 'sudo <%= config.bin %> add vm0 --mode tap --group kvm --vnet-hdr --master br0 --up'},
     {description: 'Inside a network namespace, reporting JSON', command: 'sudo <%= config.bin %> add tun0 --netns blue --json'},
     {description: 'Create and configure in one step (removed again if any part fails)', command: 'sudo <%= config.bin %> add tap0 --user waldner --address 192.168.0.1/24 --promisc --up'},
   ]
