@@ -222,6 +222,15 @@ describeKernel('a VM host: TAP bridge ports, real frames, and doctor', () => {
     expect(ns.tunadm(['apply', '--config', config]).stdout).toMatch(/10 device\(s\): 10 unchanged/)
   })
 
+  test('init asks this namespace for each master\'s kind: networkd Bridge=, NetworkManager slave-type=bridge', () => {
+    const networkd = json<{files: Array<{path: string; content: string}>; notes: string[]}>(ns.tunadm(['init', '--target', 'networkd', '--config', config, '--json']))
+    expect(networkd.files.find((f) => f.path === '10-tunadm-tap-web.network')?.content).toContain('\nBridge=br0\n')
+    expect(networkd.files.find((f) => f.path === '10-tunadm-tap7.network')?.content).toContain('\nBridge=br-spare\n')
+    expect(networkd.notes.filter((n) => n.includes('does not exist on this machine'))).toEqual([])
+    const nm = json<{files: Array<{path: string; content: string}>}>(ns.tunadm(['init', '--target', 'nm', '--config', config, '--json']))
+    expect(nm.files.find((f) => f.path === 'tunadm-tap-db.nmconnection')?.content).toContain('\nmaster=br0\nslave-type=bridge\n')
+  })
+
   test('add and set --master / --no-master; a missing master or a veth is refused and nothing is made or changed', () => {
     ns.ip(['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1'])
     try {
@@ -248,7 +257,7 @@ describeKernel('a VM host: TAP bridge ports, real frames, and doctor', () => {
     }
   })
 
-  test('drift from the config is one finding with apply as the fix; a missing declared device fails; apply mends both', () => {
+  test('drift from the config is one finding with apply as the fix; a missing declared device fails; apply mends both; a missing master is one line for its taps', () => {
     ns.ip(['link', 'set', 'tap-web', 'down'])
     ns.ip(['link', 'set', 'tap-web', 'mtu', '1400'])
     ns.ip(['link', 'del', 'tap7'])
@@ -262,5 +271,16 @@ describeKernel('a VM host: TAP bridge ports, real frames, and doctor', () => {
     expect(ns.tunadm(['apply', '--config', config]).status).toBe(0)
     ns.ip(['link', 'set', 'tap-web', 'mtu', '1500'])
     expect(doctor(['--json', '--problems']).report.findings.filter((f) => f.status === 'fail')).toEqual([])
+    // The bridge the config names for tap2..tap7 is gone (the kernel took its ports out): one problem, said once.
+    ns.ip(['link', 'del', 'br-spare'])
+    try {
+      const gone = doctor(['--problems'])
+      expect(gone.status).toBe(1)
+      expect(gone.stdout).toContain(`[FAIL]  tap{2..7} (6 devices): Matches its config entry: tap{2..7} is declared in ${config}, but apply cannot make it match: cannot make tap{2..7} a port of br-spare: there is no device named br-spare`)
+      expect(gone.stdout.split('\n').filter((l) => l.startsWith('[FAIL]'))).toHaveLength(1)
+    } finally {
+      ns.ip(['link', 'add', 'br-spare', 'type', 'bridge'])
+      ns.ip(['link', 'set', 'br-spare', 'up'])
+    }
   })
 })
