@@ -118,7 +118,16 @@ export const TUN_FLAGS: readonly TunFlagSetting[] = [
 ]
 
 /** snake_case key -> camelCase model field (vnet_hdr -> vnetHdr). */
-export const fieldOf = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+export function fieldOf(key: string): string {
+  // Asked once per flag per device by list and apply: each key is worked out once.
+  let field = fields.get(key)
+  if (field === undefined) {
+    field = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+    fields.set(key, field)
+  }
+  return field
+}
+const fields = new Map<string, string>()
 /** snake_case key -> kebab-case CLI flag (vnet_hdr -> --vnet-hdr). */
 export const flagOf = (key: string): string => key.replace(/_/g, '-')
 

@@ -19,8 +19,10 @@ function stateText(d: TunDevice, st: Style): string {
 }
 
 export function tunFlagText(d: TunDevice): string {
-  const on = TUN_FLAGS.filter((s) => (d as unknown as Record<string, unknown>)[fieldOf(s.key)] === true).map((s) => s.key)
-  return [...on, ...(d.persist ? ['persist'] : [])].join(',') || '-'
+  let text = ''
+  for (const s of TUN_FLAGS) if ((d as unknown as Record<string, unknown>)[fieldOf(s.key)] === true) text += text ? `,${s.key}` : s.key
+  if (d.persist) text += text ? ',persist' : 'persist'
+  return text || '-'
 }
 
 export function renderList(devices: TunDevice[], st: Style, withProcesses: boolean, withAddresses = false): string {

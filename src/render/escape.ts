@@ -14,8 +14,10 @@ const hex = (c: string) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
 
 /** One-line text (a name, an alias, a command): every control character escaped. */
 export function printable(s: string): string {
-  return s.replace(CONTROL, hex)
+  return HAS_CONTROL.test(s) ? s.replace(CONTROL, hex) : s
 }
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROL = /[\x00-\x1f\x7f-\x9f]/
 
 /** Text that may run over several lines (a message): newlines and tabs kept, other controls escaped. */
 export function printableLines(s: string): string {

@@ -8,7 +8,20 @@ import {TunState} from '../model/state'
 import {groupName, userName} from '../system/accounts'
 
 export function flagNames(flags: number): string[] {
-  return C.IF_FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name)
+  const names: string[] = []
+  for (const [bit, name] of C.IF_FLAG_NAMES) if (flags & bit) names.push(name)
+  return names
+}
+
+/** The TUN flags netlink does not report (read from sysfs), with their field names: worked out once. */
+let sysfsOnly: Array<[string, (typeof TUN_FLAGS)[number]]> | undefined
+
+/** Those flags of one device, by field, in the registry's order (unknown: undefined). */
+function sysfsFields(state: TunState): Record<string, boolean | undefined> {
+  sysfsOnly ??= TUN_FLAGS.filter((s) => s.source !== 'netlink').map((s) => [fieldOf(s.key), s])
+  const out: Record<string, boolean | undefined> = {}
+  for (const [field, s] of sysfsOnly) out[field] = s.read(state)
+  return out
 }
 
 function idRef(id: number | undefined, lookup: (n: number) => string | undefined): IdRef | null {
@@ -45,7 +58,7 @@ export function toDevice(link: Link, tunFlags?: number): TunDevice {
     pi: tun.pi,
     vnetHdr: tun.vnetHdr,
     multiQueue: tun.multiQueue,
-    ...Object.fromEntries(TUN_FLAGS.filter((s) => s.source !== 'netlink').map((s) => [fieldOf(s.key), s.read(state)])),
+    ...sysfsFields(state),
     persist: tun.persist,
     owner,
     group,
