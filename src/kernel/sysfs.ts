@@ -9,10 +9,15 @@
  * are unknown (undefined), never guessed; callers also check them against netlink's view of the device.
  */
 import * as fs from 'node:fs'
-import {enteredNetns, mountSysfsOfThisNetns} from './libc'
+import {enteredNetns, mountSysfsOfThisNetns, readSmallFileAt} from './libc'
 
 let sysfsState: 'own' | 'mounted' | 'unavailable' | undefined
 const buf = Buffer.alloc(32)
+/**
+ * Where every TUN/TAP device's directory is (a tun device has no parent device: /sys/class/net/NAME links
+ * here), open once; -1 when it cannot be opened (the flags are then read by path).
+ */
+let virtualNet: number | undefined
 
 /** The device's tun_flags, or undefined when they cannot be read for this network namespace. */
 export function readTunFlags(name: string): number | undefined {
@@ -28,6 +33,17 @@ export function readTunFlags(name: string): number | undefined {
     }
   }
   if (sysfsState === 'unavailable' || name.includes('/') || name === '.' || name === '..') return undefined
+  if (virtualNet === undefined) {
+    try {
+      virtualNet = fs.openSync('/sys/devices/virtual/net', fs.constants.O_RDONLY | fs.constants.O_DIRECTORY)
+    } catch {
+      virtualNet = -1
+    }
+  }
+  if (virtualNet >= 0) {
+    const n = readSmallFileAt(virtualNet, `${name}/tun_flags`, buf)
+    return n < 0 ? undefined : parseFlags(n)
+  }
   let fd: number
   try {
     fd = fs.openSync(`/sys/class/net/${name}/tun_flags`, 'r')
@@ -35,12 +51,16 @@ export function readTunFlags(name: string): number | undefined {
     return undefined
   }
   try {
-    const n = fs.readSync(fd, buf, 0, buf.length, 0)
-    const text = buf.toString('latin1', 0, n).trim()
-    return /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : undefined
+    return parseFlags(fs.readSync(fd, buf, 0, buf.length, 0))
   } catch {
     return undefined
   } finally {
     fs.closeSync(fd)
   }
+}
+
+/** tun_flags as the kernel writes it: 0x1002 and a newline. */
+function parseFlags(n: number): number | undefined {
+  const text = buf.toString('latin1', 0, n).trim()
+  return /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : undefined
 }
