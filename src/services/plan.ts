@@ -426,12 +426,16 @@ function planExisting(snap: Snapshot, link: Link, d: DesiredDevice): DevicePlan 
     if (!hits.length) warnings.push(`${name} has no address ${addressText(addressFacts(want))}${want.anyPrefix ? '' : ' (with that prefix length)'}: nothing to remove`)
     hits.forEach(remove)
   }
-  const wanted = new Map(d.addresses.map((a) => [addressKey(addressFacts(a)), addressFacts(a)]))
-  if (d.exactAddresses) for (const h of have) if (!kernelOwn.has(h) && !sameAddress(wanted.get(addressKey(h)), h)) remove(h)
+  // Each identity worked out once: a device's addresses are compared with each other by these.
+  const haveKeys = have.map(addressKey)
+  const wantFacts = d.addresses.map(addressFacts)
+  const wanted = new Map(wantFacts.map((f) => [addressKey(f), f]))
+  if (d.exactAddresses) have.forEach((h, i) => !kernelOwn.has(h) && !sameAddress(wanted.get(haveKeys[i]), h) && remove(h))
   const adds: AddressSpec[] = []
-  for (const a of d.addresses) {
-    const f = addressFacts(a)
-    const existing = have.find((h) => addressKey(h) === addressKey(f))
+  for (const [i, a] of d.addresses.entries()) {
+    const f = wantFacts[i]
+    const key = addressKey(f)
+    const existing = have[haveKeys.indexOf(key)]
     if (existing && !removed.has(existing) && sameAddress(f, existing)) continue
     if (existing) remove(existing) // IPv6: another prefix length or peer; the kernel has one per address
     adds.push(a)
