@@ -1,7 +1,7 @@
 /** The registry: every doctor check as data. Order here is the order of the report. */
 import {IFF_MULTI_QUEUE, IFF_NAPI, IFF_TAP, IFF_TUN, IFF_VNET_HDR, TUN_FEATURE_NAMES} from '../kernel/constants'
 import {TUN_NODE} from '../kernel/tun'
-import {attachedQueues as queuesOf} from '../model/device'
+import {QueueState, queueState} from '../model/device'
 import type {IdRef, TunDevice} from '../model/device'
 import {describeHolders} from '../system/holders'
 import {
@@ -64,7 +64,23 @@ export function attachFlags(d: TunDevice): string {
 
 /** Routes that are linkdown; the kernel's own IPv6 link-local route (fe80::/64 on every link that was up) aside: nothing is routed through it. */
 const linkdownRoutes = (d: TunDevice) => (d.routes ?? []).filter((r) => r.linkdown && !isLinkLocalRoute(r.destination))
-const attachedQueues = (ctx: DoctorContext, d: TunDevice) => Math.max(queuesOf(d), ctx.holders.get(d.name)?.length ?? 0)
+/** The device's queues as the kernel counts them, with the holders the kernel confirmed (a single-queue device's carrier can be off while held). */
+const queues = (ctx: DoctorContext, d: TunDevice): QueueState => queueState({...d, processes: ctx.holders.get(d.name)})
+const holderText = (ctx: DoctorContext, d: TunDevice) => (ctx.holders.get(d.name)?.length ? describeHolders(ctx.holders.get(d.name)!) : 'a program')
+const queueText = (d: TunDevice, q: QueueState) => (d.multiQueue ? `${q.enabled} queue(s)${q.disabled ? ` and ${q.disabled} disabled` : ''}` : 'its single queue')
+
+/** A program is attached but the carrier is off: TUNSETCARRIER 0, from the program or from tunadm set --carrier off. */
+function carrierOffFix(d: TunDevice): Fix {
+  return {
+    text: `switch the carrier back on (the program may have turned it off on purpose, e.g. while its peer is unreachable: see its log first)`,
+    commands: [`sudo tunadm set ${d.name} --carrier on`],
+  }
+}
+
+/** Every queue detached with TUNSETQUEUE IFF_DETACH_QUEUE: the kernel has no queue to send to. */
+function allDisabled(d: TunDevice, q: QueueState): boolean {
+  return d.multiQueue && q.enabled === 0 && q.disabled > 0
+}
 
 // ---- system -----------------------------------------------------------------------------------
 
@@ -239,16 +255,39 @@ const deviceChecks: DeviceCheck[] = [
     id: 'device.carrier', group: 'device', title: 'Carrier (a program attached)',
     description: 'a process is attached, so the carrier is on; names the consequence when it is not',
     run(ctx, d) {
-      if (d.carrier) return ok(`carrier on`)
-      if (!d.up && ctx.target.intent?.declared.up === false && attachedQueues(ctx, d) === 0) return ok(`no program attached; ${d.name} stays down, as its config entry declares`)
-      const queues = attachedQueues(ctx, d)
-      if (queues > 0) {
-        return {status: 'warn', messages: [`no carrier although ${queues} queue(s) are attached: the attached program turned the carrier off (TUNSETCARRIER 0)`], fix: {text: 'see why the program switched the carrier off (e.g. its peer is not connected)', commands: []}}
+      const q = queues(ctx, d)
+      if (d.carrier) return ok(q.held ? `carrier on: ${holderText(ctx, d)} attached (${queueText(d, q)})` : 'carrier on')
+      if (!d.up && ctx.target.intent?.declared.up === false && !q.held) return ok(`no program attached; ${d.name} stays down, as its config entry declares`)
+      if (q.held) {
+        return {
+          status: 'warn',
+          messages: [
+            `no carrier although ${holderText(ctx, d)} is attached (${queueText(d, q)}): the carrier was switched off with TUNSETCARRIER 0, by the program itself or by tunadm set ${d.name} --carrier off`,
+            d.up ? `routes via ${d.name} are marked linkdown and packets to them are dropped until the carrier is on` : `once it is up, routes via ${d.name} stay linkdown until the carrier is on`,
+          ],
+          fix: carrierOffFix(d),
+        }
       }
       const consequence = d.up
         ? `routes via ${d.name} are marked linkdown and packets to them are dropped (unless ignore_routes_with_linkdown is set)`
         : `once it is up, routes via ${d.name} will be linkdown until a program attaches`
       return {status: 'warn', messages: [`no process is attached to ${d.name}, so it has no carrier (NO-CARRIER)`, consequence, `a program attaches with TUNSETIFF and flags ${attachFlags(d)}`], fix: attachFix(d.name, d.up && linkdownRoutes(d).length > 0)}
+    },
+  },
+  {
+    id: 'device.queues', group: 'device', title: 'Queues enabled',
+    description: 'a multi-queue device whose every queue is disabled (TUNSETQUEUE IFF_DETACH_QUEUE) drops every packet',
+    run(ctx, d) {
+      if (!d.multiQueue) return undefined
+      const q = queues(ctx, d)
+      if (!allDisabled(d, q)) return ok(q.held ? `${queueText(d, q)} attached` : 'no queue attached')
+      return {
+        status: 'fail',
+        messages: [
+          `every queue of ${d.name} is disabled (${q.disabled} attached with TUNSETQUEUE IFF_DETACH_QUEUE, 0 enabled): the kernel has no queue to deliver to and drops every packet, although it has carrier and ${holderText(ctx, d)} is attached`,
+        ],
+        fix: {text: `the program must enable at least one queue again (TUNSETQUEUE with IFF_ATTACH_QUEUE), or be restarted; see its log for why it disabled them`, commands: [`sudo tunadm show ${d.name}`]},
+      }
     },
   },
   {
@@ -260,7 +299,8 @@ const deviceChecks: DeviceCheck[] = [
       if (down.length === 0) return ok(d.routes.length ? `${d.routes.length} route(s), none linkdown${d.routes.some((r) => r.linkdown) ? ' but the IPv6 link-local one' : ''}` : 'no routes via it')
       const list = down.map((r) => r.destination + (r.gateway ? ` via ${r.gateway}` : '')).join(', ')
       const ignored = readSysctl(ctx.host, 'net/ipv4/conf/all/ignore_routes_with_linkdown') === 1 || readSysctl(ctx.host, `net/ipv4/conf/${d.name}/ignore_routes_with_linkdown`) === 1
-      if (ignored) return {status: 'warn', messages: [`linkdown: ${list}`, 'ignore_routes_with_linkdown is on: the kernel skips these routes and that traffic takes other routes (or is unreachable)'], fix: attachFix(d.name, false)}
+      if (ignored) return {status: 'warn', messages: [`linkdown: ${list}`, 'ignore_routes_with_linkdown is on: the kernel skips these routes and that traffic takes other routes (or is unreachable)'], fix: queues(ctx, d).held ? carrierOffFix(d) : attachFix(d.name, false)}
+      if (queues(ctx, d).held) return {status: 'fail', messages: [`linkdown: ${list}`, `${d.name} has no carrier although ${holderText(ctx, d)} is attached (switched off with TUNSETCARRIER 0): packets to these destinations are dropped`], fix: carrierOffFix(d)}
       return {status: 'fail', messages: [`linkdown: ${list}`, `${d.name} has no carrier (nothing attached): packets to these destinations are dropped`], fix: attachFix(d.name, true)}
     },
   },
@@ -413,7 +453,7 @@ const deviceChecks: DeviceCheck[] = [
     run(ctx, d) {
       const s = ctx.subject
       const flags = `it must ask for ${attachFlags(d)}`
-      const busy = !d.multiQueue && attachedQueues(ctx, d) > 0 ? [`${d.name} is single-queue and already attached${ctx.holders.get(d.name)?.length ? ` by ${describeHolders(ctx.holders.get(d.name)!)}` : ''}: a second program gets "Device or resource busy"`] : []
+      const busy = !d.multiQueue && queues(ctx, d).held ? [`${d.name} is single-queue and already attached${ctx.holders.get(d.name)?.length ? ` by ${describeHolders(ctx.holders.get(d.name)!)}` : ''}: a second program gets "Device or resource busy"`] : []
       const n = node(ctx)
       const netAdmin = ctx.subjectIsCaller ? hasCap(ctx.capEff, CAP_NET_ADMIN) : s.netAdmin
       if (!canOpen(n, s)) return {status: 'fail', messages: [`${who(s)} cannot open ${TUN_NODE}, so it cannot attach to ${d.name}`, ...busy], fix: nodeAccessFix(s.name)}
@@ -481,8 +521,9 @@ const deviceChecks: DeviceCheck[] = [
     description: 'which processes hold the device open',
     run(ctx, d) {
       const holders = ctx.holders.get(d.name) ?? []
-      if (holders.length) return ok(`attached: ${describeHolders(holders)}`)
-      if (queuesOf(d) > 0) return ok(`${d.multiQueue ? `${d.queues} queue(s)` : 'it is'} attached by processes this user cannot see (run as root to name them)`)
+      const q = queues(ctx, d)
+      if (holders.length) return ok(`attached: ${describeHolders(holders)}${d.multiQueue ? ` (the kernel counts ${queueText(d, q)})` : ''}`)
+      if (q.held) return ok(`${d.multiQueue ? queueText(d, q) : 'it is'} attached by processes this user cannot see (run as root to name them)`)
       return ok('no process attached')
     },
   },

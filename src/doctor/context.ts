@@ -8,7 +8,8 @@ import {IFF_UP} from '../kernel/constants'
 import {Host} from '../system/host'
 import {findHolders} from '../system/holders'
 import type {Link, Route, Address} from '../kernel/netlink-codec'
-import type {TunDevice} from '../model/device'
+import {holdersOf} from '../model/device'
+import type {Holder, TunDevice} from '../model/device'
 import {assignAddressing, isMainUnicast, kindOf, routeView, toDevice} from '../services/devices'
 import {parseNumericId, validateIfName} from '../model/validate'
 import {resolveUser} from '../system/accounts'
@@ -123,6 +124,17 @@ export function targetsFor(net: NetFacts, names: string[], intents: Intent[] = [
   })
 }
 
+/** Each device's holders, judged against its own queue counts (another namespace's device may bear the name). */
+function deviceHolders(net: NetFacts, candidates: Map<string, Holder[]>): Map<string, Holder[]> {
+  const out = new Map<string, Holder[]>()
+  for (const [name, list] of candidates) {
+    const d = net.devices.find((x) => x.name === name)
+    const kept = d ? holdersOf(d, list) : list
+    if (kept.length) out.set(name, kept)
+  }
+  return out
+}
+
 export interface ContextOptions {
   names?: string[]
   user?: string
@@ -142,7 +154,7 @@ export function contextFrom(host: Host, net: NetFacts, opts: ContextOptions): Do
     targets: targetsFor(net, opts.names ?? [], opts.intents),
     links: new Map(net.links.filter((l) => l.index !== undefined).map((l) => [l.index!, l])),
     routes: net.routes,
-    holders: findHolders(host),
+    holders: deviceHolders(net, findHolders(host)),
     features: opts.features,
     cache: new Map(),
   }

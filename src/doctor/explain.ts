@@ -6,7 +6,7 @@
 import {errnoNameFromText} from '../kernel/errno'
 import {TUN_NODE} from '../kernel/tun'
 import {describeHolders} from '../system/holders'
-import {attachedQueues} from '../model/device'
+import {queueState} from '../model/device'
 import {CAP_NET_ADMIN, accountOf, canOpen, hasCap, modeText, readAccounts, readTunDriver, readTunNode, userById} from './host-facts'
 import {attachFlags} from './checks'
 import {bringUpFix, loadDriverFix, makeNodeFix, nodeAccessFix} from './fixes'
@@ -181,7 +181,7 @@ const VERIFIERS: Record<VerifierId, (v: VerifyInput) => Check> = {
       const h = v.ctx.holders.get(v.device)
       const d = dev(v)
       if (h?.length) return yes(`${v.device} is held by ${describeHolders(h)}${d?.multiQueue ? '' : ' and is single-queue'}`)
-      if (d && attachedQueues(d) > 0) return yes(d.multiQueue ? `${v.device} has ${d.queues} queue(s) attached (by processes this user cannot see)` : `${v.device} is single-queue and has carrier: a program is attached (one this user cannot see)`)
+      if (d && queueState(d).held) return yes(d.multiQueue ? `${v.device} has ${queueState(d).enabled + queueState(d).disabled} queue(s) attached (by processes this user cannot see)` : `${v.device} is single-queue and has carrier: a program is attached (one this user cannot see)`)
       return d ? no(`nothing is attached to ${v.device} now`) : no(`there is no TUN/TAP device named ${v.device} now`)
     }
     const held = [...v.ctx.holders.entries()].map(([name, hs]) => `${name} by ${describeHolders(hs)}`)

@@ -18,6 +18,8 @@ export const TUNSETGROUP = 0x400454ce
 export const TUNGETFEATURES = 0x800454cf
 export const TUNGETIFF = 0x800454d2
 export const TUNSETCARRIER = 0x400454e2
+/** _IO('T', 227): a new fd of the network namespace the device attached to this fd lives in (kernel 5.2+). */
+export const TUNGETDEVNETNS = 0x54e3
 
 export const IFF_TUN = 0x1
 export const IFF_TAP = 0x2

@@ -31,14 +31,28 @@ const TABLE: Record<number, [string, string]> = {
   101: ['ENETUNREACH', 'Network is unreachable'],
   105: ['ENOBUFS', 'No buffer space available'],
   110: ['ETIMEDOUT', 'Connection timed out'],
+  111: ['ECONNREFUSED', 'Connection refused'],
+  113: ['EHOSTUNREACH', 'No route to host'],
+}
+
+/** Any other errno, named by Node's own table (libuv's names and words), so that none is a bare number. */
+function fromNode(errno: number): [string, string] | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const {getSystemErrorMap} = require('node:util') as typeof import('node:util')
+    const hit = getSystemErrorMap().get(-errno)
+    return hit ? [hit[0], hit[1].charAt(0).toUpperCase() + hit[1].slice(1)] : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export function errnoName(errno: number): string {
-  return TABLE[errno]?.[0] ?? `errno ${errno}`
+  return (TABLE[errno] ?? fromNode(errno))?.[0] ?? `errno ${errno}`
 }
 
 export function errnoText(errno: number): string {
-  return TABLE[errno]?.[1] ?? `error ${errno}`
+  return (TABLE[errno] ?? fromNode(errno))?.[1] ?? `error ${errno}`
 }
 
 /** Map a strerror() text (as printed by ip, socat, openvpn, qemu) to its symbolic name. */

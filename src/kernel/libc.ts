@@ -24,6 +24,7 @@ interface Libc {
   bind: Fn
   setsockopt: Fn
   flock: Fn
+  syscall3: Fn
   getpwnam: Fn
   getpwuid: Fn
   getgrnam: Fn
@@ -89,6 +90,8 @@ function load(): Libc {
     bind: lib.func('int bind(int fd, void *addr, uint32_t len)'),
     setsockopt: lib.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
     flock: lib.func('int flock(int fd, int op)'),
+    // syscall() is variadic; pidfd_open and pidfd_getfd take at most three integers.
+    syscall3: lib.func('syscall', 'long', ['long', 'long', 'long', 'long']),
     getpwnam: lib.func('tunadm_passwd *getpwnam(const char *name)'),
     getpwuid: lib.func('tunadm_passwd *getpwuid(uint32_t uid)'),
     getgrnam: lib.func('tunadm_group *getgrnam(const char *name)'),
@@ -153,6 +156,31 @@ export function setSocketInt(fd: number, level: number, name: number, value: num
   const v = Buffer.alloc(4)
   v.writeInt32LE(value)
   check(l.setsockopt(fd, level, name, v, 4), op)
+}
+
+const SYS_PIDFD_OPEN = 434
+const SYS_PIDFD_GETFD = 438
+
+/**
+ * A copy of another process's file descriptor (pidfd_open + pidfd_getfd, kernel 5.6+), or undefined
+ * when the kernel refuses (no ptrace rights over the process, or it has exited). The caller closes it.
+ */
+export function borrowFd(pid: number, fd: number): number | undefined {
+  const l = load()
+  const pidfd = Number(l.syscall3(SYS_PIDFD_OPEN, pid, 0, 0))
+  if (pidfd < 0) return undefined
+  try {
+    const copy = Number(l.syscall3(SYS_PIDFD_GETFD, pidfd, fd, 0))
+    return copy < 0 ? undefined : copy
+  } finally {
+    l.close(pidfd)
+  }
+}
+
+/** ioctl with no argument that returns a new fd (TUNGETDEVNETNS), or undefined when refused. */
+export function ioctlNewFd(fd: number, request: number): number | undefined {
+  const n = Number(load().ioctlInt(fd, request, 0))
+  return n < 0 ? undefined : n
 }
 
 const LOCK_EX = 2

@@ -1,6 +1,6 @@
 /** /dev/net/tun: create devices, change owner/group on an existing one, read the driver's features. */
-import {IFF_TUN_EXCL, TUNGETFEATURES, TUNSETCARRIER, TUNSETGROUP, TUNSETIFF, TUNSETOWNER, TUNSETPERSIST, ID_UNSET} from './constants'
-import {closeFd, ioctlBuffer, ioctlValue, openPath} from './libc'
+import {IFF_TUN_EXCL, TUNGETDEVNETNS, TUNGETFEATURES, TUNSETCARRIER, TUNSETGROUP, TUNSETIFF, TUNSETOWNER, TUNSETPERSIST, ID_UNSET} from './constants'
+import {borrowFd, closeFd, ioctlBuffer, ioctlNewFd, ioctlValue, openPath} from './libc'
 import {ifreqName, ifreqWithShort} from './ifreq'
 
 export const TUN_NODE = '/dev/net/tun'
@@ -80,5 +80,30 @@ export function tunFeatures(): number {
     return buf.readUInt32LE(0)
   } finally {
     closeFd(fd)
+  }
+}
+
+/**
+ * The network namespace ("net:[INODE]", as /proc/PID/ns/net reads) of the device that process `pid`'s
+ * descriptor `fd` is attached to: a copy of the descriptor (pidfd_getfd) asked with TUNGETDEVNETNS.
+ * fdinfo's "iff:" gives only the name, which another namespace may use for another device; this is
+ * the kernel's own answer. Needs ptrace rights over the process and CAP_NET_ADMIN over the device's
+ * namespace (root); undefined when it cannot be asked.
+ */
+export function heldDeviceNetns(pid: number, fd: number): string | undefined {
+  const copy = borrowFd(pid, fd)
+  if (copy === undefined) return undefined
+  try {
+    const ns = ioctlNewFd(copy, TUNGETDEVNETNS)
+    if (ns === undefined) return undefined
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const {fstatSync} = require('node:fs') as typeof import('node:fs')
+      return `net:[${fstatSync(ns).ino}]`
+    } finally {
+      closeFd(ns)
+    }
+  } finally {
+    closeFd(copy)
   }
 }

@@ -6,6 +6,14 @@ export interface Holder {
   command: string
   fd: number
   device: string
+  /**
+   * The kernel confirmed (TUNGETDEVNETNS) that this fd is attached to the device of this name in the
+   * namespace looked at. Unset: it could not be asked (not root), so the name alone matched, and another
+   * namespace's device of that name may be the one held.
+   */
+  verified?: boolean
+  /** The process itself runs in another network namespace (slirp4netns and pasta do so by design). */
+  elsewhere?: boolean
 }
 
 export type Mode = 'tun' | 'tap'
@@ -70,13 +78,41 @@ export interface TunDevice {
 }
 
 /**
- * How many file descriptors are attached. The kernel counts queues only for multi-queue devices; a
- * single-queue device has carrier exactly while a program holds it (unless that program turned its
- * carrier off with TUNSETCARRIER), so the carrier says it where /proc cannot be read (not root).
+ * The device's queues as the kernel counts them, and whether a program holds it. The kernel's own
+ * witness comes first: a multi-queue device reports its attached and disabled queues
+ * (IFLA_TUN_NUM_QUEUES, NUM_DISABLED_QUEUES); a single-queue one reports no count, and has carrier
+ * exactly while a program holds it, unless that program (or `tunadm set --carrier off`) turned the
+ * carrier off, which only a holder the kernel confirmed can show. File descriptors are not queues:
+ * a program may hold several on one queue.
  */
-export function attachedQueues(d: Pick<TunDevice, 'multiQueue' | 'queues' | 'carrier' | 'processes'>): number {
-  const seen = d.processes?.length ?? 0
-  return Math.max(seen, d.multiQueue ? d.queues ?? 0 : d.carrier ? 1 : 0)
+export interface QueueState {
+  /** Queues that pass packets (a single-queue device: 1 while held). */
+  enabled: number
+  /** Queues detached with TUNSETQUEUE IFF_DETACH_QUEUE: attached, but the kernel sends them nothing. */
+  disabled: number
+  held: boolean
+}
+
+export function queueState(d: Pick<TunDevice, 'multiQueue' | 'queues' | 'disabledQueues' | 'carrier' | 'processes'>): QueueState {
+  if (d.multiQueue) {
+    const enabled = d.queues ?? 0
+    const disabled = d.disabledQueues ?? 0
+    return {enabled, disabled, held: enabled + disabled > 0}
+  }
+  // A holder the kernel could not be asked about counts when it runs in this namespace (a user's own
+  // program, seen without root); one elsewhere may hold another namespace's device of this name.
+  const held = d.carrier || (d.processes ?? []).some((h) => h.verified || !h.elsewhere)
+  return {enabled: held ? 1 : 0, disabled: 0, held}
+}
+
+/**
+ * The holders of a device among the processes whose descriptors name it: those the kernel confirmed,
+ * and those it could not be asked about as long as the device's own counts leave room for a holder
+ * (a multi-queue device with no queue at all has none, whatever a name elsewhere says).
+ */
+export function holdersOf(d: Pick<TunDevice, 'multiQueue' | 'queues' | 'disabledQueues'>, candidates: Holder[]): Holder[] {
+  const roomForMore = !d.multiQueue || (d.queues ?? 0) + (d.disabledQueues ?? 0) > 0
+  return candidates.filter((h) => h.verified || roomForMore)
 }
 
 /**
@@ -85,12 +121,20 @@ export function attachedQueues(d: Pick<TunDevice, 'multiQueue' | 'queues' | 'car
  * another network namespace after the device moved, in a chroot, or as a user whose /proc cannot be
  * read). One rule for del, down, prune and apply --recreate; render/refusals.ts says it in words.
  */
-export type Busy = {code: 'HELD'; holders: Holder[]} | {code: 'ATTACHED_UNSEEN'; multiQueue: boolean; queues: number}
+export type Busy = {code: 'HELD'; holders: Holder[]} | {code: 'ATTACHED_UNSEEN'; multiQueue: boolean; queues: number; disabled: number}
 
-export function busy(d: Pick<TunDevice, 'multiQueue' | 'queues' | 'carrier'>, holders: Holder[]): Busy | undefined {
-  if (holders.length > 0) return {code: 'HELD', holders}
-  const queues = attachedQueues(d)
-  return queues > 0 ? {code: 'ATTACHED_UNSEEN', multiQueue: d.multiQueue, queues} : undefined
+/**
+ * Held is the kernel's word (queue counts, a single-queue device's carrier) or a holder the kernel
+ * confirmed (or, unconfirmable, one running in this namespace). A process elsewhere whose descriptor
+ * merely bears the name may hold another namespace's device: it never makes an idle device busy.
+ */
+export function busy(d: Pick<TunDevice, 'multiQueue' | 'queues' | 'disabledQueues' | 'carrier'>, holders: Holder[]): Busy | undefined {
+  const state = queueState({...d, processes: holders})
+  if (!state.held) return undefined
+  const confirmed = holders.filter((h) => h.verified)
+  const named = confirmed.length ? confirmed : holders
+  if (named.length) return {code: 'HELD', holders: named}
+  return {code: 'ATTACHED_UNSEEN', multiQueue: d.multiQueue, queues: state.enabled, disabled: state.disabled}
 }
 
 /** Mode from a conventional name (tun0, tap3, tun%d); undefined when the name does not say. */

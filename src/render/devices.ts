@@ -1,5 +1,5 @@
 /** Human rendering of devices for list and show. */
-import {TunDevice, attachedQueues, describeOwnership} from '../model/device'
+import {TunDevice, describeOwnership, queueState} from '../model/device'
 import {TUN_FLAGS, fieldOf} from '../model/settings'
 import {describeHolders} from '../system/holders'
 import {Style, table} from './style'
@@ -44,6 +44,14 @@ export function renderList(devices: TunDevice[], st: Style, withProcesses: boole
   return table(headers, rows, st)
 }
 
+/** The queues as the kernel counts them (it counts only on multi-queue devices; a single-queue one is held while it has carrier). */
+function queuesText(d: TunDevice, st: Style): string {
+  const q = queueState(d)
+  if (!d.multiQueue) return `single queue, ${q.held ? `attached${d.carrier ? '' : ' (carrier off)'}` : 'not attached'}`
+  if (q.enabled === 0 && q.disabled > 0) return `0 attached (${q.disabled} disabled): ${st.warn('every queue is disabled, no packet passes')}`
+  return `${q.enabled} attached${q.disabled ? ` (${q.disabled} disabled)` : ''}`
+}
+
 export function renderShow(d: TunDevice, st: Style): string {
   const lines: Array<[string, string]> = [
     ['mode', d.mode],
@@ -55,8 +63,7 @@ export function renderShow(d: TunDevice, st: Style): string {
   if (d.mac) lines.push(['mac', d.mac])
   lines.push(['mtu', `${d.mtu ?? '-'}${d.minMtu !== undefined ? ` (range ${d.minMtu}-${d.maxMtu})` : ''}`])
   lines.push(['txqueuelen', String(d.txqueuelen ?? '-')])
-  // The kernel counts queues only on multi-queue devices; a single-queue one is attached while it has carrier.
-  lines.push(['queues', d.multiQueue ? `${d.queues ?? 0} attached${d.disabledQueues ? ` (${d.disabledQueues} disabled)` : ''}` : `single queue, ${attachedQueues(d) ? 'attached' : 'not attached'}`])
+  lines.push(['queues', queuesText(d, st)])
   if (d.master) lines.push(['master', printable(d.master.name)])
   if (d.alias) lines.push(['alias', printable(d.alias)])
   if (d.addresses) {

@@ -20,7 +20,7 @@ export function busyError(b: Busy, name: string, asker: 'del' | 'remove' | {recr
     })
   }
   return new TunadmError(`${name} has a program attached that tunadm cannot name`, {
-    code: 'EBUSY', why: `the kernel reports ${b.multiQueue ? `${b.queues} queue(s) attached` : 'carrier, which a single-queue device has only while a program holds it'}, but no process in this network namespace holds it open (it may run in another namespace, in a chroot, or as a user whose /proc this one cannot read)`,
-    fix: `find it with: grep -l "iff:.${name}$" /proc/*/fdinfo/* (as root, in each namespace); or ${force}`,
+    code: 'EBUSY', why: `the kernel reports ${b.multiQueue ? `${b.queues} queue(s) attached${b.disabled ? ` and ${b.disabled} disabled` : ''}` : 'carrier, which a single-queue device has only while a program holds it'}, but tunadm cannot see which process holds it (only root can ask the kernel about other users' processes)`,
+    fix: `find it with: sudo tunadm show ${name}; or ${force}`,
   })
 }

@@ -5,10 +5,14 @@ import {Netlink, withNetlink} from '../kernel/netlink'
 import {readTunFlags} from '../kernel/sysfs'
 import {TunadmError} from '../errors'
 import {DesiredDevice} from '../model/desired'
-import {AddressView, Holder, Mode, RouteView, TunDevice} from '../model/device'
+import {AddressView, Holder, Mode, RouteView, TunDevice, busy, holdersOf} from '../model/device'
 import {IFNAMSIZ} from '../model/limits'
 import {validateIfName} from '../model/validate'
 import {findHolders} from '../system/holders'
+import {KernelError, isKernelError} from '../kernel/errno'
+import {TUN_NODE, TunHandle} from '../kernel/tun'
+import {createFlags} from '../model/settings'
+import {explainKernelError} from './explain'
 import {Outcome, execute} from './execute'
 import {notFound, notTun, toDevice} from './links'
 import {normaliseError} from './normalise'
@@ -65,7 +69,7 @@ export function assignAddressing(devices: TunDevice[], addresses: Address[], rou
 
 function addProcesses(devices: TunDevice[]): void {
   const holders = findHolders()
-  for (const d of devices) d.processes = holders.get(d.name) ?? []
+  for (const d of devices) d.processes = holdersOf(d, holders.get(d.name) ?? [])
 }
 
 export function listDevices(opts: ReadOptions = {}): TunDevice[] {
@@ -177,6 +181,39 @@ export interface DeleteResult {
 }
 
 /**
+ * Delete a device as its owner, without CAP_NET_ADMIN: TUNSETIFF with the device's own mode and
+ * queue flag, then TUNSETPERSIST 0; closing the fd removes it (at once, when nothing else is attached).
+ * A caller the kernel does not admit gets a precise message; undefined when it worked.
+ */
+function deleteAsOwner(link: Link): Error | undefined {
+  const tun = link.tun!
+  let handle: TunHandle | undefined
+  try {
+    // The flags that change nothing the kernel checks (mode, multi_queue); the device goes when the fd closes anyway.
+    handle = TunHandle.attachExisting(link.name, createFlags(tun.type, {pi: tun.pi, vnet_hdr: tun.vnetHdr, multi_queue: tun.multiQueue}))
+    handle.setPersist(false)
+    return undefined
+  } catch (err) {
+    if (isKernelError(err, 'EPERM')) {
+      const owner = tun.owner === undefined ? 'no owner' : `owner uid ${tun.owner}`
+      return new TunadmError(`cannot delete ${link.name}: only root (CAP_NET_ADMIN) or the device's owner may delete it`, {
+        code: 'EPERM', why: `${link.name} has ${owner}${tun.group !== undefined ? ` and group gid ${tun.group}` : ''}, which does not admit uid ${process.geteuid?.()}: the kernel lets the owner make its own device non-persistent (which removes it) and give it away (TUNSETOWNER), and nobody else`,
+        fix: `run it as root (sudo tunadm del ${link.name}), or as the device's owner`,
+      })
+    }
+    if (isKernelError(err, 'EACCES') && (err as KernelError).op.startsWith('open')) {
+      return new TunadmError(`cannot delete ${link.name} as its owner: this user cannot open ${TUN_NODE}`, {
+        code: 'EACCES', why: `without CAP_NET_ADMIN the owner deletes its device through ${TUN_NODE} (attach, then TUNSETPERSIST 0), and the node's mode does not let this user open it`,
+        fix: `run it as root (sudo tunadm del ${link.name})`,
+      })
+    }
+    return err as Error
+  } finally {
+    handle?.close()
+  }
+}
+
+/**
  * Delete devices by name. Every name is checked first (an invalid one refuses the whole request
  * before anything is deleted); then each device is checked against the kernel (exists, is TUN/TAP,
  * not held unless forced) from one snapshot and one /proc scan, and the deletions go as one batch.
@@ -187,7 +224,7 @@ export function deleteDevices(names: string[], opts: {force?: boolean; ifExists?
     if (names.length > 16) snap.links()
     for (const name of names) acceptName(snap, name)
     const results: DeleteResult[] = []
-    const doomed: Array<{r: DeleteResult; p: DevicePlan}> = []
+    const doomed: Array<{r: DeleteResult; p: DevicePlan; link: Link}> = []
     const seen = new Set<string>()
     for (const name of names) {
       if (seen.has(name)) continue
@@ -206,17 +243,24 @@ export function deleteDevices(names: string[], opts: {force?: boolean; ifExists?
       }
       r.mode = link.tun.type
       try {
-        doomed.push({r, p: planDelete(snap, link, {force: opts.force, asker: 'del'})})
+        doomed.push({r, p: planDelete(snap, link, {force: opts.force, asker: 'del'}), link})
       } catch (err) {
         r.error = normaliseError(err)
         continue
       }
-      const holders = snap.holders(name)
-      if (holders.length) r.detached = holders
+      const reason = busy({multiQueue: link.tun.multiQueue, queues: link.tun.numQueues, disabledQueues: link.tun.numDisabledQueues, carrier: link.carrier ?? false}, snap.holders(name))
+      if (reason?.code === 'HELD') r.detached = reason.holders
     }
     const outcomes = execute(nl, doomed.map(({p}) => p))
-    doomed.forEach(({r}, i) => {
-      if (outcomes[i].error) r.error = outcomes[i].error
+    doomed.forEach(({r, link}, i) => {
+      // RTM_DELLINK needs CAP_NET_ADMIN; the device's owner may still remove its own device the way the
+      // kernel allows it: attach (TUNSETIFF) and make it non-persistent, so it goes when the fd closes.
+      let error: Error | undefined = outcomes[i].error
+      if (error && (error as TunadmError).code === 'EPERM') {
+        const owner = deleteAsOwner(link)
+        error = owner && normaliseError(explainKernelError(owner, {action: `delete ${r.name}`, device: r.name}))
+      }
+      if (error) r.error = error as TunadmError
       else r.deleted = true
     })
     return results

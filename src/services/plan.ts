@@ -134,7 +134,7 @@ export function plan(snap: Snapshot, d: DesiredDevice, opts: PlanOptions): Devic
  */
 export function planDelete(snap: Snapshot, link: Link, opts: {force?: boolean; asker: Parameters<typeof busyError>[2]}): DevicePlan {
   const tun = link.tun!
-  const reason = busy({multiQueue: tun.multiQueue, queues: tun.numQueues, carrier: link.carrier ?? false}, snap.holders(link.name))
+  const reason = busy({multiQueue: tun.multiQueue, queues: tun.numQueues, disabledQueues: tun.numDisabledQueues, carrier: link.carrier ?? false}, snap.holders(link.name))
   if (reason && !opts.force) throw busyError(reason, link.name, opts.asker)
   const changes: Change[] = [{what: 'device', from: `${tun.type} ${link.name}`, to: null}]
   return {

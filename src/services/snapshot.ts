@@ -6,7 +6,7 @@
 import * as C from '../kernel/constants'
 import {Address, Link, Route} from '../kernel/netlink-codec'
 import {Netlink} from '../kernel/netlink'
-import {Holder} from '../model/device'
+import {Holder, holdersOf} from '../model/device'
 import {readTunFlags} from '../kernel/sysfs'
 import {findHolders} from '../system/holders'
 
@@ -19,7 +19,7 @@ export interface Snapshot {
   addresses(index: number): Address[]
   /** Main-table unicast routes, all devices. */
   routes(): Route[]
-  /** Processes holding device `name` open. */
+  /** Processes holding device `name` open (judged against the device's own queue counts). */
   holders(name: string): Holder[]
   /** The tun link's sysfs tun_flags (napi...), or undefined when they cannot be read. */
   tunFlags(link: Link): number | undefined
@@ -40,6 +40,11 @@ function byDevice(list: Address[]): Map<number, Address[]> {
   return out
 }
 
+function linkHolders(link: Link | undefined, candidates: Holder[]): Holder[] {
+  if (!link?.tun || candidates.length === 0) return candidates
+  return holdersOf({multiQueue: link.tun.multiQueue, queues: link.tun.numQueues, disabledQueues: link.tun.numDisabledQueues}, candidates)
+}
+
 /** A snapshot over arrays (tests, and after a dump). */
 export function staticSnapshot(data: {links: Link[]; addresses?: Address[]; routes?: Route[]; holders?: Map<string, Holder[]>; tunFlags?: Map<string, number>}): Snapshot {
   const byName = new Map(data.links.map((l) => [l.name, l]))
@@ -50,7 +55,7 @@ export function staticSnapshot(data: {links: Link[]; addresses?: Address[]; rout
     links: () => data.links,
     addresses: (index) => byIndex.get(index) ?? [],
     routes: () => routes,
-    holders: (name) => data.holders?.get(name) ?? [],
+    holders: (name) => linkHolders(byName.get(name), data.holders?.get(name) ?? []),
     tunFlags: (link) => data.tunFlags?.get(link.name),
   }
 }
@@ -67,7 +72,7 @@ export function kernelSnapshot(nl: Netlink): Snapshot {
     links ??= new Map(nl.links().map((l) => [l.name, l]))
     return links
   }
-  return {
+  const snap: Snapshot = {
     link(name) {
       if (links) return links.get(name)
       // One device: ask for it alone rather than dumping every link on a busy host.
@@ -85,11 +90,12 @@ export function kernelSnapshot(nl: Netlink): Snapshot {
     },
     holders(name) {
       holders ??= findHolders()
-      return holders.get(name) ?? []
+      return linkHolders(snap.link(name), holders.get(name) ?? [])
     },
     tunFlags(link) {
       if (!flags.has(link.name)) flags.set(link.name, readTunFlags(link.name))
       return flags.get(link.name)
     },
   }
+  return snap
 }

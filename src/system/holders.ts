@@ -1,7 +1,11 @@
 /**
  * Which processes hold a TUN/TAP device open: every fd on /dev/net/tun that is attached to a device
- * has a line "iff:\t<name>" in /proc/<pid>/fdinfo/<fd>. Names are per network namespace, so a
- * holder counts only when its network namespace is the one we are looking at.
+ * has a line "iff:\t<name>" in /proc/<pid>/fdinfo/<fd>. That line gives the name only, and names are
+ * per network namespace: the holder's own namespace says nothing (slirp4netns and pasta keep the fd
+ * outside by design, and `ip link set netns` moves a held device away). So each fd is asked which
+ * namespace its device lives in (TUNGETDEVNETNS on a copy of it, as root); where the kernel cannot be
+ * asked, the name alone matches and the holder is marked unverified, for the device's own queue
+ * counts and carrier to judge (model/device.ts holdersOf, queueState).
  */
 import type {Holder} from '../model/device'
 import {Host, realHost} from './host'
@@ -12,7 +16,11 @@ export function currentNetnsId(host: Host = realHost): string | undefined {
   return host.readlink('/proc/thread-self/ns/net') ?? host.readlink('/proc/self/ns/net')
 }
 
-/** All holders of TUN/TAP fds in the network namespace `netns` (a "net:[inode]" link text), by device. */
+/**
+ * Every process that may hold a TUN/TAP device of each name in the network namespace `netns` (a
+ * "net:[inode]" link text): confirmed ones (verified), and ones the kernel could not be asked about.
+ * Fds the kernel places in another namespace are left out.
+ */
 export function findHolders(host: Host = realHost, netns = currentNetnsId(host)): Map<string, Holder[]> {
   const out = new Map<string, Holder[]>()
   for (const entry of host.list('/proc')) {
@@ -33,11 +41,16 @@ export function findHolders(host: Host = realHost, netns = currentNetnsId(host))
       const info = host.read(`/proc/${pid}/fdinfo/${fdName}`)
       const m = info && /^iff:\s*(\S+)\s*$/m.exec(info)
       if (!m) continue
+      const fd = Number(fdName)
+      const deviceNetns = host.tunDeviceNetns(pid, fd)
+      if (deviceNetns !== undefined && netns && deviceNetns !== netns) continue
       if (procNetns === null) procNetns = host.readlink(`/proc/${pid}/ns/net`)
-      if (netns && procNetns && procNetns !== netns) continue
       command ??= (host.read(`/proc/${pid}/comm`) ?? '?').trim()
+      const holder: Holder = {pid, command, fd, device: m[1]}
+      if (deviceNetns !== undefined) holder.verified = true
+      if (netns && procNetns && procNetns !== netns) holder.elsewhere = true
       const list = out.get(m[1]) ?? []
-      list.push({pid, command, fd: Number(fdName), device: m[1]})
+      list.push(holder)
       out.set(m[1], list)
     }
   }
@@ -47,5 +60,8 @@ export function findHolders(host: Host = realHost, netns = currentNetnsId(host))
 export function describeHolders(holders: Holder[]): string {
   const byPid = new Map<number, Holder[]>()
   for (const h of holders) byPid.set(h.pid, [...(byPid.get(h.pid) ?? []), h])
-  return [...byPid.values()].map((hs) => `${hs[0].command} (pid ${hs[0].pid})`).join(', ')
+  return [...byPid.values()].map(([h]) => {
+    const notes = [h.elsewhere && 'in another network namespace', !h.verified && h.elsewhere && 'unconfirmed: it may hold a device of this name there'].filter(Boolean)
+    return `${h.command} (pid ${h.pid}${notes.length ? `, ${notes.join('; ')}` : ''})`
+  }).join(', ')
 }

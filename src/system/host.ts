@@ -50,6 +50,21 @@ export class Host {
     }
   }
 
+  /**
+   * The network namespace of the device that process `pid`'s TUN/TAP descriptor `fd` is attached to,
+   * as the kernel says (TUNGETDEVNETNS), or undefined when it cannot be asked (not root; a fixture tree).
+   */
+  tunDeviceNetns(pid: number, fd: number): string | undefined {
+    if (this.root !== '/') return undefined
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const {heldDeviceNetns} = require('../kernel/tun') as typeof import('../kernel/tun')
+    try {
+      return heldDeviceNetns(pid, fd)
+    } catch {
+      return undefined
+    }
+  }
+
   exists(p: string): boolean {
     return this.stat(p) !== undefined
   }

@@ -101,7 +101,7 @@ export interface IpLink {
   min_mtu?: number
   max_mtu?: number
   group?: string
-  linkinfo?: {info_kind: string; info_data?: {type?: string; pi?: boolean; vnet_hdr?: boolean; multi_queue?: boolean; persist?: boolean; user?: string; group?: string}}
+  linkinfo?: {info_kind: string; info_data?: {type?: string; pi?: boolean; vnet_hdr?: boolean; multi_queue?: boolean; persist?: boolean; user?: string; group?: string; numqueues?: number; numdisabled?: number}}
 }
 
 /**

@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {Netns, describeKernel, json, must, sh, BIN} from '../helpers/kernel'
-import {hold} from '../helpers/holder'
+import {asUserArgv, hold, userDir} from '../helpers/holder'
 
 describeKernel('core commands against the kernel', () => {
   let ns: Netns
@@ -177,14 +177,20 @@ describeKernel('core commands against the kernel', () => {
       const r = ns.tunadm(['del', 'tun7', '--json'])
       expect([r.status, json(r).error.code]).toEqual([1, 'EBUSY'])
       expect(json(r).error.message).toMatch(/tun7 is in use by python3/)
-      // Moved to another namespace while held: the holder's namespace is not the device's any more.
+      // Moved to another namespace while held: the holder's namespace is not the device's any more, and
+      // the kernel (TUNGETDEVNETNS) still says which device its fd is attached to.
       const other = new Netns('moved')
       try {
         ns.ip(['link', 'set', 'tun7', 'netns', other.name])
         const moved = other.tunadm(['del', 'tun7'])
         expect(moved.status).toBe(1)
-        expect(moved.stderr).toMatch(/tun7 has a program attached that tunadm cannot name[\s\S]*carrier/)
+        expect(moved.stderr).toMatch(/tun7 is in use by python3 \(pid \d+, in another network namespace\)/)
+        expect(json(other.tunadm(['show', 'tun7', '--json'])).processes).toEqual([expect.objectContaining({command: 'python3', verified: true, elsewhere: true})])
         expect(other.link('tun7')).toBeDefined()
+        // A new tun7 where the holder runs is idle: its name matches the holder's fd, the kernel says it is not held.
+        ns.tunadm(['add', 'tun7'])
+        expect(json(ns.tunadm(['show', 'tun7', '--json'])).processes).toEqual([])
+        expect(ns.tunadm(['del', 'tun7']).status).toBe(0)
         expect(other.tunadm(['del', '--force', 'tun7']).status).toBe(0)
       } finally {
         other.remove()
@@ -203,6 +209,43 @@ describeKernel('core commands against the kernel', () => {
     const other = await hold(ns.name, 'tun6', 'tun', {uid: 12345, gid: 12345})
     expect(other.outcome).toBe('error EPERM')
     await other.release()
+  })
+
+  test('the owner deletes its own device without root (TUNSETIFF + TUNSETPERSIST 0); anyone else is told who may', async () => {
+    ns.tunadm(['add', 'tap34', '--user', 'nobody'])
+    ns.tunadm(['add', 'tun34', '--user', 'nobody', '--multi-queue'])
+    const dirs: string[] = []
+    const as = (uid: number, args: string[]) => {
+      const dir = userDir()
+      dirs.push(dir)
+      const argv = asUserArgv(ns.name, dir, [process.execPath, BIN, ...args], {uid})
+      return sh(argv[0], argv.slice(1), {env: {...process.env, NO_COLOR: '1'}})
+    }
+    try {
+      const stranger = as(12345, ['del', 'tap34'])
+      expect(stranger.status).toBe(1)
+      expect(stranger.stderr).toContain("cannot delete tap34: only root (CAP_NET_ADMIN) or the device's owner may delete it")
+      expect(stranger.stderr).toContain('tap34 has owner uid 65534, which does not admit uid 12345')
+      expect(ns.link('tap34')).toBeDefined()
+      // While the owner's own program holds it, the kernel refuses the second attach: nothing is deleted.
+      const held = await hold(ns.name, 'tap34', 'tap', {uid: 65534})
+      try {
+        expect(held.outcome).toBe('attached tap34')
+        const busy = as(65534, ['del', 'tap34'])
+        expect(busy.status).toBe(1)
+        expect(busy.stderr).toMatch(/tap34 is in use by python3 \(pid \d+\)/)
+        expect(ns.link('tap34')).toBeDefined()
+      } finally {
+        await held.release()
+      }
+      const mine = as(65534, ['del', 'tap34', 'tun34', '--json'])
+      expect(mine.status).toBe(0)
+      expect(json(mine)).toEqual([expect.objectContaining({name: 'tap34', deleted: true}), expect.objectContaining({name: 'tun34', deleted: true})])
+      expect(ns.link('tap34')).toBeUndefined()
+      expect(ns.link('tun34')).toBeUndefined()
+    } finally {
+      for (const d of dirs) fs.rmSync(d, {recursive: true, force: true})
+    }
   })
 
   test('attaching with the wrong mode is refused by the kernel (EINVAL)', async () => {

@@ -61,6 +61,48 @@ describeKernel('tunadm doctor against the kernel', () => {
     }
   })
 
+  test('carrier off with a program attached (TUNSETCARRIER 0, or set --carrier off): said so, set --carrier on offered, queues as the kernel counts', async () => {
+    ns.tunadm(['add', 'tap79', '--user', 'nobody', '--address', '10.79.0.1/24', '--up'])
+    // The owner's client holds it through four descriptors on its one queue, and turns the carrier off.
+    const held = await hold(ns.name, 'tap79', 'tap', {uid: 65534, flags: ['fds=4', 'carrier_off']})
+    try {
+      expect(held.outcome).toBe('attached tap79')
+      expect(ns.link('tap79')?.flags).not.toContain('LOWER_UP')
+      const rep = json<Report>(ns.tunadm(['doctor', 'tap79', '--json']))
+      const carrier = finding(rep, 'device.carrier', 'tap79')!
+      expect(carrier.messages[0]).toMatch(/^no carrier although python3 \(pid \d+\) is attached \(its single queue\): the carrier was switched off with TUNSETCARRIER 0/)
+      expect(carrier.fix?.commands).toEqual([`sudo tunadm set tap79 --carrier on --netns ${ns.name}`])
+      const ld = finding(rep, 'device.linkdown-routes', 'tap79')!
+      expect(ld.messages.join(' ')).not.toMatch(/nothing attached/)
+      expect(ld.fix?.commands).toEqual([`sudo tunadm set tap79 --carrier on --netns ${ns.name}`])
+      expect(JSON.stringify(rep)).not.toMatch(/queue\(s\)|start the program/)
+      // tunadm's own carrier switch: the same finding, and the offered command puts it back.
+      expect(ns.tunadm(['set', 'tap79', '--carrier', 'on']).status).toBe(0)
+      expect(finding(json<Report>(ns.tunadm(['doctor', 'tap79', '--json'])), 'device.carrier', 'tap79')?.messages[0]).toMatch(/^carrier on: python3 \(pid \d+\) attached \(its single queue\)$/)
+      expect(ns.tunadm(['set', 'tap79', '--carrier', 'off']).status).toBe(0)
+      expect(finding(json<Report>(ns.tunadm(['doctor', 'tap79', '--json'])), 'device.carrier', 'tap79')?.fix?.commands).toEqual([`sudo tunadm set tap79 --carrier on --netns ${ns.name}`])
+    } finally {
+      await held.release()
+    }
+  })
+
+  test('every queue of a multi-queue device disabled (TUNSETQUEUE IFF_DETACH_QUEUE): doctor fails it, show says it', async () => {
+    ns.tunadm(['add', 'tap80', '--user', 'nobody', '--multi-queue', '--address', '10.80.0.1/24', '--up'])
+    const held = await hold(ns.name, 'tap80', 'tap', {uid: 65534, flags: ['multi_queue', 'queues=2', 'detach_all']})
+    try {
+      expect(held.outcome).toBe('attached tap80')
+      expect(ns.link('tap80')?.linkinfo?.info_data).toMatchObject({numqueues: 0, numdisabled: 2})
+      const r = ns.tunadm(['doctor', 'tap80', '--json'])
+      expect(r.status).toBe(1)
+      const q = finding(json<Report>(r), 'device.queues', 'tap80')!
+      expect(q.status).toBe('fail')
+      expect(q.messages[0]).toMatch(/^every queue of tap80 is disabled \(2 attached with TUNSETQUEUE IFF_DETACH_QUEUE, 0 enabled\)/)
+      expect(ns.tunadm(['show', 'tap80']).stdout).toMatch(/queues +0 attached \(2 disabled\): every queue is disabled, no packet passes/)
+    } finally {
+      await held.release()
+    }
+  })
+
   test('the sysctls doctor reads are the namespace\'s (--netns and ip netns exec agree)', () => {
     ns.tunadm(['add', 'tun79'])
     ns.ip(['link', 'set', 'tun79', 'up'])

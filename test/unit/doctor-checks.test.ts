@@ -78,6 +78,38 @@ describe('doctor checks on fixture trees', () => {
     expect(find(r.findings, 'device.carrier', 'tun9').messages[0]).toMatch(/TUNSETCARRIER/)
   })
 
+  test('carrier off while a program is attached: doctor says so, offers set --carrier on, and does not tell the admin to start the program', () => {
+    const d = device('tun9', {carrier: false, routes: [{destination: '10.9.0.0/24', linkdown: true, protocol: 'kernel'}]})
+    const r = run(fixtureTree(), [d])
+    const carrier = find(r.findings, 'device.carrier', 'tun9')
+    expect(carrier.status).toBe('warn')
+    expect(carrier.messages[0]).toBe('no carrier although openvpn (pid 4242) is attached (its single queue): the carrier was switched off with TUNSETCARRIER 0, by the program itself or by tunadm set tun9 --carrier off')
+    expect(carrier.fix?.commands).toEqual(['sudo tunadm set tun9 --carrier on'])
+    const ld = find(r.findings, 'device.linkdown-routes', 'tun9')
+    expect(ld.messages.join('\n')).not.toMatch(/nothing attached/)
+    expect(ld.messages[1]).toContain('no carrier although openvpn (pid 4242) is attached')
+    expect(ld.fix?.commands).toEqual(['sudo tunadm set tun9 --carrier on'])
+    expect(JSON.stringify(r.findings)).not.toMatch(/start the program/)
+  })
+
+  test('queues are counted as the kernel counts them, not as file descriptors', () => {
+    const mq = device('tun9', {multiQueue: true, queues: 1, disabledQueues: 0})
+    const r = run(fixtureTree(), [mq])
+    expect(find(r.findings, 'device.processes', 'tun9').messages).toEqual(['attached: openvpn (pid 4242) (the kernel counts 1 queue(s))'])
+    expect(find(r.findings, 'device.queues', 'tun9')).toMatchObject({status: 'ok', messages: ['1 queue(s) attached']})
+  })
+
+  test('every queue disabled (TUNSETQUEUE IFF_DETACH_QUEUE): a failure, although the carrier is on', () => {
+    const d = device('tun9', {multiQueue: true, queues: 0, disabledQueues: 2, carrier: true})
+    const r = run(fixtureTree(), [d])
+    const f = find(r.findings, 'device.queues', 'tun9')
+    expect(f.status).toBe('fail')
+    expect(f.messages[0]).toMatch(/^every queue of tun9 is disabled \(2 attached with TUNSETQUEUE IFF_DETACH_QUEUE, 0 enabled\): the kernel has no queue to deliver to and drops every packet/)
+    expect(r.failed).toBe(true)
+    // a single-queue device has no such finding
+    expect(run(fixtureTree(), [device('tun9')]).findings.some((x) => x.id === 'device.queues')).toBe(false)
+  })
+
   test('the owner cannot open a 0600 node: fail with chmod and udev commands; a 0666 node is fine', () => {
     const owned = device('tun77', {owner: {id: 65534, name: 'nobody'}})
     const bad = find(run(fixtureTree({'dev/net/tun.json': NODE('0600')}), [owned]).findings, 'device.owner-access', 'tun77')

@@ -3,12 +3,17 @@
  * namespaces do not count, and a process whose fd links are refused (EACCES) is given up after the first.
  */
 import {Host} from '../../src/system/host'
-import {findHolders} from '../../src/system/holders'
+import {describeHolders, findHolders} from '../../src/system/holders'
+import {holdersOf, queueState} from '../../src/model/device'
 
 class FakeProc extends Host {
   readonly asked: string[] = []
-  constructor(private readonly files: Record<string, string>, private readonly links: Record<string, string>, private readonly refused: string[]) {
+  constructor(private readonly files: Record<string, string>, private readonly links: Record<string, string>, private readonly refused: string[], private readonly deviceNetns: Record<string, string> = {}) {
     super('/')
+  }
+  /** What TUNGETDEVNETNS would say for /proc/PID/fd/FD; absent: the kernel cannot be asked (not root). */
+  tunDeviceNetns(pid: number, fd: number): string | undefined {
+    return this.deviceNetns[`${pid}/${fd}`]
   }
   list(p: string): string[] {
     const prefix = p.endsWith('/') ? p : `${p}/`
@@ -26,7 +31,7 @@ class FakeProc extends Host {
   }
 }
 
-test('holders: named by fdinfo, in this namespace only; a refused process costs one readlink', () => {
+test('holders: named by fdinfo, from any namespace while unconfirmed; a refused process costs one readlink', () => {
   const links: Record<string, string> = {
     '/proc/10/ns/net': 'net:[1]', '/proc/10/fd/3': '/dev/net/tun', '/proc/10/fd/4': '/dev/null',
     '/proc/20/ns/net': 'net:[2]', '/proc/20/fd/3': '/dev/net/tun',
@@ -35,6 +40,41 @@ test('holders: named by fdinfo, in this namespace only; a refused process costs 
   const files = {'/proc/10/fdinfo/3': 'pos:\t0\niff:\ttap0\n', '/proc/10/comm': 'qemu\n', '/proc/20/fdinfo/3': 'iff:\ttap0\n', '/proc/20/comm': 'other\n'}
   const host = new FakeProc(files, links, ['/proc/30/fd/'])
   const holders = findHolders(host, 'net:[1]')
-  expect([...holders.entries()]).toEqual([['tap0', [{pid: 10, command: 'qemu', fd: 3, device: 'tap0'}]]])
+  expect([...holders.entries()]).toEqual([['tap0', [{pid: 10, command: 'qemu', fd: 3, device: 'tap0'}, {pid: 20, command: 'other', fd: 3, device: 'tap0', elsewhere: true}]]])
   expect(host.asked.filter((p) => p.startsWith('/proc/30/fd/'))).toHaveLength(1)
+})
+
+test("holders: the kernel places each fd's device in its namespace; the holder's own namespace does not decide", () => {
+  // pid 10 runs here but its tap0 was moved to namespace 2; pid 20 (slirp4netns) runs in namespace 2 and
+  // holds this namespace's tap0; pid 30 could not be asked.
+  const links: Record<string, string> = {
+    '/proc/10/ns/net': 'net:[1]', '/proc/10/fd/3': '/dev/net/tun',
+    '/proc/20/ns/net': 'net:[2]', '/proc/20/fd/5': '/dev/net/tun',
+    '/proc/30/ns/net': 'net:[1]', '/proc/30/fd/4': '/dev/net/tun',
+  }
+  const files = {'/proc/10/fdinfo/3': 'iff:\ttap0\n', '/proc/10/comm': 'qemu\n', '/proc/20/fdinfo/5': 'iff:\ttap0\n', '/proc/20/comm': 'slirp4netns\n', '/proc/30/fdinfo/4': 'iff:\ttap0\n', '/proc/30/comm': 'vde_switch\n'}
+  const host = new FakeProc(files, links, [], {'10/3': 'net:[2]', '20/5': 'net:[1]'})
+  const holders = findHolders(host, 'net:[1]').get('tap0')!
+  expect(holders).toEqual([
+    {pid: 20, command: 'slirp4netns', fd: 5, device: 'tap0', verified: true, elsewhere: true},
+    {pid: 30, command: 'vde_switch', fd: 4, device: 'tap0'},
+  ])
+  expect(describeHolders(holders)).toBe('slirp4netns (pid 20, in another network namespace), vde_switch (pid 30)')
+  // Seen from namespace 2: qemu holds its tap0, confirmed; slirp4netns's fd is namespace 1's device.
+  expect(findHolders(host, 'net:[2]').get('tap0')).toEqual([{pid: 10, command: 'qemu', fd: 3, device: 'tap0', verified: true, elsewhere: true}, {pid: 30, command: 'vde_switch', fd: 4, device: 'tap0', elsewhere: true}])
+})
+
+test("holdersOf and queueState: the device's own counts judge unconfirmed holders; fds are not queues", () => {
+  const elsewhere = {pid: 7, command: 'pasta', fd: 3, device: 'tap0', elsewhere: true}
+  const here = {pid: 8, command: 'qemu', fd: 3, device: 'tap0'}
+  const confirmed = {...here, verified: true}
+  // A multi-queue device with no queue at all is held by nobody, whatever a name elsewhere says.
+  expect(holdersOf({multiQueue: true, queues: 0, disabledQueues: 0}, [elsewhere, here])).toEqual([])
+  expect(holdersOf({multiQueue: true, queues: 0, disabledQueues: 0}, [confirmed])).toEqual([confirmed])
+  expect(holdersOf({multiQueue: true, queues: 1, disabledQueues: 0}, [elsewhere])).toEqual([elsewhere])
+  // Single queue, carrier off: only a holder confirmed by the kernel (or one running here) holds it.
+  expect(queueState({multiQueue: false, carrier: false, processes: [elsewhere]})).toEqual({enabled: 0, disabled: 0, held: false})
+  expect(queueState({multiQueue: false, carrier: false, processes: [confirmed, confirmed, confirmed, confirmed]})).toEqual({enabled: 1, disabled: 0, held: true})
+  expect(queueState({multiQueue: false, carrier: true, processes: []})).toEqual({enabled: 1, disabled: 0, held: true})
+  expect(queueState({multiQueue: true, queues: 0, disabledQueues: 2, carrier: true, processes: [confirmed, confirmed]})).toEqual({enabled: 0, disabled: 2, held: true})
 })
