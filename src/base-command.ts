@@ -12,7 +12,7 @@ import {Flags, FlagSpec} from './cli/spec'
 import {wantsJson} from './cli/argv'
 import {InvalidInputError, TunadmError} from './errors'
 import {isKernelError} from './kernel/errno'
-import {normaliseError} from './services/normalise'
+import {CommandLine, normaliseError} from './services/normalise'
 import {explainKernelError} from './services/explain'
 import {style} from './render/style'
 import {printableLines} from './render/escape'
@@ -133,7 +133,8 @@ export abstract class TunadmCommand {
   }
 
   private catch(error: Error): void {
-    const e = normaliseError(error)
+    const C = this.constructor as typeof TunadmCommand
+    const e = normaliseError(error, {argv: this.argv, flags: {...C.baseFlags, ...C.flags} as CommandLine['flags']})
     this.exitStatus = e.exitCode
     if (e.code === 'CANCELLED' && !this.jsonEnabled()) {
       err('\ntunadm: cancelled\n')

@@ -6,6 +6,7 @@
 import {Command} from '@oclif/core/command'
 import * as OclifFlags from '@oclif/core/flags'
 import * as OclifArgs from '@oclif/core/args'
+import {CLIError} from '@oclif/core/errors'
 import type {ArgSpec, FlagSpec} from './spec'
 import type {ParsedInput, TunadmCommand} from '../base-command'
 
@@ -14,8 +15,23 @@ export type TunadmCommandClass = (new (argv: string[], parse: () => Promise<Pars
 function oclifFlags(specs: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(specs as Record<string, FlagSpec>).map(([name, {kind, ...options}]) => {
     const make = OclifFlags[kind] as (o: object) => unknown
-    return [name, make(options)]
+    return [name, make(kind === 'integer' ? {...options, parse: exactInteger(name)} : options)]
   }))
+}
+
+/**
+ * oclif's integer parsing, except that a number too long to be held exactly (20 digits) is refused as
+ * written, instead of going on as a nearby number that the error would then show.
+ */
+function exactInteger(name: string) {
+  return async (input: string, _ctx: unknown, opts: {min?: number; max?: number}): Promise<number> => {
+    if (!/^-?\d+$/.test(input)) throw new CLIError(`Expected an integer but received: ${input}`)
+    const num = Number.parseInt(input, 10)
+    if (!Number.isSafeInteger(num)) throw new CLIError(`--${name} ${input} is out of range: it has more digits than any value tunadm accepts`)
+    if (opts.min !== undefined && num < opts.min) throw new CLIError(`Expected an integer greater than or equal to ${opts.min} but received: ${input}`)
+    if (opts.max !== undefined && num > opts.max) throw new CLIError(`Expected an integer less than or equal to ${opts.max} but received: ${input}`)
+    return num
+  }
 }
 
 function oclifArgs(specs: Record<string, unknown>): Record<string, unknown> {

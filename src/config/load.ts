@@ -19,6 +19,7 @@ import {envCap, maxConfigBytes, readCapped} from './read'
 import {DeviceConfig, RouteConfig, TunadmConfig} from './types'
 import {loadYaml} from './yaml'
 import {fastYaml, lineCounterFor, parseFast} from './yaml-fast'
+import {TXQUEUELEN_ABOUT, TXQUEUELEN_MAX} from '../model/limits'
 
 /**
  * Caps that keep a small hostile file from costing minutes of CPU or gigabytes of output. Each can be
@@ -129,6 +130,11 @@ export function parseConfig(text: string, source: string): TunadmConfig {
 }
 
 /** One device entry's settings, each with the node it came from (the entry or `defaults:`). */
+/** A number written with a leading zero: octal to YAML 1.1 (010 is eight), decimal to YAML 1.2 and to tunadm's ids. */
+const LEADING_ZERO = /^[-+]?0\d/
+const leadingZero = (key: string, written: string, expected: string) =>
+  `${key} ${written} has a leading zero, which YAML 1.1 reads as octal (${parseInt(written, 8)}) and YAML 1.2 as decimal (${parseInt(written, 10)}); expected it without the zero (${key}: ${parseInt(written, 10)}), ${expected}`
+
 type Settings = Partial<Record<(typeof DEVICE_KEYS)[number], {value: unknown; at: Origin; key: Pair}>>
 
 class Checker {
@@ -212,6 +218,11 @@ class Checker {
       this.problem(e.pos[0], what)
     }
     if (this.doc.errors.length > 0) return config
+    const directive = (this.doc as {directives?: {yaml?: {explicit?: boolean; version?: string}}}).directives?.yaml
+    if (directive?.explicit && directive.version !== '1.2') {
+      this.problem(0, `the file declares %YAML ${directive.version}, under which 010 is eight, 1:30 is ninety and yes is true, where YAML 1.2 reads them as written; expected no %YAML line (tunadm reads YAML 1.2)`)
+      return config
+    }
     const root = this.deref(this.doc.contents)
     if (!root || (this.yaml.isScalar(root) && (root.value === null || root.value === ''))) {
       this.problem(0, 'the file is empty; expected a mapping with version: 1 and devices:')
@@ -307,6 +318,10 @@ class Checker {
         }
         seen.add(key)
       }
+      if (key === '<<' || key === 'Symbol(<<)') {
+        this.problem(pair, `merge keys (<<) are not supported; expected each key written out (settings every device shares go in defaults:)`)
+        continue
+      }
       if (key === undefined) {
         this.problem(keyNode ?? map, `a ${what} is not a plain name; expected one of: ${known.join(', ')}`)
         continue
@@ -385,7 +400,7 @@ class Checker {
       case 'mtu':
         return this.integer(key, scalar, 68, 65535, fail, 'the kernel accepts 68 (the IPv4 minimum) to 65535 for TUN/TAP', node)
       case 'txqueuelen':
-        return this.integer(key, scalar, 0, 0xffffffff, fail, 'a packet count, 0 to 4294967295 (the kernel default is 500 for TUN/TAP)', node)
+        return this.integer(key, scalar, 0, TXQUEUELEN_MAX, fail, TXQUEUELEN_ABOUT, node)
       case 'addresses':
         return this.addresses(node)
       case 'peer': {
@@ -410,6 +425,7 @@ class Checker {
       // Only plain decimal digits: 1e21, 0x10 or 1.0 are not what anyone means by a uid.
       const written = this.source(node) ?? String(scalar)
       if (!/^[-+]?\d+$/.test(written)) return fail(`${key} ${written} is not a whole number written in decimal; ${expected}`)
+      if (LEADING_ZERO.test(written)) return fail(leadingZero(key, written, expected.replace(/^expected /, '')))
       try {
         const id = parseNumericId(written, key)
         if (id === undefined) return fail(`${key} ${written} is not a valid id; ${expected}`)
@@ -436,6 +452,7 @@ class Checker {
     if (written !== undefined && !/^[-+]?\d+$/.test(written)) {
       return fail(`${key} ${written} is not a whole number written in decimal; expected a whole number from ${min} to ${max}: ${about}`)
     }
+    if (written !== undefined && LEADING_ZERO.test(written)) return fail(leadingZero(key, written, `a whole number from ${min} to ${max}: ${about}`))
     if (typeof scalar !== 'number' || !Number.isInteger(scalar) || scalar < min || scalar > max) {
       return fail(`${key} ${typeof scalar === 'number' ? scalar : JSON.stringify(scalar ?? null)} is out of range; expected a whole number from ${min} to ${max}: ${about}`)
     }

@@ -4,11 +4,20 @@
  */
 import {InvalidInputError} from '../errors'
 
-/** POSIX shell word: bare when only safe characters, else single-quoted ('it'\''s'). */
+/**
+ * POSIX shell word: bare when only safe characters, else single-quoted ('it'\''s). A backslash is never
+ * left before a closing quote ('tap\' means tap\ to the shell, but shellcheck's SC1003 reads it as a
+ * failed escape of the quote): backslashes that end a quoted run are written outside it, escaped ('tap'\\).
+ */
 export function shQuote(value: string | number): string {
   const s = String(value)
   if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(s)) return s
-  return `'${s.replace(/'/g, `'\\''`)}'`
+  if (s === '') return `''`
+  return s.split(`'`).map((run) => {
+    const tail = /\\*$/.exec(run)![0]
+    const body = run.slice(0, run.length - tail.length)
+    return (body ? `'${body}'` : '') + tail.replace(/\\/g, '\\\\')
+  }).join(`\\'`)
 }
 
 /** A shell command line from words. */

@@ -16,7 +16,15 @@ export const MTU_MAX = 65535
 export const mtuMax = (mode: 'tun' | 'tap'): number => (mode === 'tap' ? MTU_MAX - 14 : MTU_MAX)
 /** Below this MTU the kernel turns IPv6 off on the device and drops its IPv6 addresses. */
 export const IPV6_MIN_MTU = 1280
-/** txqueuelen and route metrics are u32 in netlink. */
+/**
+ * txqueuelen is u32 in netlink, but a TUN/TAP queue is a ring of that many pointers, allocated when a
+ * program attaches and resized on every attached queue when it changes: at most KMALLOC_MAX_SIZE (4 MiB
+ * with 4 KiB pages) / 8 entries. Above it, every attach fails with ENOMEM and a change while attached
+ * with EPERM (the driver's notifier says NOTIFY_BAD), so tunadm refuses it.
+ */
+export const TXQUEUELEN_MAX = 524288
+export const TXQUEUELEN_ABOUT = `a packet count; above ${TXQUEUELEN_MAX} the kernel cannot allocate a TUN/TAP queue of that many packets (4 MiB of pointers), so no program could attach (the kernel default is 1000 for TAP, 500 for TUN)`
+/** Route metrics are u32 in netlink. */
 export const U32_MAX = 0xffffffff
 /** Link groups (IFLA_GROUP) are u32; 0 is the kernel's default group every device starts in. */
 export const LINK_GROUP_DEFAULT = 0

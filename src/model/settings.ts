@@ -12,6 +12,7 @@
  */
 import {Mode} from './device'
 import {TunState} from './state'
+import {TXQUEUELEN_MAX} from './limits'
 
 export type Phase = 'creation' | 'link' | 'network'
 
@@ -211,7 +212,7 @@ export const SETTINGS: readonly Setting[] = [
     type: 'string', pattern: '^[0-9a-fA-F][02468aceACE](:[0-9a-fA-F]{2}){5}$',
   }),
   setting('mtu', 'link', true, 'special', {type: 'integer', minimum: 68, maximum: 65535, description: 'MTU in bytes; at least 1280 when the device has IPv6 addresses.'}),
-  setting('txqueuelen', 'link', true, 'special', {type: 'integer', minimum: 0, maximum: 4294967295, description: 'Transmit queue length in packets.'}),
+  setting('txqueuelen', 'link', true, 'special', {type: 'integer', minimum: 0, maximum: TXQUEUELEN_MAX, description: `Transmit queue length in packets; above ${TXQUEUELEN_MAX} the kernel cannot allocate a TUN/TAP queue, so no program could attach.`}),
   setting('up', 'link', true, 'boolean', {type: 'boolean', description: 'Set the link up (true) or down (false); absent: left as it is.'}),
   setting('promisc', 'link', true, 'boolean', flagSchema('Promiscuous mode on (true) or off (false)')),
   setting('allmulti', 'link', true, 'boolean', flagSchema('Receive all multicast (true) or not (false)')),

@@ -9,7 +9,7 @@ import {DeviceConfig} from '../config/types'
 import {AddressSpec, DesiredDevice, RouteSpec, emptyDesired} from '../model/desired'
 import {IdRef, Mode} from '../model/device'
 import {Prefix, formatPrefix, networkOf, parsePrefix} from '../model/ip'
-import {MTU_MAX, MTU_MIN, U32_MAX} from '../model/limits'
+import {MTU_MAX, MTU_MIN, TXQUEUELEN_ABOUT, TXQUEUELEN_MAX, U32_MAX} from '../model/limits'
 import {parseMac} from '../model/mac'
 import {Problem, pairPeer} from '../model/rules'
 import {TUN_FLAG_KEYS, TunFlagValues, tunFlagProblems} from '../model/settings'
@@ -52,9 +52,9 @@ export function problemError(problems: Problem[]): InvalidInputError {
   return new InvalidInputError(message, {code: first.code, why: 'every value is checked before anything changes; nothing was changed', fix: `give ${first.expected}`})
 }
 
-function intInRange(v: number, lo: number, hi: number, what: string): number {
+function intInRange(v: number, lo: number, hi: number, what: string, about?: string): number {
   if (!Number.isInteger(v) || v < lo || v > hi) {
-    throw new InvalidInputError(`${what} ${Number.isNaN(v) ? 'is not a number' : `${v} is out of range`}`, {code: 'OUT_OF_RANGE', why: `${what} must be a whole number from ${lo} to ${hi}`})
+    throw new InvalidInputError(`${what} ${Number.isNaN(v) ? 'is not a number' : `${v} is out of range`}`, {code: 'OUT_OF_RANGE', why: `${what} must be a whole number from ${lo} to ${hi}${about ? `: ${about}` : ''}`})
   }
   return v
 }
@@ -116,7 +116,7 @@ export function desiredFromFlags(name: string, input: FlagInput): DesiredDevice 
   if (input.mac !== undefined) d.mac = parseMac(input.mac)
   for (const k of ['up', 'downFirst', 'promisc', 'allmulti', 'arp', 'multicast', 'carrier'] as const) if (input[k] !== undefined) d[k] = input[k]
   if (input.mtu !== undefined) d.mtu = intInRange(input.mtu, MTU_MIN, MTU_MAX, 'MTU')
-  if (input.txqueuelen !== undefined) d.txqueuelen = intInRange(input.txqueuelen, 0, U32_MAX, 'txqueuelen')
+  if (input.txqueuelen !== undefined) d.txqueuelen = intInRange(input.txqueuelen, 0, TXQUEUELEN_MAX, 'txqueuelen', TXQUEUELEN_ABOUT)
   if (input.rename !== undefined) d.rename = validateIfName(input.rename, {what: 'new name'})
   Object.assign(d, ownership(input))
   if (input.peer !== undefined && !input.addresses?.length) {

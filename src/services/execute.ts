@@ -92,7 +92,7 @@ function runGroup(nl: Netlink, sock: NetdevSocket, group: Work[]): void {
         }
       })
       if (batch.length === 0) continue
-      const results = nl.batch(batch.map((b) => b.req))
+      const results = sendRetryingUnreachable(nl, batch)
       batch.forEach(({w, s}, i) => {
         if (w.error) return
         if (results[i]) fail(w, s, results[i])
@@ -103,6 +103,27 @@ function runGroup(nl: Netlink, sock: NetdevSocket, group: Work[]): void {
     // Persistent devices stay; a new device that failed before its last step goes with its fd.
     for (const w of group) w.handle?.close()
   }
+}
+
+/**
+ * An IPv6 address with a peer gets the peer's route from the kernel's workqueue, a moment after the
+ * address's own ACK: a route via that peer sent at once can meet EHOSTUNREACH (1 to 3 applies in 20
+ * here). Such route requests are sent again, after 5, 10, 20... ms, for up to about a second; a gateway
+ * that is really unreachable still fails, and is reported.
+ */
+function sendRetryingUnreachable(nl: Netlink, batch: Array<{s: PlannedStep; req: NlRequest}>): Array<Error | undefined> {
+  const results: Array<Error | undefined> = nl.batch(batch.map((b) => b.req))
+  const unreachable = (i: number) => batch[i].s.step.kind === 'route' && isKernelError(results[i], 'EHOSTUNREACH')
+  for (let wait = 5; wait <= 640; wait *= 2) {
+    const again = results.map((_, i) => i).filter(unreachable)
+    if (again.length === 0) break
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait)
+    const retried = nl.batch(again.map((i) => batch[i].req))
+    again.forEach((i, k) => {
+      results[i] = retried[k]
+    })
+  }
+  return results
 }
 
 function netlinkRequest(w: Work, step: Step): NlRequest | undefined {

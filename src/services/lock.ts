@@ -5,7 +5,36 @@ import {TunadmError} from '../errors'
 import {tryLockExclusive} from '../kernel/libc'
 import {fileError} from '../system/files'
 
-export const DEFAULT_LOCK_PATH = '/run/lock/tunadm.lock'
+/**
+ * In a directory only root can create and write (0700 under /run, which is root's 0755): in /run/lock,
+ * writable by every user, anyone could create tunadm's lock first and keep root's boot-time apply out.
+ */
+export const DEFAULT_LOCK_DIR = '/run/tunadm'
+export const DEFAULT_LOCK_PATH = `${DEFAULT_LOCK_DIR}/tunadm.lock`
+
+/**
+ * The default lock's directory: made 0700 by root when absent; when present it must be a real directory
+ * (not a link) of root's that nobody else may write, or the lock in it could be another user's.
+ */
+export function ensurePrivateDirectory(dir: string): void {
+  try {
+    fs.mkdirSync(dir, {mode: 0o700})
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(err, 'create the lock directory', dir)
+  }
+  const st = fs.lstatSync(dir)
+  const problem = st.isSymbolicLink() ? 'is a symbolic link'
+    : !st.isDirectory() ? 'is not a directory'
+      : st.uid !== 0 ? `belongs to another user (uid ${st.uid})`
+        : (st.mode & 0o022) !== 0 ? `is writable by others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`
+          : undefined
+  if (problem) {
+    throw new TunadmError(`the lock directory ${dir} ${problem}`, {
+      code: 'LOCK_DIR_UNSAFE', why: 'apply and down keep their lock there; a directory that is not root\'s alone lets another user take the lock first and keep every apply out',
+      fix: `look at it (ls -ld ${dir}) and remove it: tunadm creates it again (mode 0700, root's); or point TUNADM_LOCK at another file`,
+    })
+  }
+}
 
 export interface Lock {
   release(): void
@@ -25,9 +54,10 @@ export function acquireLock(waitSeconds: number, lockPath = process.env.TUNADM_L
     fix: 'run it as root (sudo); a user given CAP_NET_ADMIN can point TUNADM_LOCK at a file it may write',
   })
   if (euid !== 0 && lockPath === DEFAULT_LOCK_PATH) throw notRoot(`cannot open the lock ${lockPath}: only root takes the default lock`)
+  if (lockPath === DEFAULT_LOCK_PATH) ensurePrivateDirectory(DEFAULT_LOCK_DIR)
   let fd: number
   try {
-    fs.mkdirSync(path.dirname(lockPath), {recursive: true})
+    if (lockPath !== DEFAULT_LOCK_PATH) fs.mkdirSync(path.dirname(lockPath), {recursive: true})
     // O_NOFOLLOW: never open a link someone planted in place of the lock. O_RDONLY is enough for flock,
     // so a lock file on a read-only file system still works when it exists.
     // O_NONBLOCK: a FIFO planted in place of the lock (/run/lock is writable by every user) would block the open forever.

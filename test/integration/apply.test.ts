@@ -314,6 +314,29 @@ describeKernel('apply and down', () => {
     }
   })
 
+  test('a new TUN device with an IPv6 peer and a route via that peer: every apply succeeds (the peer route comes from the kernel a moment later)', () => {
+    write(`version: 1
+devices:
+  - name: tun6
+    mode: tun
+    user: nobody
+    up: true
+    addresses: ["fd00:6::1/128"]
+    peer: "fd00:6::2"
+    routes:
+      - {to: "fd00:66::/64", via: "fd00:6::2"}
+`)
+    // Before, 1 to 3 applies in 20 failed with EHOSTUNREACH ("errno 113 (error 113)").
+    const failures: string[] = []
+    for (let i = 0; i < 15; i++) {
+      const r = apply()
+      if (r.status !== 0) failures.push(r.stderr)
+      expect(ns.ipJson<Array<{dst: string; gateway?: string}>>(['-6', 'route', 'show', 'dev', 'tun6']).find((x) => x.dst === 'fd00:66::/64')?.gateway ?? 'missing').toBe(r.status === 0 ? 'fd00:6::2' : 'missing')
+      expect(ns.tunadm(['down', '--config', file], {env: {TUNADM_LOCK: lock}}).status).toBe(0)
+    }
+    expect(failures).toEqual([])
+  })
+
   test('down removes the managed devices only; nothing to remove is fine', () => {
     apply()
     ns.ip(['tuntap', 'add', 'dev', 'handmade1', 'mode', 'tun'])

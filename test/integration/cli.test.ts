@@ -51,6 +51,26 @@ describe('the command line', () => {
     expect(tunadm('rm', '--help').status).toBe(0)
   })
 
+  test('a number too long to hold exactly is refused as written, not as a nearby number', () => {
+    for (const cmd of [['set', 'tap0'], ['add', 'tap0']]) {
+      const r = tunadm(...cmd, '--mtu', '12345678901234567890')
+      expect([r.status, r.stderr.split('\n')[0]]).toEqual([2, 'error: Parsing --mtu; --mtu 12345678901234567890 is out of range: it has more digits than any value tunadm accepts'])
+    }
+  })
+
+  test('a word taken by a repeatable flag: the message says which flag took it', () => {
+    const r = tunadm('set', '--address', '10.0.0.1/24', 'tap0')
+    expect(r.status).toBe(2)
+    expect(r.stderr.split('\n')).toEqual([
+      'error: missing NAME (device name): --address took "tap0" as one more of its values',
+      '  why: --address is repeatable, and a repeatable flag takes every word after it up to the next flag',
+      '  fix: write NAME before the flags, or give each value as --address=VALUE',
+      '',
+    ])
+    const routes = tunadm('set', '--route', '10.1.0.0/16', '--route', '10.2.0.0/16', 'tun0', '--json')
+    expect(JSON.parse(routes.stdout).error.message).toBe('missing NAME (device name): --route took "tun0" as one more of its values')
+  })
+
   test('a missing argument is said plainly', () => {
     const r = tunadm('del')
     expect([r.status, r.stderr.split('\n')[0]]).toEqual([2, 'error: missing NAME (device names)'])

@@ -64,6 +64,36 @@ describeKernel('hostile file systems', () => {
     expect(foreign.stderr).toMatch(/the lock .* belongs to another user \(uid 65534\)[\s\S]*why: whoever owns it can hold it for ever[\s\S]*fix: look at it .* and remove it/)
   })
 
+  test('the default lock is where only root can create it: a user cannot plant it first; an unsafe directory is refused', () => {
+    // A private /run (tmpfs, 0755 root, as /run is) in a namespace of its own: the host's /run is not touched.
+    const ns = new Netns('lockdir')
+    try {
+      const cfg = path.join(dir, 'empty.yaml')
+      fs.writeFileSync(cfg, 'version: 1\ndevices: []\n')
+      fs.chmodSync(cfg, 0o644)
+      const nobody = 'setpriv --reuid=65534 --regid=65534 --clear-groups'
+      const script = [
+        'mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -m 1777 /run/lock',
+        // nobody tries to get there first, in /run and in the world-writable /run/lock
+        `${nobody} sh -c 'mkdir /run/tunadm 2>/dev/null; : > /run/tunadm/tunadm.lock' 2>/dev/null; echo "plant-before=$?"`,
+        `"$1" "$2" apply --config "$3" >/dev/null 2>&1; echo "root-apply=$?"`,
+        'echo "dir=$(stat -c %a:%u /run/tunadm) lock=$(stat -c %u /run/tunadm/tunadm.lock)"',
+        `${nobody} sh -c ': > /run/tunadm/tunadm.lock' 2>/dev/null; echo "plant-after=$?"`,
+        'chmod 0777 /run/tunadm',
+        `"$1" "$2" apply --config "$3" --json | tr -d '\\n'; echo`,
+        'rm -rf /run/tunadm && ln -s /run/lock /run/tunadm',
+        `"$1" "$2" apply --config "$3" --json | tr -d '\\n'; echo`,
+      ].join('; ')
+      const r = ns.exec('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', process.execPath, BIN, cfg], {env})
+      const lines = r.stdout.trim().split('\n')
+      expect(lines.slice(0, 4)).toEqual(['plant-before=2', 'root-apply=0', 'dir=700:0 lock=0', 'plant-after=2'])
+      expect(JSON.parse(lines[4]).error).toMatchObject({code: 'LOCK_DIR_UNSAFE', message: 'the lock directory /run/tunadm is writable by others (mode 0777)'})
+      expect(JSON.parse(lines[5]).error).toMatchObject({code: 'LOCK_DIR_UNSAFE', message: 'the lock directory /run/tunadm is a symbolic link'})
+    } finally {
+      ns.remove()
+    }
+  })
+
   test('a config from a pipe with a writer (--config <(...), /dev/stdin) is read to its end, however slow the writer', () => {
     const cfg = 'version: 1\ndevices:\n  - {name: tunpipe0, mode: tun, any_user: true}\n'
     fs.writeFileSync(path.join(dir, 'c.yaml'), cfg)

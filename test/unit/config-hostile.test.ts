@@ -131,3 +131,35 @@ describe('files built to exhaust', () => {
     expect(problems(text).join('\n')).toContain(`more than ${CAPS.devices} devices (after ranges); expected fewer, or raise the cap: TUNADM_MAX_DEVICES=N`)
   })
 })
+
+describe('numbers whose reading depends on the YAML version are refused, for every numeric key alike', () => {
+  test.each([
+    ['user', '010', '8', '10'], ['group', '0100', '64', '100'], ['mtu', '01500', '832', '1500'], ['txqueuelen', '0100', '64', '100'],
+  ])('%s: %s (leading zero)', (key, written, octal, decimal) => {
+    const p = problems(entry('tun0', `    ${key}: ${written}\n`).replace('    user: nobody\n', key === 'user' ? '' : '    user: nobody\n'))
+    expect(p.join('\n')).toContain(`${key} ${written} has a leading zero, which YAML 1.1 reads as octal (${octal}) and YAML 1.2 as decimal (${decimal}); expected it without the zero (${key}: ${decimal})`)
+  })
+
+  test('metric and link_group too', () => {
+    const routed = problems('version: 1\nlink_group: 010\ndevices:\n  - {name: tun0, mode: tun, user: nobody, up: true, addresses: [10.0.0.1/24], routes: [{to: 10.1.0.0/16, via: 10.0.0.2, metric: 07}]}\n').join('\n')
+    expect(routed).toContain('link_group 010 has a leading zero')
+    expect(routed).toContain('metric 07 has a leading zero')
+  })
+
+  test('a %YAML 1.1 directive is refused: under it 010 is eight, yes is true', () => {
+    const text = '%YAML 1.1\n---\nversion: 1\ndevices:\n  - {name: tun0, mode: tun, user: 10, mtu: 1500, up: yes}\n'
+    expect(problems(text)).toEqual(['f.yaml:1:1: the file declares %YAML 1.1, under which 010 is eight, 1:30 is ninety and yes is true, where YAML 1.2 reads them as written; expected no %YAML line (tunadm reads YAML 1.2)'])
+    // %YAML 1.2 says what tunadm reads anyway.
+    expect(parseConfig(text.replace('1.1', '1.2').replace('up: yes', 'up: true'), 'f.yaml').devices[0]).toMatchObject({user: 10, mtu: 1500})
+  })
+
+  test('a merge key is reported as one, not as "Symbol(<<)"', () => {
+    const p = problems('version: 1\ndefaults: &d {mode: tun, user: nobody}\ndevices:\n  - name: tun0\n    <<: *d\n')
+    expect(p).toEqual(['f.yaml:5:5: merge keys (<<) are not supported; expected each key written out (settings every device shares go in defaults:)'])
+  })
+
+  test('txqueuelen above 524288 is refused: no program could attach to such a device', () => {
+    expect(problems(entry('tun0', '    txqueuelen: 524289\n')).join('\n')).toContain('txqueuelen 524289 is out of range; expected a whole number from 0 to 524288: a packet count; above 524288 the kernel cannot allocate a TUN/TAP queue')
+    expect(parseConfig(entry('tun0', '    txqueuelen: 524288\n'), 'f.yaml').devices[0]).toMatchObject({txqueuelen: 524288})
+  })
+})

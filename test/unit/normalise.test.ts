@@ -2,7 +2,7 @@
 import {Errors} from '@oclif/core'
 import {NetlinkParseError} from '../../src/kernel/netlink-codec'
 import {KernelError} from '../../src/kernel/errno'
-import {normaliseError} from '../../src/services/normalise'
+import {normaliseError, wordTakenByFlag} from '../../src/services/normalise'
 
 describe('normaliseError', () => {
   test('a malformed kernel reply is an operation that failed (1), not a usage error', () => {
@@ -25,5 +25,30 @@ describe('normaliseError', () => {
     const e = normaliseError(new KernelError('TUNSETIFF (create)', 16, 'tun0'))
     expect([e.exitCode, e.code]).toEqual([1, 'EBUSY'])
     expect(e.why).toBeTruthy()
+  })
+})
+
+describe('every errno is named in words', () => {
+  test('EHOSTUNREACH, and any errno Node knows, never "errno N (error N)"', () => {
+    expect(new KernelError('RTM_NEWROUTE', 113, 'tun6').message).toBe('RTM_NEWROUTE on tun6: EHOSTUNREACH (No route to host)')
+    for (let n = 1; n <= 133; n++) {
+      const m = new KernelError('op', n).message
+      if (require('node:util').getSystemErrorMap().has(-n)) expect(m).not.toMatch(/errno \d|error \d/)
+    }
+    expect(new KernelError('op', 121).message).toBe('op: EREMOTEIO (Remote I/O error)')
+  })
+})
+
+describe('which flag took a word', () => {
+  const flags = {address: {kind: 'string', multiple: true, char: 'a'}, mtu: {kind: 'integer'}, up: {kind: 'boolean'}, route: {kind: 'string', multiple: true}}
+  test.each([
+    [['--address', '10.0.0.1/24', 'tap0'], {flag: 'address', word: 'tap0'}],
+    [['-a', '10.0.0.1/24', '10.0.0.2/24', 'tap0'], {flag: 'address', word: 'tap0'}],
+    [['--address=10.0.0.1/24', 'tap0'], {flag: 'address', word: 'tap0'}],
+    [['--mtu', '1400', 'tap0'], undefined],
+    [['--up', 'tap0'], undefined],
+    [['--route', '10.1.0.0/16', '--up'], undefined],
+  ])('%j', (argv, taken) => {
+    expect(wordTakenByFlag({argv, flags})).toEqual(taken)
   })
 })
