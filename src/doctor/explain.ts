@@ -16,6 +16,7 @@ import type {DoctorContext, Fix} from './types'
 type VerifierId =
   | 'socat-tun' | 'node-missing' | 'driver-missing' | 'node-denied' | 'held' | 'name-taken' | 'no-cap'
   | 'not-admitted' | 'owner-not-in-group' | 'mode-mismatch' | 'not-tun' | 'bad-name' | 'device-down'
+  | 'tunctl-on-tun' | 'not-multi-queue'
 
 interface CauseData {
   id: string
@@ -65,14 +66,14 @@ export const KNOWLEDGE: readonly PatternData[] = [
     ],
   },
   {
-    id: 'setiff-busy', programs: 'ip, tunctl, openvpn, qemu', match: [/TUNSETIFF|configure \/dev\/net\/tun|tuntap/i, /resource busy/i],
+    id: 'setiff-busy', programs: 'ip, tunctl, openvpn, qemu, vde_switch, tincd, iodined, Python', match: [/TUNSETIFF|configure \/dev\/net\/tun|tuntap|opening tun|\[Errno 16\]/i, /resource busy/i],
     causes: [
       {id: 'single-queue-held', verify: 'held', text: 'the device is single-queue and another program is already attached to it', fix: {text: 'stop the other program, or use a multi-queue device if several queues are wanted', commands: ['tunadm show <NAME>', 'kill <PID>']}},
-      {id: 'name-taken', verify: 'name-taken', text: 'a device of that name already exists and the program asked to create a new one (IFF_TUN_EXCL), e.g. ip tuntap add on an existing name', fix: {text: 'use another name, or delete the old device first', commands: ['ip -d link show <NAME>', 'sudo tunadm del <NAME>']}},
+      {id: 'name-taken', verify: 'name-taken', text: 'a device of that name already exists and the program asked to create a new one (IFF_TUN_EXCL), e.g. ip tuntap add on an existing name', fix: {text: 'use another name, or delete the old device first (only while no program holds it: tunadm del refuses otherwise)', commands: ['tunadm show <NAME>', 'sudo tunadm del <NAME>']}},
     ],
   },
   {
-    id: 'setiff-eperm', programs: 'ip, openvpn, qemu, tunctl', match: [/TUNSETIFF|configure \/dev\/net\/tun|tuntap/i, /Operation not permitted/i],
+    id: 'setiff-eperm', programs: 'ip, openvpn, qemu, tunctl, Python (fcntl.ioctl)', match: [/TUNSETIFF|configure \/dev\/net\/tun|tuntap|PermissionError: \[Errno 1\]/i, /Operation not permitted/i],
     causes: [
       {id: 'no-cap-net-admin', verify: 'no-cap', text: 'the program lacks CAP_NET_ADMIN, which creating a device needs (and attaching to one it does not own)', fix: ROOT_FIX},
       {id: 'not-owner', verify: 'not-admitted', text: 'the device exists and its owner/group do not admit the user running the program', fix: OWNER_FIX},
@@ -80,7 +81,22 @@ export const KNOWLEDGE: readonly PatternData[] = [
     ],
   },
   {
-    id: 'setiff-einval', programs: 'ip, openvpn, qemu, tunctl', match: [/TUNSETIFF|configure \/dev\/net\/tun|tuntap/i, /Invalid argument/i],
+    // tunctl (uml-utilities) prints perror("TUNSETIFF"), and always asks for IFF_TAP.
+    id: 'tunctl-einval', programs: 'tunctl', match: [/^\s*TUNSETIFF: Invalid argument/i],
+    causes: [
+      {id: 'tunctl-tap-only', verify: 'tunctl-on-tun', text: 'tunctl makes and attaches only TAP devices (it always asks for IFF_TAP): on a TUN device the kernel refuses the mode',
+        fix: {text: 'manage TUN devices with tunadm (or ip tuntap), which take the mode; tunctl -d still cannot delete a TUN device', commands: ['tunadm show <NAME>', 'sudo tunadm add <NAME> --mode tun --user <USER>', 'sudo tunadm del <NAME>']}},
+    ],
+  },
+  {
+    id: 'setqueue-einval', programs: 'QEMU, custom multi-queue code (TUNSETQUEUE)', match: [/TUNSETQUEUE/i, /Invalid argument|\[Errno 22\]/i],
+    causes: [
+      {id: 'not-multi-queue', verify: 'not-multi-queue', text: 'TUNSETQUEUE works only on a multi-queue device (made with IFF_MULTI_QUEUE)', fix: {text: 'create the device with multi_queue, or do not enable or disable its queues', commands: ['tunadm show <NAME>', 'sudo tunadm del <NAME> && sudo tunadm add <NAME> --multi-queue --user <USER>']}},
+      {id: 'queue-state', text: 'the queue already is in the asked state: IFF_ATTACH_QUEUE on an enabled queue, or IFF_DETACH_QUEUE on a disabled one (or on an fd not attached to the device)', fix: {text: 'keep track of which queues are enabled; tunadm show lists the enabled and disabled ones', commands: ['tunadm show <NAME>']}},
+    ],
+  },
+  {
+    id: 'setiff-einval', programs: 'ip, openvpn, qemu, tunctl, vde_switch, Python', match: [/TUNSETIFF|configure \/dev\/net\/tun|tuntap|\[Errno 22\]/i, /Invalid argument/i], exclude: [/TUNSETQUEUE/i],
     causes: [
       {id: 'mode-or-queue-mismatch', verify: 'mode-mismatch', text: 'the program asks for a different mode (TUN on a TAP device or the reverse) or a different multi_queue flag than the device has', fix: {text: 'make the program ask for the device\'s flags, or recreate the device to match the program', commands: ['tunadm show <NAME>']}},
       {id: 'not-tun', verify: 'not-tun', text: 'a network device of that name exists and it is not TUN/TAP', fix: {text: 'choose another name', commands: ['ip -d link show <NAME>']}},
@@ -91,7 +107,7 @@ export const KNOWLEDGE: readonly PatternData[] = [
     // socat 1.7 sets the interface flags itself after attaching, even without iff-up (seen with 1.7.4).
     id: 'socat-set-flags-eperm', programs: 'socat', match: [/ioctl\(\d+, SIOCSIF(FLAGS|ADDR|NETMASK)/i, /Operation not permitted/i],
     causes: [{
-      id: 'socat-needs-cap',
+      id: 'socat-needs-cap', verify: 'no-cap',
       text: 'socat attached to the device, then changed its flags (or address) itself, which needs CAP_NET_ADMIN even on a device the user owns: making the user the owner cannot help. socat 1.7 does this even without iff-up',
       fix: {text: 'let tunadm give the device its address and bring it up, and give socat CAP_NET_ADMIN (or run it as root)', commands: [
         'sudo tunadm set <NAME> --address 10.0.0.1/24 --up',
@@ -138,7 +154,8 @@ interface VerifyInput {
   net?: NetFacts
   device?: string
 }
-type Check = {verdict: Verdict; detail: string}
+/** A verifier's answer; `fix` replaces the cause's own when what it found calls for another. */
+type Check = {verdict: Verdict; detail: string; fix?: Fix}
 const yes = (detail: string): Check => ({verdict: 'likely', detail})
 const no = (detail: string): Check => ({verdict: 'unlikely', detail})
 const maybe = (detail: string): Check => ({verdict: 'possible', detail})
@@ -146,6 +163,15 @@ const maybe = (detail: string): Check => ({verdict: 'possible', detail})
 function dev(v: VerifyInput) {
   return v.device ? v.net?.devices.find((d) => d.name === v.device) : undefined
 }
+
+/** Programs that attach to what exists (no IFF_TUN_EXCL), by the way their messages look. */
+const ATTACHERS: Array<[RegExp, string]> = [
+  [/^\s*TUNSETIFF: /i, 'tunctl'],
+  [/vde_switch|ERROR OPENING tap/i, 'vde_switch'],
+  [/Error while trying to configure \/dev\/net\/tun/i, 'tincd'],
+  [/opening tun/i, 'iodined'],
+  [/\[Errno \d+\]|Error: \[Errno/i, 'a Python program (fcntl.ioctl TUNSETIFF)'],
+]
 
 /** Verifiers: each looks at this machine (or the injected fixture host) and says whether its cause applies. */
 const VERIFIERS: Record<VerifierId, (v: VerifyInput) => Check> = {
@@ -188,12 +214,22 @@ const VERIFIERS: Record<VerifierId, (v: VerifyInput) => Check> = {
     return held.length ? maybe(`held now: ${held.join('; ')}`) : maybe('no TUN/TAP device is held now (name the device in the message to check it)')
   },
   'name-taken': (v) => {
-    // Only a program that creates asks for IFF_TUN_EXCL; QEMU and OpenVPN attach to what exists.
-    if (/could not configure \/dev\/net\/tun|qemu/i.test(v.message ?? '')) return no('QEMU attaches to an existing device and never asks for IFF_TUN_EXCL')
-    if (/Cannot ioctl TUNSETIFF/i.test(v.message ?? '')) return no('OpenVPN attaches to an existing device and never asks for IFF_TUN_EXCL')
+    // A held device is never offered for deletion, whatever the verdict: that would cut its program off.
+    const d = dev(v)
+    const holders = v.device ? v.ctx?.holders.get(v.device) : undefined
+    const held = Boolean(d && (holders?.length || queueState(d).held))
+    const heldBy = holders?.length ? describeHolders(holders) : 'a program'
+    const keep = (c: Check): Check => (held ? {...c, fix: {text: `use another name: ${v.device} is in use by ${heldBy}, and deleting it would cut that program off`, commands: [`tunadm show ${v.device}`]}} : c)
+    // Only a program that creates asks for IFF_TUN_EXCL; QEMU, OpenVPN and the others attach to what exists.
+    if (/could not configure \/dev\/net\/tun|qemu/i.test(v.message ?? '')) return keep(no('QEMU attaches to an existing device and never asks for IFF_TUN_EXCL'))
+    if (/Cannot ioctl TUNSETIFF/i.test(v.message ?? '')) return keep(no('OpenVPN attaches to an existing device and never asks for IFF_TUN_EXCL'))
+    const attacher = ATTACHERS.find(([re]) => re.test(v.message ?? ''))
+    if (attacher) return keep(no(`${attacher[1]} attaches to an existing device and never asks for IFF_TUN_EXCL`))
     if (!v.net || !v.device) return maybe('give the message with the device name to check')
     const link = v.net.links.find((l) => l.name === v.device)
-    return link ? yes(`a device named ${v.device} exists (${link.kind === 'tun' ? 'TUN/TAP' : link.kind})`) : no(`no device named ${v.device} exists now`)
+    if (!link) return no(`no device named ${v.device} exists now`)
+    if (held) return keep(yes(`a device named ${v.device} exists, and ${heldBy} holds it`))
+    return yes(`a device named ${v.device} exists (${link.kind === 'tun' ? 'TUN/TAP' : link.kind})`)
   },
   'no-cap': ({ctx}) => {
     if (!ctx) return maybe('not checked')
@@ -235,6 +271,16 @@ const VERIFIERS: Record<VerifierId, (v: VerifyInput) => Check> = {
     if (!v.device) return maybe('no device name in the message')
     return /^(\.|\.\.)$|[/:\s]/.test(v.device) || Buffer.byteLength(v.device) > 15 ? yes(`"${v.device}" is not a valid name`) : no(`"${v.device}" is a valid name`)
   },
+  'tunctl-on-tun': (v) => {
+    const d = dev(v)
+    if (!d) return maybe(v.device ? `there is no TUN/TAP device named ${v.device} now` : 'name the device (tunctl does not print it) to check its mode')
+    return d.mode === 'tun' ? yes(`${d.name} is a TUN device`) : no(`${d.name} is a TAP device`)
+  },
+  'not-multi-queue': (v) => {
+    const d = dev(v)
+    if (!d) return maybe(v.device ? `there is no TUN/TAP device named ${v.device} now` : 'name the device to check it')
+    return d.multiQueue ? no(`${d.name} is multi-queue`) : yes(`${d.name} is single-queue`)
+  },
   'device-down': (v) => {
     const d = dev(v)
     if (!d) return maybe(v.device ? `there is no TUN/TAP device named ${v.device} now` : 'name the device to check it')
@@ -244,7 +290,7 @@ const VERIFIERS: Record<VerifierId, (v: VerifyInput) => Check> = {
 
 /** The device a message names: "TUNSETIFF tun0:", "(tap0)", socat's {"tun77"}, "dev tun0", "device tun0". */
 export function deviceInMessage(message: string): string | undefined {
-  const patterns = [/TUNSET\w+\s+([^\s:()]+):/, /\/dev\/net\/tun \(([^)\s]+)\)/, /ioctl\(\d+, \w+, \{"([^"]+)"/, /\bdev(?:ice)?\s+([A-Za-z][\w.-]{0,14})\b(?!\/)/]
+  const patterns = [/TUNSET\w+\s+([^\s:()]+):/, /\/dev\/net\/tun \(([^)\s]+)\)/, /ioctl\(\d+, \w+, \{"([^"]+)"/, /ERROR OPENING tap interface: (\S+)/i, /\bdev(?:ice)?\s+([A-Za-z][\w.-]{0,14})\b(?!\/)/]
   for (const re of patterns) {
     const m = re.exec(message)
     if (m && m[1] !== '/dev/net/tun') return m[1]
@@ -268,7 +314,7 @@ export function explainMessage(message: string, v: {ctx?: DoctorContext; net?: N
       } catch (err) {
         check = maybe(`could not check: ${(err as Error).message}`)
       }
-      return {id: c.id, text: c.text, verdict: check.verdict, detail: check.detail, fix}
+      return {id: c.id, text: c.text, verdict: check.verdict, detail: check.detail, fix: check.fix ?? fix}
     }),
   }))
   const out: Explanation = {message, recognised: patterns.length > 0, patterns}

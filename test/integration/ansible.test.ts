@@ -124,6 +124,24 @@ describeKernel('the Ansible module', () => {
     expect(fs.existsSync(inline)).toBe(false)
   }, 120000)
 
+  maybe('paths: state absent creates nothing (a config in a missing directory); a .. after a symlinked directory means what open(2) makes of it', () => {
+    const missing = path.join(dir, 'no', 'such', 'dir', 'tunadm.yaml')
+    const gone = play({cfg: missing, devs: [{name: 'tap8', mode: 'tap', user: 'nobody'}], state: 'absent'})
+    expect([gone.changed, gone.failed ?? false]).toEqual([false, false])
+    expect(fs.existsSync(path.join(dir, 'no'))).toBe(false)
+    // dir/link -> dir/real/sub: dir/link/../x.yaml is dir/real/x.yaml to the kernel, dir/x.yaml as text.
+    fs.mkdirSync(path.join(dir, 'real', 'sub'), {recursive: true})
+    fs.symlinkSync(path.join(dir, 'real', 'sub'), path.join(dir, 'link'))
+    const dotted = `${dir}/link/../x.yaml` // not path.join, which would resolve the .. as text
+    const made = play({cfg: dotted, devs: [{name: 'tap8', mode: 'tap', user: 'nobody'}]})
+    expect(made.changed).toBe(true)
+    expect(fs.existsSync(path.join(dir, 'real', 'x.yaml'))).toBe(true)
+    expect(fs.existsSync(path.join(dir, 'x.yaml'))).toBe(false)
+    expect(play({cfg: dotted, devs: [], state: 'absent'}).changed).toBe(true)
+    expect(names()).not.toContain('tap8')
+    expect(fs.existsSync(path.join(dir, 'real', 'x.yaml'))).toBe(false)
+  }, 120000)
+
   maybe('ansible-doc renders the module\'s documentation', () => {
     const r = sh('ansible-doc', ['tunadm.tunadm.tunadm'], {env: {...process.env, ANSIBLE_COLLECTIONS_PATH: path.join(ROOT, 'contrib', 'ansible'), ANSIBLE_NOCOLOR: '1'}})
     expect(r.status).toBe(0)

@@ -67,6 +67,10 @@ describeKernel('tunadm doctor against the kernel', () => {
     const held = await hold(ns.name, 'tap79', 'tap', {uid: 65534, flags: ['fds=4', 'carrier_off']})
     try {
       expect(held.outcome).toBe('attached tap79')
+      // The kernel's link watch marks the routes linkdown up to a second after the carrier goes off.
+      const linkdown = () => ns.ipJson<Array<{dst: string; flags: string[]}>>(['route', 'show', 'dev', 'tap79']).find((x) => x.dst === '10.79.0.0/24')?.flags.includes('linkdown')
+      for (let i = 0; i < 40 && !linkdown(); i++) await new Promise((r) => setTimeout(r, 100))
+      expect(linkdown()).toBe(true)
       expect(ns.link('tap79')?.flags).not.toContain('LOWER_UP')
       const rep = json<Report>(ns.tunadm(['doctor', 'tap79', '--json']))
       const carrier = finding(rep, 'device.carrier', 'tap79')!

@@ -31,11 +31,12 @@ describeKernel('real clients attach to tunadm devices as their non-root owner', 
   const dirs: string[] = []
 
   /** Start `command` in `netns` as nobody through a private 0666 node; output is collected. */
-  function asNobody(netns: string, command: string[]): ChildProcess & {output: () => string} {
+  function asNobody(netns: string, command: string[], opts: {stdin?: boolean} = {}): ChildProcess & {output: () => string} {
     const dir = userDir()
     dirs.push(dir)
     const argv = asUserArgv(netns, dir, command, {uid: NOBODY})
-    const child = spawn(argv[0], argv.slice(1), {stdio: ['ignore', 'pipe', 'pipe']}) as ChildProcess & {output: () => string}
+    // stdin open (a pipe) for programs that quit at its end, as vde_switch does.
+    const child = spawn(argv[0], argv.slice(1), {stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe']}) as ChildProcess & {output: () => string}
     let out = ''
     child.stdout!.on('data', (d) => (out += d))
     child.stderr!.on('data', (d) => (out += d))
@@ -180,5 +181,122 @@ describeKernel('real clients attach to tunadm devices as their non-root owner', 
     const del = ns.tunadm(['del', 'tapx', 'tuny'])
     expect(del.stdout).toBe('deleted tapx (tap)\ndeleted tuny (tun)\n')
     expect(ns.links().map((l) => l.ifname)).toEqual(['lo'])
+  })
+
+  // ---- round 2: programs that keep the fd elsewhere, switches, VPN daemons, tunctl --------------------------
+
+  /** The causes --explain gives a message, by id, with their verdicts. */
+  const explained = (message: string, ...extra: string[]) => {
+    const e = json(ns.tunadm(['doctor', '--explain', message, ...extra, '--json']))
+    return {e, verdicts: Object.fromEntries(e.patterns.flatMap((p: {causes: Array<{id: string; verdict: string}>}) => p.causes.map((c) => [c.id, c.verdict])))}
+  }
+
+  withPrograms(['slirp4netns'], 'slirp4netns keeps the tap\'s fd outside the namespace: named wherever it runs; after ip link set netns, the idle new device of that name is deletable', async () => {
+    expect(ns.tunadm(['add', 'tap0', '--user', 'nobody']).status).toBe(0)
+    // slirp4netns runs here (the outer namespace) and attaches to tap0 inside ns, as for a rootless container.
+    const slirp = spawn('slirp4netns', ['--netns-type=path', '--disable-host-loopback', `/run/netns/${ns.name}`, 'tap0'], {stdio: ['ignore', 'pipe', 'pipe']})
+    procs.push(slirp)
+    const show = (n: Netns, name = 'tap0') => json(n.tunadm(['show', name, '--json']))
+    await until('slirp4netns to attach', () => show(ns).carrier === true)
+    expect(show(ns).processes).toEqual([expect.objectContaining({command: 'slirp4netns', verified: true, elsewhere: true})])
+    expect(ns.tunadm(['show', 'tap0']).stdout).toMatch(/queues +single queue, attached\n[\s\S]*processes +slirp4netns \(pid \d+, in another network namespace\)/)
+    const refused = ns.tunadm(['del', 'tap0'])
+    expect([refused.status, refused.stderr.split('\n')[0]]).toEqual([1, expect.stringMatching(/^error: tap0 is in use by slirp4netns \(pid \d+, in another network namespace\)$/)])
+    // The issue's repro: the held device moves to Y; a new tap0 is made in X, where nothing holds it.
+    const y = new Netns('slirp-y')
+    try {
+      ns.ip(['link', 'set', 'tap0', 'netns', y.name])
+      expect(ns.tunadm(['add', 'tap0', '--user', 'nobody']).status).toBe(0)
+      // In Y (really held): the holder named next to the kernel's "attached", by doctor too.
+      expect(show(y).processes).toEqual([expect.objectContaining({command: 'slirp4netns', verified: true})])
+      const doctor = json(y.tunadm(['doctor', 'tap0', '--json']))
+      const find = (id: string) => doctor.findings.find((f: {id: string}) => f.id === id)
+      expect(find('device.processes').messages[0]).toMatch(/^attached: slirp4netns \(pid \d+, in another network namespace\)$/)
+      expect(find('device.carrier').status).toBe('ok')
+      expect(y.tunadm(['del', 'tap0']).status).toBe(1)
+      // In X (idle, no carrier): nobody is named, and del deletes it.
+      expect(show(ns)).toMatchObject({carrier: false, processes: []})
+      const del = ns.tunadm(['del', 'tap0'])
+      expect([del.status, del.stderr]).toEqual([0, ''])
+      expect(ns.link('tap0')).toBeUndefined()
+    } finally {
+      y.remove()
+    }
+  }, 30000)
+
+  withPrograms(['vde_switch'], 'VDE2: vde_switch attaches as the owner; a second one gets EBUSY, which --explain reads (device on its second line) as held, not a taken name', async () => {
+    expect(ns.tunadm(['add', 'tap2', '--user', 'nobody', '--up']).status).toBe(0)
+    const dir = userDir()
+    dirs.push(dir)
+    fs.chmodSync(dir, 0o777)
+    const sw = asNobody(ns.name, ['vde_switch', '-t', 'tap2', '-s', path.join(dir, 'sw1')], {stdin: true})
+    await until(`vde_switch to attach (${sw.output()})`, () => json(ns.tunadm(['show', 'tap2', '--json'])).processes?.[0]?.command === 'vde_switch')
+    expect(json(ns.tunadm(['doctor', 'tap2', '--json'])).findings.find((f: {id: string}) => f.id === 'device.carrier').status).toBe('ok')
+    const second = asNobody(ns.name, ['vde_switch', '-t', 'tap2', '-s', path.join(dir, 'sw2')], {stdin: true})
+    await until(`the second vde_switch to fail (${second.output()})`, () => /ERROR OPENING tap interface/.test(second.output()))
+    const message = second.output().split('\n').filter((l) => /TUNSETIFF|ERROR OPENING/.test(l)).join('\n')
+    expect(message).toMatch(/vde_switch: TUNSETIFF failed Device or resource busy\nvde_switch: ERROR OPENING tap interface: tap2/)
+    const {e, verdicts} = explained(message)
+    expect(e.device).toBe('tap2')
+    expect(verdicts).toEqual({'single-queue-held': 'likely', 'name-taken': 'unlikely'})
+    expect(JSON.stringify(e)).not.toContain('tunadm del')
+  })
+
+  withPrograms(['tincd'], 'tinc 1.0: tincd attaches to the owner\'s tap as nobody; a second tincd\'s EBUSY is explained as held', async () => {
+    expect(ns.tunadm(['add', 'tap3', '--user', 'nobody']).status).toBe(0)
+    const dir = userDir()
+    dirs.push(dir)
+    const conf = (name: string, port: number) => {
+      const d = path.join(dir, name)
+      fs.mkdirSync(path.join(d, 'hosts'), {recursive: true})
+      fs.writeFileSync(path.join(d, 'tinc.conf'), `Name = ${name}\nInterface = tap3\nDeviceType = tap\nMode = switch\n`)
+      fs.writeFileSync(path.join(d, 'hosts', name), `Port = ${port}\n`)
+      // tinc 1.0 needs a key pair to start; -K asks where to write it (the defaults: two empty answers).
+      expect(spawnSync('tincd', ['-c', d, '-K', '1024'], {input: '\n\n', encoding: 'utf8'}).status).toBe(0)
+      spawnSync('chown', ['-R', 'nobody', d])
+      return d
+    }
+    const run = (d: string) => asNobody(ns.name, ['tincd', '-c', d, '-D', '-d1', `--pidfile=${d}/pid`, `--logfile=${d}/log`])
+    const a = conf('a', 6550)
+    run(a)
+    await until('tincd to attach', () => json(ns.tunadm(['show', 'tap3', '--json'])).processes?.[0]?.command === 'tincd')
+    const b = conf('b', 6551)
+    const second = run(b)
+    await new Promise((r) => second.once('exit', r))
+    const message = fs.readFileSync(path.join(b, 'log'), 'utf8').split('\n').find((l) => /resource busy/.test(l)) ?? ''
+    expect(message).toMatch(/Error while trying to configure \/dev\/net\/tun: Device or resource busy/)
+    const {verdicts} = explained(message, 'tap3')
+    expect(verdicts).toEqual({'single-queue-held': 'likely', 'name-taken': 'unlikely'})
+  }, 40000)
+
+  withPrograms(['tunctl'], 'tunctl (uml-utilities): its EBUSY on a held tap and its EINVAL on a TUN device are explained; as the owner, tunctl -d and tunadm del both delete', async () => {
+    expect(ns.tunadm(['add', 'tap5', '--user', 'nobody']).status).toBe(0)
+    expect(ns.tunadm(['add', 'tun5', '--user', 'nobody']).status).toBe(0)
+    const holder = asNobody(ns.name, ['vde_switch', '-t', 'tap5', '-s', '/tmp/tunadm-never-used'], {stdin: true})
+    await until(`the tap to be held (${holder.output()})`, () => json(ns.tunadm(['show', 'tap5', '--json'])).carrier === true)
+    const tunctl = (...args: string[]) => {
+      const d = userDir()
+      dirs.push(d)
+      const argv = asUserArgv(ns.name, d, ['tunctl', ...args], {uid: NOBODY})
+      return spawnSync(argv[0], argv.slice(1), {encoding: 'utf8', timeout: 10000})
+    }
+    const busy = tunctl('-t', 'tap5')
+    expect(busy.stderr.trim()).toBe('TUNSETIFF: Device or resource busy')
+    expect(explained(busy.stderr.trim(), 'tap5').verdicts).toEqual({'single-queue-held': 'likely', 'name-taken': 'unlikely'})
+    const tun = tunctl('-t', 'tun5')
+    expect(tun.stderr.trim()).toBe('TUNSETIFF: Invalid argument')
+    const onTun = explained(tun.stderr.trim(), 'tun5')
+    expect(onTun.verdicts['tunctl-tap-only']).toBe('likely')
+    expect(onTun.e.patterns[0].causes[0].text).toContain('tunctl makes and attaches only TAP devices')
+    await stop(holder)
+    // The owner deletes its own device without root, with tunctl and with tunadm alike.
+    expect(tunctl('-d', 'tap5').status).toBe(0)
+    expect(ns.link('tap5')).toBeUndefined()
+    const d = userDir()
+    dirs.push(d)
+    const argv = asUserArgv(ns.name, d, [process.execPath, path.join(ROOT, 'bin', 'run.js'), 'del', 'tun5'], {uid: NOBODY})
+    const del = spawnSync(argv[0], argv.slice(1), {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}})
+    expect([del.status, del.stdout]).toEqual([0, 'deleted tun5 (tun)\n'])
+    expect(ns.link('tun5')).toBeUndefined()
   })
 })

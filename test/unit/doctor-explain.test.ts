@@ -110,4 +110,54 @@ describe('doctor --explain', () => {
     expect(verdicts(qemu)['name-taken']).toBe('unlikely')
     expect(verdicts(explain('Cannot ioctl TUNSETIFF tap0: Device or resource busy (errno=16)'))['name-taken']).toBe('unlikely')
   })
+
+  test('EBUSY per program: only a program that creates (ip tuntap add) can meet a taken name; a held device is not offered for deletion', () => {
+    // tun9 is single-queue and held by openvpn (pid 4242) in the fixture.
+    for (const [msg, program] of [
+      ['TUNSETIFF: Device or resource busy', 'tunctl'],
+      ['vde_switch: TUNSETIFF failed Device or resource busy\nvde_switch: ERROR OPENING tap interface: tun9', 'vde_switch'],
+      ['2026-12-03 10:46:06 tinc[19402]: Error while trying to configure /dev/net/tun: Device or resource busy', 'tincd'],
+      ['error when opening tun: Device or resource busy', 'iodined'],
+      ['OSError: [Errno 16] Device or resource busy', 'a Python program (fcntl.ioctl TUNSETIFF)'],
+    ]) {
+      const e = explain(msg, fixtureTree(), undefined, 'tun9')
+      expect({msg, patterns: e.patterns.map((p) => p.id)}).toEqual({msg, patterns: ['setiff-busy']})
+      expect({msg, v: verdicts(e)}).toEqual({msg, v: {'single-queue-held': 'likely', 'name-taken': 'unlikely'}})
+      expect(cause(e, 'name-taken').detail).toBe(`${program} attaches to an existing device and never asks for IFF_TUN_EXCL`)
+      expect({msg, del: JSON.stringify(e).includes('tunadm del')}).toEqual({msg, del: false})
+    }
+    // vde_switch names the device on its second line.
+    expect(explain('vde_switch: TUNSETIFF failed Device or resource busy\nvde_switch: ERROR OPENING tap interface: tun9').device).toBe('tun9')
+    const ip = explain('ioctl(TUNSETIFF): Device or resource busy', fixtureTree(), undefined, 'tun9')
+    expect(cause(ip, 'name-taken')).toMatchObject({verdict: 'likely', fix: {commands: ['tunadm show tun9']}})
+    expect(JSON.stringify(ip)).not.toContain('tunadm del')
+    // An idle device of that name: deleting it first is offered.
+    expect(cause(explain('ioctl(TUNSETIFF): Device or resource busy', fixtureTree(), undefined, 'tap6'), 'name-taken').fix.commands).toContain('sudo tunadm del tap6')
+  })
+
+  test('messages once unknown although errno and device were parsed', () => {
+    const py = explain('PermissionError: [Errno 1] Operation not permitted', fixtureTree({'proc/self/status': STATUS(1001, '0')}), undefined, 'tun9')
+    expect(py.recognised).toBe(true)
+    expect(py.patterns.map((p) => p.id)).toEqual(['setiff-eperm'])
+    expect(verdicts(py)['no-cap-net-admin']).toBe('likely')
+    const q = explain('ioctl(TUNSETQUEUE): Invalid argument', fixtureTree(), undefined, 'tap6')
+    expect(q.patterns.map((p) => p.id)).toEqual(['setqueue-einval'])
+    expect(cause(q, 'not-multi-queue')).toMatchObject({verdict: 'likely', detail: 'tap6 is single-queue'})
+    expect(explain('error when opening tun: Device or resource busy').recognised).toBe(true)
+  })
+
+  test('tunctl on a TUN device: tunctl handles only TAP devices, and what to use instead', () => {
+    const e = explain('TUNSETIFF: Invalid argument', fixtureTree(), undefined, 'tun9')
+    expect(e.patterns.map((p) => p.id)).toEqual(['tunctl-einval', 'setiff-einval'])
+    expect(cause(e, 'tunctl-tap-only')).toMatchObject({verdict: 'likely', detail: 'tun9 is a TUN device'})
+    expect(cause(e, 'tunctl-tap-only').fix.commands).toContain('sudo tunadm del tun9')
+    expect(cause(explain('TUNSETIFF: Invalid argument', fixtureTree(), undefined, 'tap6'), 'tunctl-tap-only').verdict).toBe('unlikely')
+    // ip's own message is not tunctl's.
+    expect(explain('ioctl(TUNSETIFF): Invalid argument').patterns.map((p) => p.id)).toEqual(['setiff-einval'])
+  })
+
+  test('socat\'s SIOCSIFFLAGS EPERM as a user without CAP_NET_ADMIN: LIKELY, checked', () => {
+    const e = explain('socat[99] E ioctl(5, SIOCSIFFLAGS, {"tun77", 4241}: Operation not permitted', fixtureTree(), 'nobody')
+    expect(cause(e, 'socat-needs-cap')).toMatchObject({verdict: 'likely', detail: 'nobody does not have CAP_NET_ADMIN'})
+  })
 })

@@ -449,19 +449,18 @@ def absent(module, tunadm, config, old_text, response, file_diffs):
     """tunadm down; with inline devices the module owns config, and removes it too."""
     inline = module.params['devices'] is not None
     check = module.check_mode
-    if inline and old_text is None:
-        if check:
-            # Nothing marks devices with a path whose file is gone, short of a real down; report nothing to do.
-            return None
-        # down finds the devices by the marker, which is config's path: it needs the file, whatever it holds.
-        install_config(module, stage(module, render_config([])), config)
+    # down finds the devices by the marker, which is config's path: a missing file (or directory) is fine, and
+    # nothing is created for a task that asks for removal.
     run = run_tunadm(module, tunadm, 'down', config, dry_run=check)
+    if old_text is None:
+        unread = 'cannot read %s ' % config
+        run['warnings'] = [w for w in run['warnings'] if not (w.get('message', '') if isinstance(w, dict) else str(w)).startswith(unread)]
     fail_run(module, 'down', run, response)
     if inline:
         if old_text is not None:
             response['config_changed'] = True
             file_diffs.append({'before_header': config, 'after_header': config, 'before': old_text, 'after': ''})
-        if not check:
+        if not check and old_text is not None:
             os.remove(config)
     return run
 
@@ -481,7 +480,9 @@ def main():
     )
     p = module.params
     tunadm = find_executable(module, p['executable'])
-    config = os.path.abspath(p['config'])
+    # The path as open(2) means it: made absolute, never normalised as text (a/link/../b is not a/b when link is a
+    # symbolic link to a directory elsewhere).
+    config = p['config'] if os.path.isabs(p['config']) else os.path.join(os.getcwd(), p['config'])
     response = {'changed': False, 'config': config, 'config_changed': False}
     file_diffs = []
     old_text = read_text(config)
