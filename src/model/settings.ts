@@ -65,6 +65,7 @@ export const IFF_MULTI_QUEUE = 0x0100
 export const IFF_NO_PI = 0x1000
 export const IFF_ONE_QUEUE = 0x2000
 export const IFF_VNET_HDR = 0x4000
+const IFF_PERSIST = 0x0800
 /** What an attacher's TUNSETIFF sets on an existing device (tun.c's TUN_FEATURES), and the type. */
 const ATTACH_BITS = IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_ONE_QUEUE | IFF_VNET_HDR | IFF_MULTI_QUEUE | IFF_NAPI | IFF_NAPI_FRAGS
 
@@ -246,6 +247,14 @@ export function createFlags(mode: Mode, values: TunFlagValues): number {
   let flags = mode === 'tap' ? IFF_TAP : IFF_TUN
   for (const s of TUN_FLAGS) if (Boolean(values[s.key]) !== Boolean(s.inverted)) flags |= s.bit
   return flags
+}
+
+/**
+ * A device's tun_flags (as sysfs shows them) right after TUNSETIFF with `flags` created it and TUNSETPERSIST
+ * made it persistent: tun.c sets the TUN features and the type exactly as asked, or refuses the request.
+ */
+export function createdTunFlags(flags: number): number {
+  return (flags & ATTACH_BITS) | IFF_PERSIST
 }
 
 /**

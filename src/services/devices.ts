@@ -7,6 +7,7 @@ import {TunadmError} from '../errors'
 import {DesiredDevice} from '../model/desired'
 import {AddressView, Holder, Mode, RouteView, TunDevice, busy, holdersOf} from '../model/device'
 import {IFNAMSIZ} from '../model/limits'
+import {createdTunFlags} from '../model/settings'
 import {validateIfName} from '../model/validate'
 import {findHolders} from '../system/holders'
 import {KernelError, isKernelError} from '../kernel/errno'
@@ -130,10 +131,12 @@ function runOne(nl: Netlink, snap: Snapshot, desired: DesiredDevice, opts: PlanO
 /** Create a device as `desired` says (name, fixed part, settings); removed again if any step fails. */
 export function addDevice(desired: DesiredDevice): TunDevice {
   return withNetlink((nl) => {
-    const {outcome} = runOne(nl, kernelSnapshot(nl), desired, {intent: 'add'})
+    const {plan: p, outcome} = runOne(nl, kernelSnapshot(nl), desired, {intent: 'add'})
     const link = nl.link(outcome!.name)
     if (!link) throw new TunadmError(`${outcome!.name} was created but has disappeared since`, {code: 'ENODEV', why: 'another program removed it'})
-    const d = toDevice(link, readTunFlags(link.name))
+    // The flags it was just created with are its tun_flags: no sysfs read (under --netns, a mount of its own).
+    const create = p.steps.find((s) => s.step.kind === 'create')?.step
+    const d = toDevice(link, create?.kind === 'create' ? createdTunFlags(create.flags) : readTunFlags(link.name))
     nameMasters(nl, [d])
     return d
   })
