@@ -121,4 +121,9 @@ if (SCALE) {
     const ratio = (unit) => rounds[0].map((small, r) => own(rounds[1][r], k)[unit] / own(small, k)[unit])
     console.log(`  ${what.padEnd(24)} wall ${spread(ratio('ms')).padEnd(20)}  CPU ${spread(ratio('cpu'))}`)
   }
+  // The same growth for ip doing the same work: what the kernel's own cost does from N to 4N devices.
+  for (const [what, k] of [['ip -batch creating', 'ipCreate'], ['ip link del group', 'ipDown']]) {
+    const ratio = (unit) => rounds[0].map((small, r) => rounds[1][r][k][unit] / small[k][unit])
+    console.log(`  ${what.padEnd(24)} wall ${spread(ratio('ms')).padEnd(20)}  CPU ${spread(ratio('cpu'))}   (ip, for comparison)`)
+  }
 }
