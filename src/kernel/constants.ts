@@ -100,11 +100,18 @@ export const NLM_F_DUMP_INTR = 0x10
 export const NLM_F_CAPPED = 0x100
 export const NLM_F_ACK_TLVS = 0x200
 export const SOL_NETLINK = 270
+export const SOL_SOCKET = 1
+/** A number the kernel gives each network namespace, never reused until reboot (since 5.14). */
+export const SO_NETNS_COOKIE = 71
 export const NETLINK_CAP_ACK = 10
 export const NETLINK_EXT_ACK = 11
 export const NLMSGERR_ATTR_MSG = 1
 export const MSG_TRUNC = 0x20
 export const MSG_PEEK = 0x2
+export const MSG_DONTWAIT = 0x40
+/** Netlink multicast group of link announcements (bind's nl_groups bit for RTNLGRP_LINK). */
+export const RTMGRP_LINK = 1
+export const SO_RCVBUFFORCE = 33
 export const NLM_F_REPLACE = 0x100
 export const NLM_F_EXCL = 0x200
 export const NLM_F_CREATE = 0x400

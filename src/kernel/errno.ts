@@ -6,6 +6,7 @@ const TABLE: Record<number, [string, string]> = {
   5: ['EIO', 'Input/output error'],
   6: ['ENXIO', 'No such device or address'],
   9: ['EBADF', 'Bad file descriptor'],
+  11: ['EAGAIN', 'Resource temporarily unavailable'],
   12: ['ENOMEM', 'Cannot allocate memory'],
   13: ['EACCES', 'Permission denied'],
   14: ['EFAULT', 'Bad address'],

@@ -23,6 +23,7 @@ interface Libc {
   recv: Fn
   bind: Fn
   setsockopt: Fn
+  getsockopt: Fn
   flock: Fn
   syscall3: Fn
   getpwnam: Fn
@@ -89,6 +90,7 @@ function load(): Libc {
     recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
     bind: lib.func('int bind(int fd, void *addr, uint32_t len)'),
     setsockopt: lib.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
+    getsockopt: lib.func('int getsockopt(int fd, int level, int name, void *value, void *len)'),
     flock: lib.func('int flock(int fd, int op)'),
     // syscall() is variadic; pidfd_open and pidfd_getfd take at most three integers.
     syscall3: lib.func('syscall', 'long', ['long', 'long', 'long', 'long']),
@@ -181,6 +183,16 @@ export function borrowFd(pid: number, fd: number): number | undefined {
 export function ioctlNewFd(fd: number, request: number): number | undefined {
   const n = Number(load().ioctlInt(fd, request, 0))
   return n < 0 ? undefined : n
+}
+
+/** getsockopt() of a 64-bit value (SO_NETNS_COOKIE), as text: JSON has no 64-bit numbers. */
+export function getSocketU64(fd: number, level: number, name: number, op: string): string {
+  const l = load()
+  const v = Buffer.alloc(8)
+  const len = Buffer.alloc(4)
+  len.writeUInt32LE(8)
+  check(l.getsockopt(fd, level, name, v, len), op)
+  return v.readBigUInt64LE().toString()
 }
 
 const LOCK_EX = 2

@@ -1,7 +1,7 @@
 /** A small synchronous rtnetlink client: one request at a time, on this thread's network namespace. */
 import * as C from './constants'
 import {KernelError} from './errno'
-import {bindSocket, closeFd, openSocket, recvBuffer, sendBuffer, setSocketInt} from './libc'
+import {bindSocket, closeFd, getSocketU64, openSocket, recvBuffer, sendBuffer, setSocketInt} from './libc'
 import {TunadmError} from '../errors'
 import {
   Address, Link, NlMessage, Route, attr, attrNested, attrString, attrU32, decodeAddress, decodeLink,
@@ -57,6 +57,15 @@ export class Netlink {
     } catch (err) {
       closeFd(this.fd)
       throw err
+    }
+  }
+
+  /** The network namespace's cookie (unique until reboot), or undefined on kernels before 5.14. */
+  netnsCookie(): string | undefined {
+    try {
+      return getSocketU64(this.fd, C.SOL_SOCKET, C.SO_NETNS_COOKIE, 'getsockopt(SO_NETNS_COOKIE)')
+    } catch {
+      return undefined
     }
   }
 
@@ -177,6 +186,36 @@ export class Netlink {
     this.each(C.RTM_GETLINK, C.NLM_F_DUMP, Buffer.concat([encodeIfinfomsg(), filter, mask]), (m) => {
       if (m.type === C.RTM_NEWLINK) out.push(decodeLink(m.payload))
     }, undefined, () => { out = [] })
+    return out
+  }
+
+  /**
+   * The links with these ifindexes as they are now, asked for together (many requests per datagram):
+   * faster than a dump when they are few among many. A link that is gone is left out.
+   */
+  linksByIndex(indexes: number[]): Link[] {
+    const out: Link[] = []
+    const mask = attrU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS)
+    for (let start = 0; start < indexes.length; start += BATCH_SIZE) {
+      const pending = new Set<number>()
+      const msgs = indexes.slice(start, start + BATCH_SIZE).map((index) => {
+        const seq = this.nextSeq()
+        pending.add(seq)
+        return encodeMessage(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, seq, Buffer.concat([encodeIfinfomsg(index), mask]))
+      })
+      sendBuffer(this.fd, Buffer.concat(msgs), 'RTM_GETLINK')
+      while (pending.size > 0) {
+        for (const msg of this.receive('RTM_GETLINK')) {
+          if (!pending.has(msg.seq)) continue
+          if (msg.type === C.RTM_NEWLINK) out.push(decodeLink(msg.payload))
+          else if (msg.type === C.NLMSG_ERROR) {
+            pending.delete(msg.seq)
+            const {errno, detail} = decodeStatus(msg)
+            if (errno !== 0 && errno !== 19 /* ENODEV: gone */) throw new KernelError('RTM_GETLINK', errno, undefined, detail)
+          }
+        }
+      }
+    }
     return out
   }
 
@@ -320,6 +359,62 @@ export function routeRequest(add: boolean, index: number, name: string, dst: Pre
   if (gateway) attrs.push(attr(C.RTA_GATEWAY, gateway.bytes))
   if (metric !== undefined) attrs.push(attrU32(C.RTA_PRIORITY, metric))
   return {type: add ? C.RTM_NEWROUTE : C.RTM_DELROUTE, flags: add ? C.NLM_F_CREATE | C.NLM_F_EXCL : 0, payload: Buffer.concat([msg, ...attrs]), target: name}
+}
+
+/**
+ * The kernel's announcements of links that are new or changed (RTNLGRP_LINK), from the moment this is
+ * made, read without waiting: what a dump cannot show, because a dump is read in parts while the links
+ * keep changing. Only RTM_NEWLINK (a link added or changed) is kept.
+ */
+export class LinkWatch {
+  private fd: number
+  private rx = Buffer.alloc(RECV_SIZE)
+
+  constructor() {
+    this.fd = openSocket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC, C.NETLINK_ROUTE, 'socket(AF_NETLINK)')
+    const sa = Buffer.alloc(12)
+    sa.writeUInt16LE(C.AF_NETLINK, 0)
+    sa.writeUInt32LE(C.RTMGRP_LINK, 8)
+    try {
+      bindSocket(this.fd, sa, 'bind(AF_NETLINK, RTMGRP_LINK)')
+      try {
+        // Room for a burst of announcements (as root the kernel's limit does not apply); without it, an
+        // overflow is reported by drain() and nothing is assumed.
+        setSocketInt(this.fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, 8 << 20, 'setsockopt(SO_RCVBUFFORCE)')
+      } catch {
+        // not root: the default size
+      }
+    } catch (err) {
+      closeFd(this.fd)
+      throw err
+    }
+  }
+
+  /** The links announced since the last call; undefined when the kernel dropped announcements (ENOBUFS). */
+  drain(): Link[] | undefined {
+    const out: Link[] = []
+    let lost = false
+    for (;;) {
+      let n: number
+      try {
+        n = recvBuffer(this.fd, this.rx, 'recv(RTMGRP_LINK)', C.MSG_DONTWAIT)
+      } catch (err) {
+        if (err instanceof KernelError && err.code === 'ENOBUFS') {
+          lost = true
+          continue
+        }
+        if (err instanceof KernelError && err.code === 'EAGAIN') break
+        throw err
+      }
+      for (const m of decodeMessages(this.rx, n)) if (m.type === C.RTM_NEWLINK) out.push(decodeLink(m.payload))
+    }
+    return lost ? undefined : out
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeFd(this.fd)
+    this.fd = -1
+  }
 }
 
 /** Run `fn` with a netlink socket that is closed afterwards, whatever happens. */

@@ -6,6 +6,7 @@
  * (CI set), where that is a failure.
  */
 import {spawnSync, SpawnSyncReturns} from 'node:child_process'
+import * as fs from 'node:fs'
 import * as path from 'node:path'
 
 export const ROOT = path.resolve(__dirname, '..', '..')
@@ -53,6 +54,13 @@ export class Netns {
   }
 
   remove(): void {
+    // tunadm's record of the devices it made in this namespace (system/owner-record.ts) goes with it.
+    try {
+      const ino = fs.statSync(`/run/netns/${this.name}`).ino
+      fs.rmSync(path.join(process.env.TUNADM_STATE_DIR ?? '/run/tunadm', `netns-${ino}.json`), {force: true})
+    } catch {
+      // no namespace, no record
+    }
     sh('ip', ['netns', 'del', this.name])
   }
 
