@@ -1,6 +1,6 @@
 import {Flags} from '../cli/spec'
 import {TunadmCommand} from '../base-command'
-import {configFlag} from '../config/flags'
+import {configFlag, idFlag} from '../config/flags'
 import {loadConfig} from '../config/load'
 import {ApplyReport, DeviceOutcome, applyConfig} from '../services/apply'
 import {describeChange, describeWouldChange} from '../services/plan'
@@ -8,6 +8,13 @@ import {acquireLock} from '../services/lock'
 import {style, Style} from '../render/style'
 import {paragraphs} from '../render/help'
 import {tuneForConfig} from '../system/jit'
+
+/** The plan's (dry run's) last line: whose devices these are. */
+export function identityLine(r: ApplyReport): string {
+  const from = {id: 'the file\'s id', '--id': '--id', path: 'the file\'s real path', none: 'none: the config is read from a pipe'}[r.identity.from]
+  const id = r.identity.id === null ? 'none' : r.identity.id
+  return `identity: ${id} (${r.identity.id === null ? from : `from ${from}`}); marker ${JSON.stringify(r.identity.marker)}; link group ${r.linkGroup ?? 'none'}`
+}
 
 export function outcomeLine(o: DeviceOutcome, st: Style, dryRun: boolean): string {
   const verb = dryRun ? {created: 'would create', recreated: 'would recreate', changed: 'would change', removed: 'would remove', unchanged: 'unchanged', failed: 'failed', foreign: 'foreign'}[o.action] : o.action
@@ -21,7 +28,7 @@ export function summaryLine(r: ApplyReport): string {
   const count = (a: string) => r.devices.filter((d) => d.action === a).length
   const would: Record<string, string> = {created: 'would be created', recreated: 'would be recreated', changed: 'would change', removed: 'would be removed'}
   const parts = ['created', 'recreated', 'changed', 'removed', 'unchanged', 'foreign', 'failed'].map((a) => [a, count(a)] as const).filter(([, n]) => n > 0)
-  const how = r.removedByGroup ? ` (one request: link group ${r.linkGroup})` : ''
+  const how = r.removedByGroup ? ' (one request)' : ''
   return `${r.dryRun ? 'dry run: ' : ''}${r.devices.length} device(s): ${parts.map(([a, n]) => `${n} ${r.dryRun ? would[a] ?? a : a}`).join(', ') || 'nothing to do'}${how}`
 }
 
@@ -31,14 +38,19 @@ export function summaryLine(r: ApplyReport): string {
  */
 export function runLocked(
   say: (text: string) => void,
-  opts: {dryRun?: boolean; wait: number},
+  opts: {dryRun?: boolean; wait: number; warn?: (text: string) => void},
   work: (onDevice: (o: DeviceOutcome) => void) => ApplyReport,
 ): ApplyReport {
   const st = style()
   const lock = opts.dryRun ? undefined : acquireLock(opts.wait)
   try {
-    const report = work((o) => say(outcomeLine(o, st, Boolean(opts.dryRun))))
+    const report = work((o) => {
+      say(outcomeLine(o, st, Boolean(opts.dryRun)))
+      for (const w of o.warnings ?? []) opts.warn?.(w)
+    })
     say(summaryLine(report))
+    if (opts.dryRun) say(identityLine(report))
+    for (const w of report.warnings) opts.warn?.(w)
     return report
   } finally {
     lock?.release()
@@ -49,10 +61,12 @@ export default class Apply extends TunadmCommand {
   static summary = 'Make the devices match the config file: create, correct, and optionally prune.'
 
   static description = paragraphs(`Creates the devices that are missing, corrects what drifted (owner, group, MAC, MTU,
-txqueuelen, flags, addresses, routes) and leaves what matches alone. Devices it manages are marked in
-their interface alias ("tunadm:<config path>") and put in the file's link group, so --prune and down
-remove only managed devices, never someone else's. An existing device that is not marked as this
-file's (made by hand, or by another config) is reported as foreign and left alone, unless --adopt.
+txqueuelen, flags, addresses, routes) and leaves what matches alone. Devices it manages carry the config's
+marker in their interface alias ("tunadm:<id>", the id: key or --id, by default the file's real path) and
+sit in the config's link group, so --prune and down remove only the config's devices, never someone
+else's. An existing device that is not this config's (made by hand, or by another config) is reported as
+foreign and left alone, unless --adopt. A config read from a pipe has no identity unless given one: it may
+create and correct devices, but --prune and --adopt need --id.
 Mode, pi, vnet_hdr and multi_queue cannot change in place: such a device is reported, and recreated
 only with --recreate and while nothing is attached.
 Runs one at a time (a lock); an apply killed half-way is completed by the next one. Exit 0 when
@@ -62,6 +76,7 @@ nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing
     {description: 'At boot, or after editing the file', command: 'sudo <%= config.bin %> apply'},
     {description: 'See what would change', command: '<%= config.bin %> apply --dry-run'},
     {description: 'From configuration management, with a report of what changed', command: 'sudo <%= config.bin %> apply --config /etc/tunadm/vmhost.yaml --prune --json'},
+    {description: 'A config from a pipe, with an identity so that --prune is safe', command: 'generate-config | sudo <%= config.bin %> apply --config /dev/stdin --id vmhost --prune'},
   ]
 
   static flags = {
@@ -70,6 +85,7 @@ nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing
     prune: Flags.boolean({summary: 'Remove managed devices that are no longer in the file.'}),
     recreate: Flags.boolean({summary: 'Delete and create again devices whose mode or queue flags differ (only when nothing is attached).'}),
     adopt: Flags.boolean({summary: 'Take over existing devices of the same name that this file does not manage yet (down then removes them too).'}),
+    id: idFlag,
     wait: Flags.integer({summary: 'Seconds to wait for another apply to finish.', default: 30, min: 0}),
   }
 
@@ -77,8 +93,8 @@ nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing
     const {flags} = await this.parseAndEnter(Apply)
     tuneForConfig(flags.config)
     const config = loadConfig(flags.config)
-    const report = runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait}, (onDevice) =>
-      applyConfig(config, {dryRun: flags['dry-run'], prune: flags.prune, recreate: flags.recreate, adopt: flags.adopt, onDevice}))
+    const report = runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait, warn: (w) => this.warnLine(w)}, (onDevice) =>
+      applyConfig(config, {dryRun: flags['dry-run'], prune: flags.prune, recreate: flags.recreate, adopt: flags.adopt, id: flags.id, onDevice}))
     if (report.failed) this.failed()
     return report
   }

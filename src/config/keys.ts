@@ -6,7 +6,7 @@ import {SETTINGS} from '../model/settings'
  * that the published JSON Schema (init/tunadm.schema.json) lists exactly the same ones.
  */
 
-export const TOP_LEVEL_KEYS = ['version', 'link_group', 'defaults', 'devices'] as const
+export const TOP_LEVEL_KEYS = ['version', 'id', 'link_group', 'defaults', 'devices'] as const
 
 /** Keys of a device entry, in the order documentation and generators present them (the settings registry's). */
 export const DEVICE_KEYS: readonly string[] = SETTINGS.map((s) => s.key)

@@ -12,6 +12,7 @@ import {bytesToIp, formatPrefix, ipFamily, ipToBytes, networkOf, parsePrefix} fr
 import {AddressSpec} from '../model/desired'
 import {Problem, checkAcrossDevices, checkDevice, pairPeer} from '../model/rules'
 import {MASTER, TUN_FLAG_KEYS, TunFlagValues, parseBoolean, tunFlagProblems} from '../model/settings'
+import {LINK_GROUP_MAX, idProblem} from '../model/identity'
 import {looksLikeAccountName, parseNumericId, validateIfName} from '../model/validate'
 import {BOOLEAN_KEYS, DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, closestKey} from './keys'
 import {expandName} from './range'
@@ -240,13 +241,22 @@ class Checker {
       if (!node || !this.yaml.isScalar(node) || node.value !== 1) this.problem(node ?? version, `unsupported version ${JSON.stringify(this.yaml.isScalar(node) ? node.value : null)}; expected version: 1`)
     }
 
+    const idPair = top.get('id')
+    if (idPair) {
+      const node = this.deref(idPair.value) ?? idPair
+      const value = this.yaml.isScalar(node) ? node.value : undefined
+      const problem = typeof value === 'string' ? idProblem(value) : `id is not text; expected a name such as id: vmhost (quote it if YAML reads it as a number or boolean)`
+      if (problem) this.problem(node, problem)
+      else config.id = value as string
+    }
+
     const group = top.get('link_group')
     if (group) {
       const node = this.deref(group.value) ?? group
-      const v = this.integer('link_group', this.yaml.isScalar(node) ? node.value : undefined, 1, 0xffffffff, (m) => {
+      const v = this.integer('link_group', this.yaml.isScalar(node) ? node.value : undefined, 1, LINK_GROUP_MAX, (m) => {
         this.problem(node, m)
         return undefined
-      }, 'the link group of this file\'s devices (0 is the group every device starts in); leave it out for one derived from the path', node)
+      }, 'the link group of this file\'s devices (0 is the group every device starts in; iproute2 reads no group above 2147483647); leave it out for one derived from the config\'s identity', node)
       if (v !== undefined) config.linkGroup = v
     }
 

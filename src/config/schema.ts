@@ -4,6 +4,7 @@
  * holds the published file to this (UPDATE_SCHEMA=1 rewrites it).
  */
 import {SETTINGS} from '../model/settings'
+import {ID_PATTERN, LINK_GROUP_MAX} from '../model/identity'
 import {ROUTE_KEYS, TOP_LEVEL_KEYS} from './keys'
 
 export function configSchema(): Record<string, unknown> {
@@ -19,7 +20,8 @@ export function configSchema(): Record<string, unknown> {
   }
   const top: Record<(typeof TOP_LEVEL_KEYS)[number], unknown> = {
     version: {const: 1, description: 'Format version; must be 1.'},
-    link_group: {type: 'integer', minimum: 1, maximum: 4294967295, description: 'Link group (IFLA_GROUP) of this file\'s devices, so that down removes them with one request. Default: a number derived from the file\'s path, 2147483648 or more.'},
+    id: {type: 'string', pattern: ID_PATTERN.source, description: 'The config\'s identity: its devices carry the marker tunadm:ID in their alias, and --prune and down remove only those. Default: the file\'s real path; a config read from a pipe has none unless given (here or with --id), and then cannot --prune, --adopt or down.'},
+    link_group: {type: 'integer', minimum: 1, maximum: LINK_GROUP_MAX, description: 'Link group (IFLA_GROUP) of this file\'s devices (ip link show group N). Default: a number derived from the config\'s identity, 65536 or more, moved on when another config\'s devices are in it; an explicit link_group wins.'},
     defaults: {
       description: 'Settings merged into every device entry; an entry\'s own value wins. Ownership (user, group, any_user) is inherited as a whole, only by entries that set none of the three.',
       type: 'object', additionalProperties: false, properties: defaults,

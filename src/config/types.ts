@@ -49,7 +49,9 @@ export interface TunadmConfig {
   version: 1
   /** Where it was read from, for messages. */
   source: string
-  /** link_group: the link group (IFLA_GROUP) of the managed devices; default derived from the path. */
+  /** id: the config's identity (model/identity.ts); default the file's real path, none for a pipe. */
+  id?: string
+  /** link_group: the link group (IFLA_GROUP) of the managed devices, 1-2147483647; default derived from the identity. */
   linkGroup?: number
   devices: DeviceConfig[]
 }

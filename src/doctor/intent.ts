@@ -5,10 +5,11 @@
  */
 import * as path from 'node:path'
 import type {DeviceConfig, TunadmConfig} from '../config/types'
-import {linkGroupOf, managedMarker} from '../services/apply'
 import {desiredFromConfig} from '../services/desired'
 import {normaliseError} from '../services/normalise'
+import {ownershipOf} from '../services/ownership'
 import {Change, plan} from '../services/plan'
+import {OwnerRecord} from '../system/owner-record'
 import type {Snapshot} from '../services/snapshot'
 
 export interface Intent {
@@ -25,12 +26,12 @@ export interface Intent {
 
 export function intentsFrom(config: TunadmConfig, snap: Snapshot): Intent[] {
   const source = path.resolve(config.source)
-  const marker = managedMarker(source)
-  const group = linkGroupOf(config, marker)
+  // Which devices are the config's, as apply decides it (its identity, link group and tunadm's record).
+  const {identity, ownership, group} = ownershipOf(config, snap.links(), {record: OwnerRecord.read(undefined)})
   return config.devices.map((declared) => {
     const intent: Intent = {name: declared.name, source, declared, changes: []}
     try {
-      intent.changes = plan(snap, desiredFromConfig(declared, marker, group), {intent: 'apply'}).changes
+      intent.changes = plan(snap, desiredFromConfig(declared, identity.marker, group), {intent: 'apply', owner: (l) => ownership.match(l)}).changes
     } catch (err) {
       const e = normaliseError(err)
       intent.problem = {code: e.code, message: e.message, ...(e.fix ? {fix: e.fix} : {})}

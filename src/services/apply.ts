@@ -1,7 +1,8 @@
 /**
  * Make the system match the configuration: create what is missing, correct what drifted, leave
- * what matches alone. Devices tunadm manages carry a marker in their interface alias, and sit in
- * the config's link group, so that --prune and down touch only those, never someone else's.
+ * what matches alone. Devices tunadm manages carry the config's marker in their interface alias and sit
+ * in the config's link group (services/ownership.ts decides which devices are the config's), so that
+ * --prune and down touch only those, never someone else's (services/group-delete.ts deletes them).
  *
  * One path for every device: config entry -> DesiredDevice -> plan against one snapshot -> execute
  * all plans together (batched). Every plan is made before the first change, so a request refused
@@ -11,15 +12,19 @@
  * Crash safety: a new device becomes persistent only after it is fully configured and marked, so an
  * apply killed half-way leaves either a complete device or none, and the next apply finishes the job.
  */
-import * as path from 'node:path'
 import {Link} from '../kernel/netlink-codec'
-import {Netlink, withNetlink} from '../kernel/netlink'
+import {KernelError} from '../kernel/errno'
+import {LinkWatch, Netlink, setLinkRequest, withNetlink} from '../kernel/netlink'
 import {InvalidInputError} from '../errors'
 import {TunadmConfig} from '../config/types'
 import {ManagedSet} from '../config/link-group'
-import {IFALIASZ} from '../model/limits'
+import {Identity, MatchedBy} from '../model/identity'
+import {OwnerRecord} from '../system/owner-record'
+import {deleteDevices, groupDeleteEnabled} from './group-delete'
+import {Ownership, chooseGroup, requireIdentity, resolveIdentity} from './ownership'
 import {desiredFromConfig} from './desired'
 import {execute} from './execute'
+import {explainKernelError} from './explain'
 import {normaliseError} from './normalise'
 import {Change, DevicePlan, plan, planDelete} from './plan'
 import {Snapshot, kernelSnapshot} from './snapshot'
@@ -31,19 +36,34 @@ export interface DeviceOutcome {
   name: string
   action: Action
   changes: Change[]
+  /** How the device was found to be the config's (model/identity.ts MatchedBy); absent for foreign and failed ones. */
+  matchedBy?: MatchedBy
   warnings?: string[]
   error?: Record<string, unknown>
+}
+
+/** The config's identity, as reported. */
+export interface IdentityReport {
+  /** The explicit id or the file's real path; null for a config from a pipe without one. */
+  id: string | null
+  /** Where it came from: the file's id: key, --id, the file's path, or none (a pipe). */
+  from: Identity['from']
+  /** The interface alias its devices carry. */
+  marker: string
 }
 
 export interface ApplyReport {
   dryRun: boolean
   changed: boolean
   failed: number
-  /** The link group of the config's devices. */
-  linkGroup: number
-  /** down: the devices went with one request for the whole link group. */
+  identity: IdentityReport
+  /** The link group of the config's devices (null: none, for a config without identity or link_group). */
+  linkGroup: number | null
+  /** down, --prune: the devices went with one request (for a private link group tunadm moved them into). */
   removedByGroup?: boolean
   devices: DeviceOutcome[]
+  /** About the config as a whole (a link group shared with another config, the record); the command prints them. */
+  warnings: string[]
 }
 
 export interface ApplyOptions {
@@ -52,83 +72,93 @@ export interface ApplyOptions {
   recreate?: boolean
   /** Take over existing devices that are not marked as this config's. */
   adopt?: boolean
+  /** --id: the config's identity, when the file has no id: (it must agree when it has). */
+  id?: string
   /** Called after each device, for progress output. */
   onDevice?: (o: DeviceOutcome) => void
-}
-
-/**
- * The alias that marks a device as managed by the configuration at `source`: "tunadm:" and the
- * absolute path; a path that does not fit the kernel's IFALIASZ (255 bytes and the NUL) or holds
- * control characters becomes a stable digest of it.
- */
-export function managedMarker(source: string): string {
-  const marker = `tunadm:${source}`
-  // eslint-disable-next-line no-control-regex
-  if (Buffer.byteLength(marker) <= IFALIASZ - 1 && !/[\x00-\x1f\x7f]/.test(marker)) return marker
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const {createHash} = require('node:crypto') as typeof import('node:crypto') // not at the top: its load costs about 2 ms
-  return `tunadm:sha256:${createHash('sha256').update(source).digest('hex')}`
-}
-
-/**
- * The link group of a config's devices: `link_group` from the file, or by default a number derived
- * from the marker (FNV-1a of it, in 2147483648..4294967293), which keeps clear of the small numbers
- * people pick by hand and of group 0, where every device starts.
- */
-export function linkGroupOf(config: {linkGroup?: number}, marker: string): number {
-  if (config.linkGroup !== undefined) return config.linkGroup
-  let h = 0x811c9dc5
-  for (const byte of Buffer.from(marker)) {
-    h ^= byte
-    h = Math.imul(h, 0x01000193) >>> 0
-  }
-  return 0x80000000 + (h % 0x7ffffffe)
-}
-
-function markerOf(config: {source: string}): string {
-  return managedMarker(path.resolve(config.source))
 }
 
 const ACTIONS = {create: 'created', recreate: 'recreated', change: 'changed', unchanged: 'unchanged', foreign: 'foreign', delete: 'removed'} as const
 
 export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): ApplyReport {
-  const marker = markerOf(config)
-  const group = linkGroupOf(config, marker)
+  const identity = resolveIdentity(config.source, config.id, opts.id)
+  if (opts.prune) requireIdentity(identity, 'apply --prune', config.source)
+  if (opts.adopt) requireIdentity(identity, 'apply --adopt', config.source)
   const devices: DeviceOutcome[] = []
+  const warnings: string[] = []
   const record = (o: DeviceOutcome) => {
     devices.push(o)
     opts.onDevice?.(o)
   }
-  withNetlink((nl) => {
-    const snap = kernelSnapshot(nl)
-    snap.links() // one dump for all devices rather than one request each
-    const plans: Array<DevicePlan | DeviceOutcome> = []
-    const invalid: Array<{name: string; error: InvalidInputError}> = []
-    for (const c of config.devices) {
-      try {
-        plans.push(plan(snap, desiredFromConfig(c, marker, group), {intent: 'apply', adopt: opts.adopt, recreate: opts.recreate}))
-      } catch (err) {
-        const e = normaliseError(err)
-        if (e instanceof InvalidInputError) invalid.push({name: c.name, error: e})
-        else plans.push({name: c.name, action: e.code === 'FOREIGN' ? 'foreign' : 'failed', changes: [], error: e.toJSON()})
+  let group: number | undefined
+  // Listening to link announcements before the links are read: what group-delete.ts checks before a group delete.
+  const watch = opts.prune && !opts.dryRun && groupDeleteEnabled() ? new LinkWatch() : undefined
+  try {
+    withNetlink((nl) => {
+      const snap = kernelSnapshot(nl)
+      snap.links() // one dump for all devices rather than one request each
+      const owners = identity.id === undefined ? OwnerRecord.empty() : OwnerRecord.read(nl.netnsCookie())
+      if (owners.problem) warnings.push(owners.problem)
+      const choice = chooseGroup(identity, config.linkGroup, snap.links(), owners)
+      group = choice.group
+      warnings.push(...choice.warnings)
+      const ownership = new Ownership(identity, group, owners)
+      const plans: Array<DevicePlan | DeviceOutcome> = []
+      const invalid: Array<{name: string; error: InvalidInputError}> = []
+      for (const c of config.devices) {
+        try {
+          const p = plan(snap, desiredFromConfig(c, identity.marker, group), {intent: 'apply', adopt: opts.adopt, recreate: opts.recreate, owner: (l) => ownership.match(l)})
+          noteRestoredMarker(p, snap.link(p.name))
+          plans.push(p)
+        } catch (err) {
+          const e = normaliseError(err)
+          if (e instanceof InvalidInputError) invalid.push({name: c.name, error: e})
+          else plans.push({name: c.name, action: e.code === 'FOREIGN' ? 'foreign' : 'failed', changes: [], error: e.toJSON()})
+        }
       }
-    }
-    if (invalid.length) throw invalidAll(invalid)
-    const prunes = opts.prune ? pruneCandidates(snap, config, marker) : []
-    const todo = plans.filter((p): p is DevicePlan => 'steps' in p && p.steps.length > 0)
-    const done = opts.dryRun ? new Map() : new Map(execute(nl, todo).map((o) => [o.plan, o]))
-    for (const p of plans) {
-      if (!('steps' in p)) {
-        record(p)
-        continue
+      if (invalid.length) throw invalidAll(invalid)
+      const prunes = opts.prune ? pruneCandidates(snap, config, ownership) : []
+      const todo = plans.filter((p): p is DevicePlan => 'steps' in p && p.steps.length > 0)
+      const done = opts.dryRun ? new Map() : new Map(execute(nl, todo).map((o) => [o.plan, o]))
+      const present = new Set(snap.links().map((l) => l.index))
+      for (const p of plans) {
+        if (!('steps' in p)) {
+          record(p)
+          continue
+        }
+        const o = done.get(p)
+        const matchedBy = p.matchedBy ?? 'new'
+        if (o?.error) record({name: o.name, action: 'failed', changes: o.done, error: o.error.toJSON()})
+        else record({name: o?.name ?? p.name, action: ACTIONS[p.action], changes: o?.done ?? p.changes, matchedBy, ...(p.warnings.length ? {warnings: p.warnings} : {})})
+        const index = o?.index ?? p.index
+        if (!o?.error && index !== undefined && identity.id !== undefined) {
+          present.add(index)
+          owners.set(index, o?.name ?? p.name, identity.marker)
+        }
       }
-      const o = done.get(p)
-      if (o?.error) record({name: o.name, action: 'failed', changes: o.done, error: o.error.toJSON()})
-      else record({name: o?.name ?? p.name, action: ACTIONS[p.action], changes: o?.done ?? p.changes, ...(p.warnings.length ? {warnings: p.warnings} : {})})
-    }
-    for (const o of removeDevices(nl, snap, prunes, {dryRun: opts.dryRun}).out) record(o)
-  })
-  return summarise(devices, Boolean(opts.dryRun), group)
+      const removal = removeDevices(nl, snap, prunes, {ownership, dryRun: opts.dryRun, watch})
+      for (const o of removal.out) record(o)
+      warnings.push(...removal.warnings)
+      if (!opts.dryRun && identity.id !== undefined) {
+        for (const index of removal.removed) present.delete(index)
+        owners.keepOnly(present)
+        owners.setGroup(identity.marker, group, config.linkGroup !== undefined)
+        const problem = owners.save()
+        if (problem) warnings.push(problem)
+      }
+    })
+  } finally {
+    watch?.close()
+  }
+  return summarise(devices, Boolean(opts.dryRun), identity, group, warnings)
+}
+
+/** A device found by its old marker or its witnesses gets the marker back: say so. */
+function noteRestoredMarker(p: DevicePlan, link: Link | undefined): void {
+  if (!link || (p.matchedBy !== 'old-marker' && p.matchedBy !== 'link-group+record')) return
+  p.warnings.push(p.matchedBy === 'old-marker'
+    ? `${link.name} carries the marker an earlier tunadm wrote for this config ("${link.alias}"): it is rewritten as this config's marker`
+    : `${link.name}'s alias was changed (to ${link.alias === undefined ? 'nothing' : JSON.stringify(link.alias)}); it is this config's by its link group and tunadm's record, so apply restores the marker (tunadm keeps its marker in the alias)`)
 }
 
 /**
@@ -157,18 +187,17 @@ function byName(links: Link[]): Link[] {
   return links.sort((a, b) => compareNames(a.name, b.name))
 }
 
-function pruneCandidates(snap: Snapshot, config: TunadmConfig, marker: string): Link[] {
+function pruneCandidates(snap: Snapshot, config: TunadmConfig, ownership: Ownership): Link[] {
   const wanted = new Set(config.devices.map((d) => d.name))
-  return byName(snap.links().filter((l) => l.kind === 'tun' && l.alias === marker && !wanted.has(l.name)))
+  return byName(snap.links().filter((l) => !wanted.has(l.name) && ownership.owns(l)))
 }
 
 /**
- * Delete managed devices. Held ones are refused unless forced. When the config's link group holds
- * exactly these devices and no others, one RTM_DELLINK by group removes them all (the kernel then
- * unregisters them together, much faster than one by one); otherwise, e.g. when an admin moved a
- * device to another group, they are deleted one by one, in one batch.
+ * Delete managed devices. Held ones are refused unless forced. Several go with one request for a private
+ * link group, verified first (services/group-delete.ts); otherwise, or when the check finds anything else
+ * in that group, one by one by ifindex, in one batch.
  */
-function removeDevices(nl: Netlink, snap: Snapshot, links: Link[], opts: {dryRun?: boolean; force?: boolean; group?: number}): {out: DeviceOutcome[]; byGroup: boolean} {
+function removeDevices(nl: Netlink, snap: Snapshot, links: Link[], opts: {ownership: Ownership; dryRun?: boolean; force?: boolean; watch?: LinkWatch}): {out: DeviceOutcome[]; byGroup: boolean; removed: number[]; warnings: string[]} {
   const out: DeviceOutcome[] = []
   const doomed: Array<{link: Link; p: DevicePlan; o: DeviceOutcome}> = []
   for (const link of links) {
@@ -179,49 +208,82 @@ function removeDevices(nl: Netlink, snap: Snapshot, links: Link[], opts: {dryRun
       out.push({name: link.name, action: 'failed', changes: [], error: normaliseError(err).toJSON()})
       continue
     }
-    const o: DeviceOutcome = {name: link.name, action: 'removed', changes: p.changes}
+    const o: DeviceOutcome = {name: link.name, action: 'removed', changes: p.changes, matchedBy: opts.ownership.match(link).by}
     doomed.push({link, p, o})
     out.push(o)
   }
-  if (opts.dryRun || doomed.length === 0) return {out, byGroup: false}
-  const group = opts.group
-  const wholeGroup = group !== undefined && doomed.length > 1 && doomed.every(({link}) => link.group === group) &&
-    snap.links().filter((l) => l.group === group).length === doomed.length
-  if (wholeGroup) {
-    try {
-      nl.deleteGroup(group, `link group ${group}`)
-      return {out, byGroup: true}
-    } catch {
-      // Fall back to one by one, which reports each device's own error.
+  if (opts.dryRun || doomed.length === 0) return {out, byGroup: false, removed: [], warnings: []}
+  const result = deleteDevices({
+    links: () => nl.links(),
+    current: (indexes) => nl.linksByIndex(indexes),
+    setGroup: (targets, group) => nl.batch(targets.map((l) => setLinkRequest(l.index, l.name, {group}))),
+    deleteGroup: (group) => nl.deleteGroup(group, `link group ${group}`),
+    // One by one: the delete plans, executed (batched) as every other plan is.
+    deleteEach: (targets) => {
+      const plans = new Map(doomed.map(({link, p}) => [link.index, p]))
+      return execute(nl, targets.map((t) => plans.get(t.index)!)).map((o) => o.error)
+    },
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    random: (min, max) => (require('node:crypto') as typeof import('node:crypto')).randomInt(min, max + 1),
+  }, doomed.map((d) => d.link), snap.links(), opts.watch, {groupDelete: groupDeleteEnabled()})
+  const removed: number[] = []
+  for (const {link, o} of doomed) {
+    const err = result.errors.get(link.index)
+    if (!err) {
+      removed.push(link.index)
+      continue
     }
+    const e = err instanceof KernelError ? explainKernelError(err, {action: `delete ${link.name}`, device: link.name}) : err
+    Object.assign(o, {action: 'failed', changes: [], error: normaliseError(e).toJSON()})
   }
-  const outcomes = execute(nl, doomed.map(({p}) => p))
-  doomed.forEach(({o}, i) => {
-    const e = outcomes[i].error
-    if (e && e.code !== 'ENODEV') Object.assign(o, {action: 'failed', changes: [], error: e.toJSON()})
-  })
-  return {out, byGroup: false}
+  return {out, byGroup: result.byGroup, removed, warnings: result.warnings}
 }
 
-function summarise(devices: DeviceOutcome[], dryRun: boolean, linkGroup: number): ApplyReport {
+function summarise(devices: DeviceOutcome[], dryRun: boolean, identity: Identity, linkGroup: number | undefined, warnings: string[]): ApplyReport {
   return {
     dryRun,
     changed: devices.some((o) => o.action !== 'unchanged' && o.action !== 'failed' && o.action !== 'foreign'),
     failed: devices.filter((o) => o.action === 'failed' || o.action === 'foreign').length,
-    linkGroup,
+    identity: {id: identity.id ?? null, from: identity.from, marker: identity.marker},
+    linkGroup: linkGroup ?? null,
     devices,
+    warnings,
   }
 }
 
 /** Remove every device this configuration manages (what init "stop" actions call). */
-export function downConfig(config: ManagedSet, opts: {dryRun?: boolean; force?: boolean; onDevice?: (o: DeviceOutcome) => void} = {}): ApplyReport {
-  const marker = markerOf(config)
-  const group = linkGroupOf(config, marker)
+export function downConfig(config: ManagedSet, opts: {dryRun?: boolean; force?: boolean; id?: string; onDevice?: (o: DeviceOutcome) => void} = {}): ApplyReport {
+  const identity = resolveIdentity(config.source, config.id, opts.id)
+  requireIdentity(identity, 'down', config.source)
+  const warnings: string[] = []
+  let group: number | undefined
+  const watch = !opts.dryRun && groupDeleteEnabled() ? new LinkWatch() : undefined
   const {out, byGroup} = withNetlink((nl) => {
-    const snap = kernelSnapshot(nl)
-    const managed = byName(snap.links().filter((l) => l.kind === 'tun' && l.alias === marker))
-    return removeDevices(nl, snap, managed, {dryRun: opts.dryRun, force: opts.force, group})
+    try {
+      return downWith(nl)
+    } finally {
+      watch?.close()
+    }
   })
   for (const o of out) opts.onDevice?.(o)
-  return {...summarise(out, Boolean(opts.dryRun), group), removedByGroup: byGroup}
+  return {...summarise(out, Boolean(opts.dryRun), identity, group, warnings), removedByGroup: byGroup}
+
+  function downWith(nl: Netlink) {
+    const snap = kernelSnapshot(nl)
+    const owners = OwnerRecord.read(nl.netnsCookie())
+    if (owners.problem) warnings.push(owners.problem)
+    group = chooseGroup(identity, config.linkGroup, snap.links(), owners).group
+    const ownership = new Ownership(identity, group, owners)
+    const managed = byName(snap.links().filter((l) => ownership.owns(l)))
+    const removal = removeDevices(nl, snap, managed, {ownership, dryRun: opts.dryRun, force: opts.force, watch})
+    warnings.push(...removal.warnings)
+    if (!opts.dryRun) {
+      const present = new Set(snap.links().map((l) => l.index))
+      for (const index of removal.removed) present.delete(index)
+      owners.keepOnly(present)
+      const problem = owners.save()
+      if (problem) warnings.push(problem)
+    }
+    return removal
+  }
 }

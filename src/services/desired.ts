@@ -155,7 +155,7 @@ export function desiredForAdd(name: string, fixed: {mode: Mode; tunFlags: TunFla
  * except ownership, which an entry states whole (no user: no owner), and the creation-time flags,
  * whose absence means off. Listed addresses and routes are exact: others on the device go.
  */
-export function desiredFromConfig(c: DeviceConfig, marker: string, linkGroup: number): DesiredDevice {
+export function desiredFromConfig(c: DeviceConfig, marker: string, linkGroup: number | undefined): DesiredDevice {
   const d = emptyDesired(c.name)
   d.mode = c.mode
   d.tunFlags = Object.fromEntries(TUN_FLAG_KEYS.map((k) => [k, Boolean(c[k])]))

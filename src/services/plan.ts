@@ -11,6 +11,7 @@ import {
   routeFacts, routeKey, routeMatches, routeText,
 } from '../model/desired'
 import {Mode, busy} from '../model/device'
+import {MatchedBy, isTunadmMarker} from '../model/identity'
 import {Prefix, parsePrefix} from '../model/ip'
 import {MTU_MAX, MTU_MIN, mtuMax} from '../model/limits'
 import {formatMac} from '../model/mac'
@@ -65,6 +66,8 @@ export interface DevicePlan {
   steps: PlannedStep[]
   changes: Change[]
   warnings: string[]
+  /** apply: how an existing device was found to be the config's (services/ownership.ts). */
+  matchedBy?: MatchedBy
 }
 
 export interface PlanOptions {
@@ -73,6 +76,8 @@ export interface PlanOptions {
   adopt?: boolean
   /** apply: delete and create again a device whose fixed part differs. */
   recreate?: boolean
+  /** apply: whether an existing device is the config's, and by which witness; by default, its alias is d.alias. */
+  owner?: (link: Link) => {by?: MatchedBy; foreign?: string}
 }
 
 const FLAG_WORDS: Array<[keyof DesiredDevice, number, string, boolean]> = [
@@ -85,8 +90,6 @@ const FLAG_WORDS: Array<[keyof DesiredDevice, number, string, boolean]> = [
 
 /** Routes the kernel or a router advertisement made: not ours to remove. */
 const foreignProtocols = new Set([C.RTPROT_KERNEL, 9 /* RTPROT_RA */])
-
-const isManagedMarker = (alias: string | undefined) => alias !== undefined && alias.startsWith('tunadm:')
 
 /**
  * Plan one device. Throws InvalidInputError (exit 2) when a value or rule is wrong, and TunadmError
@@ -108,8 +111,11 @@ export function plan(snap: Snapshot, d: DesiredDevice, opts: PlanOptions): Devic
     }
     throw notTun(link)
   }
+  let matchedBy: MatchedBy | undefined
   if (opts.intent === 'apply') {
-    if (link.alias !== d.alias && !opts.adopt) return foreign(link)
+    const owner = opts.owner?.(link) ?? (link.alias === d.alias ? {by: 'marker' as const} : {})
+    if (!owner.by && !opts.adopt) return foreign(link, owner.foreign)
+    matchedBy = owner.by ?? 'adopted'
     const diffs = fixedDifferences(snap, d, link)
     if (diffs.length) {
       const holders = snap.holders(link.name)
@@ -122,10 +128,13 @@ export function plan(snap: Snapshot, d: DesiredDevice, opts: PlanOptions): Devic
       const p = planNew(snap, d, 'recreate', link)
       p.steps.unshift({...deletion.steps[0], label: `delete ${link.name} to create it again`, changes: []})
       p.index = link.index
+      p.matchedBy = matchedBy
       return p
     }
   }
-  return planExisting(snap, link, d)
+  const p = planExisting(snap, link, d)
+  if (matchedBy) p.matchedBy = matchedBy
+  return p
 }
 
 /**
@@ -143,9 +152,9 @@ export function planDelete(snap: Snapshot, link: Link, opts: {force?: boolean; a
   }
 }
 
-function foreign(link: Link): never {
-  const by = isManagedMarker(link.alias) ? `is managed by another config (its alias is "${link.alias}")` : 'was not created by this config (it has no tunadm marker)'
-  throw new TunadmError(`${link.name} exists and ${by}`, {
+function foreign(link: Link, why?: string): never {
+  const by = why ?? (isTunadmMarker(link.alias) ? `it is managed by another config (its alias is "${link.alias}")` : 'it was not created by this config (it has no tunadm marker)')
+  throw new TunadmError(`${link.name} exists and ${by.replace(/^it /, '')}`, {
     code: 'FOREIGN',
     why: 'apply changes, prunes and removes only the devices it manages, so that it never takes over someone else\'s',
     fix: `take it over with tunadm apply --adopt (down then deletes it too), or give the entry another name`,

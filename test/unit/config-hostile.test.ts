@@ -86,7 +86,7 @@ describe('the file as bytes', () => {
     expect(refusal(fifo)).toEqual([2, 'CONFIG_EMPTY_PIPE', `the config file ${fifo} is a pipe with nothing written to it`])
     expect(refusal('/dev/zero')).toEqual([2, 'CONFIG_NOT_A_FILE', 'the config file /dev/zero is not a regular file (a device or socket)'])
     expect(refusal(dir)).toEqual([2, 'CONFIG_NOT_A_FILE', `the config file ${dir} is a directory`])
-    expect(readManagedSet(fifo).warning).toBe(`cannot read ${fifo} (CONFIG_EMPTY_PIPE); removing the devices marked as managed by it`)
+    expect(readManagedSet(fifo).warning).toBe(`cannot read ${fifo} (CONFIG_EMPTY_PIPE); removing the devices marked as managed by it (if it had an id:, give it as --id)`)
   })
 
   test('a file larger than the cap is refused before it is parsed, saying how to raise the cap', () => {

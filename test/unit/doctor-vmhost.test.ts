@@ -12,7 +12,7 @@ import {compactNames, renderProblems, renderReport} from '../../src/doctor/rende
 import {onlyProblems} from '../../src/doctor/runner'
 import {Intent, intentsFrom} from '../../src/doctor/intent'
 import {staticSnapshot} from '../../src/services/snapshot'
-import {managedMarker, linkGroupOf} from '../../src/services/apply'
+import {derivedGroup, pathMarker} from '../../src/model/identity'
 import type {ConfigFacts, Features, Finding, LinkFacts} from '../../src/doctor/types'
 import type {TunDevice} from '../../src/model/device'
 import type {DeviceConfig} from '../../src/config/types'
@@ -212,8 +212,8 @@ describe('doctor judges by what the config intends', () => {
 
   test('intentsFrom: the planner\'s own answer for each entry, against a snapshot', () => {
     const source = '/tmp/tunadm-doctor-intent.yaml'
-    const marker = managedMarker(source)
-    const group = linkGroupOf({}, marker)
+    const marker = pathMarker(source)
+    const group = derivedGroup(marker)
     const link = (name: string, index: number, over: Partial<Link> = {}): Link => ({
       index, name, flags: C.IFF_BROADCAST | C.IFF_MULTICAST, hwType: 1, mtu: 1500, minMtu: 68, maxMtu: 65521, txqlen: 1000, kind: 'tun', group, alias: marker, ...over,
       tun: {type: 'tap', pi: false, vnetHdr: false, persist: true, multiQueue: false},
