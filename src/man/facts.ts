@@ -7,6 +7,7 @@ import {EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, EXIT_USAGE} from '../errors'
 import {DEFAULT_CONFIG_PATH} from '../config/types'
 import {DEFAULT_LOCK_PATH} from '../services/lock'
 import {TUN_NODE} from '../kernel/tun'
+import {DEFAULT_STATE_DIR} from '../system/owner-record'
 
 export const EXIT_STATUS: Array<[number, string]> = [
   [EXIT_OK, 'Success. For doctor: nothing failed (warnings allowed); for apply: no device failed.'],
@@ -23,6 +24,8 @@ export const ENVIRONMENT: Array<[string, string]> = [
   ['SUDO_UID', 'Under sudo, the user who becomes the owner of a new device when add is given neither --user nor --group.'],
   ['TUNADM_CONTENT_TYPE', 'json: every command answers as with --json.'],
   ['TUNADM_LOCK', `The lock file apply and down take (default ${DEFAULT_LOCK_PATH}).`],
+  ['TUNADM_STATE_DIR', `Where apply keeps its record of the devices each config made, per network namespace (default ${DEFAULT_STATE_DIR}).`],
+  ['TUNADM_GROUP_DELETE', '0: down and apply --prune delete devices one by one instead of with one request for a private link group (for benchmarks).'],
   ['TUNADM_MAX_CONFIG_BYTES', 'The largest config file read, in bytes (default 4 MiB).'],
   ['TUNADM_MAX_DEVICES', 'The most devices a config file may declare after ranges (default 16384).'],
   ['TUNADM_DEBUG', 'Set: an unexpected error is printed with its stack trace.'],
@@ -36,5 +39,6 @@ export const FILES: Array<[string, string]> = [
   [TUN_NODE, 'The TUN/TAP clone device: whoever attaches to a device opens it.'],
   ['/run/netns/NAME', 'The network namespace --netns NAME enters (as made by ip netns add).'],
   [DEFAULT_LOCK_PATH, 'Held by apply and down, so that two of them never run at once.'],
+  [`${DEFAULT_STATE_DIR}/netns-INODE.json`, 'Written by apply and down as root: which config made which device (by ifindex) in the network namespace of that inode; with the link group, it recognises a device whose alias an admin changed.'],
   ['/proc/PID/fdinfo', 'Read to name the processes that hold a device open.'],
 ]

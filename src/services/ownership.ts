@@ -40,9 +40,10 @@ export function resolveIdentity(file: string, key?: string, flag?: string): Iden
 }
 
 /**
- * The real path of a config file, or undefined when it is not a file with a path of its own (a pipe, a
- * socket, /dev/stdin from a terminal). A file that was removed keeps the path it had: its directory's
- * real path and its name (down still finds its devices).
+ * The real path of a config file, or undefined when it has no name in the file system to be known by: a
+ * pipe or socket given as /dev/stdin, /dev/fd/N or --config <(...) (every such pipe looks alike), a
+ * device. A FIFO made at a path of its own is known by that path. A file that was removed keeps the path
+ * it had: its directory's real path and its name (down still finds its devices).
  */
 function realPath(file: string): string | undefined {
   let st: fs.Stats
@@ -55,9 +56,15 @@ function realPath(file: string): string | undefined {
       return path.resolve(file)
     }
   }
-  if (!st.isFile()) return undefined
+  if (!st.isFile() && !st.isFIFO()) return undefined
+  let real: string
   try {
-    const real = fs.realpathSync(file)
+    real = fs.realpathSync(file)
+  } catch {
+    return undefined // /proc/self/fd/0 -> "pipe:[1234]": no path
+  }
+  if (/^\/(proc|dev\/fd)\//.test(real) || real === '/dev/stdin') return undefined
+  try {
     // /dev/stdin redirected from a deleted file resolves to "/tmp/x (deleted)": no identity to give.
     return fs.statSync(real).ino === st.ino ? real : undefined
   } catch {

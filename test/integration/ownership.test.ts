@@ -171,7 +171,7 @@ describeKernel('which devices a config owns', () => {
     fs.rmSync(other)
   })
 
-  test('a bridge moved into the config\'s group in a tight loop while down runs is never deleted', async () => {
+  test('a bridge moved into the config\'s group in a tight loop while down runs is never deleted; one chasing the private group is said if lost', async () => {
     const names = Array.from({length: 40}, (_, i) => `r${i}`)
     fs.writeFileSync(file, `link_group: 4343\n${pipeConfig(names)}`)
     ns.ip(['link', 'add', 'br0', 'type', 'bridge'])
@@ -187,8 +187,13 @@ describeKernel('which devices a config owns', () => {
         expect(down.status).toBe(0)
         expect(tunNames()).toEqual([])
         expect(ns.link('br0')).toBeDefined()
-        const links = ns.ip(['-br', 'link']); expect({br1: links.includes('br1 '), out: JSON.stringify(json(down).warnings), links}).toMatchObject({br1: true})
-        expect(json(down).warnings.filter((w: string) => w.includes('disappeared'))).toEqual([])
+        // br1 chases the private group. Moved in before the check, it is found and the devices go one by
+        // one; moved in within the instant between the check and the delete (possible under load), it
+        // cannot be saved, but it is never lost without a word.
+        const warned = json(down).warnings.some((w: string) => /^br1 disappeared while tunadm deleted link group \d+/.test(w))
+        expect(ns.link('br1') === undefined).toBe(warned)
+        if (warned) ns.ip(['link', 'add', 'br1', 'type', 'bridge'])
+        expect(json(down).warnings.filter((w: string) => w.includes('br0'))).toEqual([])
       }
     } finally {
       process.kill(-loop.pid!, 'SIGKILL')

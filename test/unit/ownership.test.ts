@@ -2,7 +2,7 @@
  * Which devices a config owns (services/ownership.ts) and how several are deleted without ever deleting
  * another (services/group-delete.ts): against fake links and a fake kernel that plays the races.
  */
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -71,16 +71,26 @@ describe('a config\'s identity', () => {
     expect(refusal(() => resolveIdentity(file, undefined, '/etc/x')).message).toMatch(/^--id "\/etc\/x" is not valid/)
   })
 
-  test('a pipe has none: deleting and adopting are refused (exit 2) until it is given one', () => {
-    const fifo = path.join(dir, 'fifo')
+  test('a pipe or socket without a path of its own has none: deleting and adopting are refused (exit 2) until it is given one', () => {
+    // The socket Node's child process talks through, as /proc/self/fd/N: what --config /dev/stdin sees of it.
+    const child = spawn('sleep', ['5'], {stdio: ['ignore', 'pipe', 'ignore']})
+    try {
+      const fd = (child.stdout as unknown as {_handle: {fd: number}})._handle.fd
+      const anonymous = `/proc/self/fd/${fd}`
+      const id = resolveIdentity(anonymous)
+      expect(id).toEqual({from: 'none', marker: ANONYMOUS_MARKER, oldMarkers: []})
+      const e = refusal(() => requireIdentity(id, 'down', anonymous))
+      expect([e.code, e.exitCode]).toEqual(['NO_IDENTITY', 2])
+      expect(e.fix).toContain('--id')
+      expect(resolveIdentity(anonymous, undefined, 'vmhost')).toEqual({id: 'vmhost', from: '--id', marker: 'tunadm:vmhost', oldMarkers: []})
+      expect(() => requireIdentity(resolveIdentity(anonymous, 'vmhost'), 'down', anonymous)).not.toThrow()
+    } finally {
+      child.kill()
+    }
+    // A FIFO made at a path of its own is known by that path, as a file is.
+    const fifo = path.join(real, 'fifo')
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
-    const id = resolveIdentity(fifo)
-    expect(id).toEqual({from: 'none', marker: ANONYMOUS_MARKER, oldMarkers: []})
-    const e = refusal(() => requireIdentity(id, 'down', fifo))
-    expect([e.code, e.exitCode]).toEqual(['NO_IDENTITY', 2])
-    expect(e.fix).toContain('--id')
-    expect(resolveIdentity(fifo, undefined, 'vmhost')).toEqual({id: 'vmhost', from: '--id', marker: 'tunadm:vmhost', oldMarkers: []})
-    expect(() => requireIdentity(resolveIdentity(fifo, 'vmhost'), 'down', fifo)).not.toThrow()
+    expect(resolveIdentity(fifo)).toMatchObject({id: fs.realpathSync(fifo), from: 'path'})
   })
 
   test('a removed file keeps its path (down still finds its devices)', () => {
