@@ -224,7 +224,7 @@ describe('doctor judges by what the config intends', () => {
     const [t0, t1, t2, t3] = intentsFrom(config, snap)
     expect(t0).toMatchObject({name: 'tap0', source, changes: []})
     expect(t1.changes).toEqual([{what: 'mtu', from: 1400, to: 1500}])
-    expect(t2.problem).toMatchObject({code: 'FOREIGN', message: expect.stringContaining('tap2 exists and was not created by this config')})
+    expect(t2.problem).toMatchObject({code: 'FOREIGN', message: `tap2 exists and has no tunadm marker; it carries the config's link group ${group}, but tunadm has no record that this config made it`})
     expect(t3.changes[0]).toMatchObject({what: 'device', from: null})
   })
 })
