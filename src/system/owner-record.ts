@@ -147,7 +147,7 @@ export class OwnerRecord {
         this.dirty = false
         return undefined
       }
-      fs.mkdirSync(dir, {recursive: true, mode: 0o755})
+      fs.mkdirSync(dir, {recursive: true, mode: 0o700}) // as the lock's (services/lock.ts): root's alone
       const st = fs.lstatSync(dir)
       if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0) {
         return `${dir} is not a directory of root's, writable by root only: tunadm's record of its devices is not written (a device whose alias is changed will then be foreign)`
