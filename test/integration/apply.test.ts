@@ -345,6 +345,21 @@ devices:
     expect(failures).toEqual([])
   })
 
+  test('the descriptor budget is checked before the first change: under ulimit -n 128, 500 devices are all made; a limit too small refuses, changing nothing', () => {
+    write('version: 1\ndevices:\n  - {name: "fd{0..499}", mode: tap, user: nobody}\n')
+    const limited = (n: number) => sh('bash', ['-c', `ulimit -n ${n} && exec "$0" "$@"`, process.execPath, BIN, 'apply', '--config', file, '--netns', ns.name, '--json'], {env: {...process.env, TUNADM_LOCK: lock}})
+    const small = limited(30)
+    expect(small.status).toBe(1)
+    expect(json(small).error).toMatchObject({code: 'EMFILE', message: expect.stringMatching(/^cannot create 500 device\(s\): only \d+ file descriptors are free \(ulimit -n is 30\)$/)})
+    expect(tunNames()).toEqual([])
+    // Before: 214 created, 286 failed with EMFILE.
+    const r = limited(128)
+    expect(r.status).toBe(0)
+    expect(json(r).devices.filter((d: {action: string}) => d.action === 'created')).toHaveLength(500)
+    expect(tunNames()).toHaveLength(500)
+    expect(ns.tunadm(['down', '--config', file], {env: {TUNADM_LOCK: lock}}).status).toBe(0)
+  }, 60000)
+
   test('down removes the managed devices only; nothing to remove is fine', () => {
     apply()
     ns.ip(['tuntap', 'add', 'dev', 'handmade1', 'mode', 'tun'])

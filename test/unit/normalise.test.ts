@@ -3,6 +3,7 @@ import {Errors} from '@oclif/core'
 import {NetlinkParseError} from '../../src/kernel/netlink-codec'
 import {KernelError} from '../../src/kernel/errno'
 import {normaliseError, wordTakenByFlag} from '../../src/services/normalise'
+import {descriptorBudget} from '../../src/services/execute'
 
 describe('normaliseError', () => {
   test('a malformed kernel reply is an operation that failed (1), not a usage error', () => {
@@ -50,5 +51,15 @@ describe('which flag took a word', () => {
     [['--route', '10.1.0.0/16', '--up'], undefined],
   ])('%j', (argv, taken) => {
     expect(wordTakenByFlag({argv, flags})).toEqual(taken)
+  })
+})
+
+describe('the descriptor budget of new devices', () => {
+  const limits = (n: string) => () => `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${n}                  4096                 files\n`
+  test('chunks fit the limit; too small a limit refuses before any change', () => {
+    expect(descriptorBudget(500, limits('128'), () => 22)).toBe(90)
+    expect(descriptorBudget(500, limits('unlimited'), () => 22)).toBe(256)
+    expect(descriptorBudget(3, limits('42'), () => 22)).toBe(4)
+    expect(() => descriptorBudget(500, limits('30'), () => 22)).toThrow(/^cannot create 500 device\(s\): only 8 file descriptors are free \(ulimit -n is 30\)$/)
   })
 })
