@@ -26,7 +26,7 @@ function explainCode(err: KernelError, ctx: ExplainContext): Explanation {
       if (netns) return {why: 'entering a network namespace needs CAP_SYS_ADMIN', fix: 'run it as root (sudo)'}
       return {
         why: `${err.op} needs CAP_NET_ADMIN, which this process does not have`,
-        fix: 'run it as root: sudo tunadm ...; without CAP_NET_ADMIN, the owner of a device may attach a program to it and delete it (tunadm del), nothing more',
+        fix: 'run it as root: sudo tunadm ...; without CAP_NET_ADMIN, the owner of a device may attach a program to it, delete it (tunadm del) and give it away (tunadm set NAME --user), nothing more',
       }
     case 'EACCES':
       if (openTun) {

@@ -243,6 +243,10 @@ describeKernel('core commands against the kernel', () => {
       expect(json(mine)).toEqual([expect.objectContaining({name: 'tap34', deleted: true}), expect.objectContaining({name: 'tun34', deleted: true})])
       expect(ns.link('tap34')).toBeUndefined()
       expect(ns.link('tun34')).toBeUndefined()
+      // And gives its device away (TUNSETOWNER as the owner), the other thing the kernel lets it do.
+      ns.tunadm(['add', 'tap35', '--user', 'nobody'])
+      expect(as(65534, ['set', 'tap35', '--user', '12345']).status).toBe(0)
+      expect(String(ns.link('tap35')?.linkinfo?.info_data?.user)).toBe('12345')
     } finally {
       for (const d of dirs) fs.rmSync(d, {recursive: true, force: true})
     }
