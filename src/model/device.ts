@@ -131,8 +131,10 @@ export type Busy = {code: 'HELD'; holders: Holder[]} | {code: 'ATTACHED_UNSEEN';
 export function busy(d: Pick<TunDevice, 'multiQueue' | 'queues' | 'disabledQueues' | 'carrier'>, holders: Holder[]): Busy | undefined {
   const state = queueState({...d, processes: holders})
   if (!state.held) return undefined
+  // Name the holders that surely hold it (confirmed, or running here) before those that only may.
   const confirmed = holders.filter((h) => h.verified)
-  const named = confirmed.length ? confirmed : holders
+  const here = holders.filter((h) => !h.elsewhere)
+  const named = confirmed.length ? confirmed : here.length ? here : holders
   if (named.length) return {code: 'HELD', holders: named}
   return {code: 'ATTACHED_UNSEEN', multiQueue: d.multiQueue, queues: state.enabled, disabled: state.disabled}
 }
