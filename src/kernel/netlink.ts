@@ -390,8 +390,11 @@ export class LinkWatch {
     }
   }
 
-  /** The links announced since the last call; undefined when the kernel dropped announcements (ENOBUFS). */
-  drain(): Link[] | undefined {
+  /**
+   * The links announced since the last call; undefined when the kernel dropped announcements (ENOBUFS).
+   * Links in `skip` (by ifindex) are not decoded: 1000 of one's own devices moved cost ~10 ms to decode.
+   */
+  drain(skip?: ReadonlySet<number>): Link[] | undefined {
     const out: Link[] = []
     let lost = false
     for (;;) {
@@ -406,7 +409,10 @@ export class LinkWatch {
         if (err instanceof KernelError && err.code === 'EAGAIN') break
         throw err
       }
-      for (const m of decodeMessages(this.rx, n)) if (m.type === C.RTM_NEWLINK) out.push(decodeLink(m.payload))
+      for (const m of decodeMessages(this.rx, n)) {
+        // ifinfomsg: family, pad, type (u16), then the ifindex (s32) at offset 4.
+        if (m.type === C.RTM_NEWLINK && !skip?.has(m.payload.readInt32LE(4))) out.push(decodeLink(m.payload))
+      }
     }
     return lost ? undefined : out
   }

@@ -59,7 +59,8 @@ export const groupDeleteEnabled = (): boolean => process.env.TUNADM_GROUP_DELETE
 
 /** Links the kernel announced since the watch started (undefined when it dropped some): services/apply.ts opens it before reading the links. */
 export interface Announcements {
-  drain(): Link[] | undefined
+  /** `skip`: ifindexes whose announcements need not be read. */
+  drain(skip?: ReadonlySet<number>): Link[] | undefined
 }
 
 /**
@@ -92,7 +93,7 @@ export function deleteDevices(io: DeleteIo, targets: Link[], known: Link[], watc
   const ours = new Set(moved.map((t) => t.index))
   const others = [...all.keys()].filter((index) => !ours.has(index))
   const now = io.current(others)
-  const announced = watch.drain()
+  const announced = watch.drain(ours) // the config's own devices are expected in the group
   const inGroup = (ls: Link[]) => ls.filter((l) => l.group === group && (!ours.has(l.index) || l.kind !== 'tun'))
   const intruders = [...inGroup(now), ...inGroup(announced ?? [])].filter((l, i, list) => list.findIndex((x) => x.index === l.index) === i)
   if (intruders.length) {
