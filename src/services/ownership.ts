@@ -46,12 +46,15 @@ export function resolveIdentity(file: string, key?: string, flag?: string): Iden
  * it had: its directory's real path and its name (down still finds its devices).
  */
 function realPath(file: string): string | undefined {
+  // The path as open(2) means it: realpath(3) (.native), never path.resolve or Node's own realpath, which
+  // take a/link/../x as a/x where the kernel goes up from the link's target.
+  const absolute = path.isAbsolute(file) ? file : `${process.cwd()}/${file}`
   let st: fs.Stats
   try {
     st = fs.statSync(file)
   } catch {
     try {
-      return path.join(fs.realpathSync(path.dirname(path.resolve(file))), path.basename(file))
+      return path.join(fs.realpathSync.native(path.dirname(absolute)), path.basename(file))
     } catch {
       return path.resolve(file)
     }
@@ -59,7 +62,7 @@ function realPath(file: string): string | undefined {
   if (!st.isFile() && !st.isFIFO()) return undefined
   let real: string
   try {
-    real = fs.realpathSync(file)
+    real = fs.realpathSync.native(file)
   } catch {
     return undefined // /proc/self/fd/0 -> "pipe:[1234]": no path
   }
