@@ -224,6 +224,19 @@ describeKernel('real clients attach to tunadm devices as their non-root owner', 
     }
   }, 30000)
 
+  withPrograms(['pasta'], 'pasta (passt) attaches from outside as well: named, del refused, then deletable once it has gone', async () => {
+    expect(ns.tunadm(['add', 'tap6', '--user', 'nobody']).status).toBe(0)
+    // --runas 0: as root, pasta would otherwise switch to nobody, who cannot enter the namespace.
+    const pasta = spawn('pasta', ['-f', '-q', '--runas', '0', '--netns', `/run/netns/${ns.name}`, '--netns-only', '-I', 'tap6', '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none'], {stdio: ['ignore', 'pipe', 'pipe']})
+    procs.push(pasta)
+    const show = () => json(ns.tunadm(['show', 'tap6', '--json']))
+    await until('pasta to attach', () => show().carrier === true)
+    expect(show().processes).toEqual([expect.objectContaining({command: expect.stringMatching(/^pas/), verified: true, elsewhere: true})])
+    expect(ns.tunadm(['del', 'tap6']).stderr).toMatch(/^error: tap6 is in use by pas\S* \(pid \d+, in another network namespace\)/)
+    await stop(pasta)
+    expect(ns.tunadm(['del', 'tap6']).status).toBe(0)
+  })
+
   withPrograms(['vde_switch'], 'VDE2: vde_switch attaches as the owner; a second one gets EBUSY, which --explain reads (device on its second line) as held, not a taken name', async () => {
     expect(ns.tunadm(['add', 'tap2', '--user', 'nobody', '--up']).status).toBe(0)
     const dir = userDir()
