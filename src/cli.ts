@@ -14,6 +14,7 @@ import Apply from './commands/apply'
 import Down from './commands/down'
 import Completion from './commands/completion'
 import Import from './commands/import'
+import Export from './commands/export'
 import {errorEnvelope, formatError} from './base-command'
 import {InvalidInputError} from './errors'
 import {closest} from './model/closest'
@@ -24,7 +25,7 @@ import {usageProblem} from './cli/parse'
 export {CHANGES_HELP} from './cli/prebuilt'
 import {err, out} from './render/output'
 
-const PLAIN = {add: Add, del: Del, doctor: Doctor, init: Init, list: List, show: Show, set: SetCommand, apply: Apply, down: Down, completion: Completion, import: Import}
+const PLAIN = {add: Add, del: Del, doctor: Doctor, init: Init, list: List, show: Show, set: SetCommand, apply: Apply, down: Down, completion: Completion, import: Import, export: Export}
 
 export const COMMANDS = Object.fromEntries(Object.entries(PLAIN).map(([id, C]) => [id, toOclif(C)])) as Record<keyof typeof PLAIN, ReturnType<typeof toOclif>>
 

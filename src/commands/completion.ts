@@ -39,7 +39,7 @@ export default class Completion extends TunadmCommand {
       const flags = Object.entries({...c.baseFlags, ...c.flags, json: {}} as Record<string, {char?: string; allowNo?: boolean; hidden?: boolean}>)
         .filter(([, f]) => !f.hidden)
         .flatMap(([name, f]) => [`--${name}`, ...(f.allowNo ? [`--no-${name}`] : []), ...(f.char ? [`-${f.char}`] : [])])
-      const spec = {flags: [...new Set(flags)].sort(), devices: ['del', 'show', 'set', 'doctor'].includes(id)}
+      const spec = {flags: [...new Set(flags)].sort(), devices: ['del', 'show', 'set', 'doctor', 'export'].includes(id)}
       for (const word of [id, ...(c.hiddenAliases ?? [])]) specs[word] = spec
     }
     if (args.shell !== 'bash' && args.shell !== 'zsh') throw new InvalidInputError(`no completion for ${args.shell}`, {fix: 'bash or zsh'})

@@ -21,6 +21,22 @@ let virtualNet: number | undefined
 
 /** The device's tun_flags, or undefined when they cannot be read for this network namespace. */
 export function readTunFlags(name: string): number | undefined {
+  const n = readAttr(name, 'tun_flags')
+  return n === undefined ? undefined : parseFlags(n)
+}
+
+/**
+ * addr_assign_type: how the device got its MAC (0 NET_ADDR_PERM, 1 NET_ADDR_RANDOM, 2 NET_ADDR_STOLEN,
+ * 3 NET_ADDR_SET: set by hand), or undefined when it cannot be read for this network namespace.
+ */
+export function readAddrAssignType(name: string): number | undefined {
+  const n = readAttr(name, 'addr_assign_type')
+  const text = n === undefined ? '' : buf.toString('latin1', 0, n).trim()
+  return /^\d$/.test(text) ? Number(text) : undefined
+}
+
+/** Read a small attribute of a virtual network device into buf: its length, or undefined. */
+function readAttr(name: string, attr: string): number | undefined {
   if (sysfsState === undefined) {
     sysfsState = 'own'
     if (enteredNetns()) {
@@ -41,17 +57,17 @@ export function readTunFlags(name: string): number | undefined {
     }
   }
   if (virtualNet >= 0) {
-    const n = readSmallFileAt(virtualNet, `${name}/tun_flags`, buf)
-    return n < 0 ? undefined : parseFlags(n)
+    const n = readSmallFileAt(virtualNet, `${name}/${attr}`, buf)
+    return n < 0 ? undefined : n
   }
   let fd: number
   try {
-    fd = fs.openSync(`/sys/class/net/${name}/tun_flags`, 'r')
+    fd = fs.openSync(`/sys/class/net/${name}/${attr}`, 'r')
   } catch {
     return undefined
   }
   try {
-    return parseFlags(fs.readSync(fd, buf, 0, buf.length, 0))
+    return fs.readSync(fd, buf, 0, buf.length, 0)
   } catch {
     return undefined
   } finally {

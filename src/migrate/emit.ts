@@ -72,28 +72,42 @@ export function entryOf(d: Draft, c: Collector): Entry | undefined {
 
 /**
  * Check each entry with the loader (one device at a time, so one bad device does not hide the others):
- * an entry the loader refuses is left out and its problems reported where the device was made.
+ * an entry the loader refuses is left out, and `refused` told why.
  */
-export function validEntries(entries: Array<{entry: Entry; draft?: Draft}>, c: Collector): Entry[] {
+export function validEntries<T extends {entry: Entry}>(entries: T[], refused: (item: T, message: string) => void): Entry[] {
   const ok: Entry[] = []
-  for (const {entry, draft} of entries) {
+  for (const item of entries) {
     try {
-      parseConfig(renderYaml([entry], {}), '(import)')
-      ok.push(entry)
+      parseConfig(renderYaml([item.entry], {}), '(generated)')
+      ok.push(item.entry)
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e
-      const at = draft?.created ?? draft?.seen ?? {file: '(capture)', line: 0}
-      for (const p of e.problems) c.untranslated(at, `${entry.name} is left out: ${p.message.replace(/; expected/, '; tunadm expects')}`, entry.name)
+      for (const p of e.problems) refused(item, `${item.entry.name} is left out: ${p.message.replace(/; expected/, '; tunadm expects')}`)
     }
   }
   return ok
 }
 
-export function toEntries(c: Collector): Entry[] {
+/** Entries after ranges, with the device names each stands for. */
+export interface Collapsed {
+  entries: Entry[]
+  members: Map<string, string[]>
+}
+
+export function collapse(entries: Entry[]): Collapsed {
+  const members = new Map<string, string[]>()
+  const out = collapseRanges(entries).map(({members: m, ...e}) => {
+    members.set(e.name, m ?? [e.name])
+    return e as Entry
+  })
+  return {entries: out, members}
+}
+
+export function toEntries(c: Collector): Collapsed {
   const drafts = [...c.devices.values()].filter((d) => d.created)
   const entries = drafts.map((d) => ({entry: entryOf(d, c), draft: d})).filter((x): x is {entry: Entry; draft: Draft} => x.entry !== undefined)
-  const valid = validEntries(entries, c)
-  return collapseRanges(valid).map(({members: _m, ...e}) => e as Entry)
+  const valid = validEntries(entries, ({draft}, message) => c.untranslated(draft.created ?? draft.seen, message, draft.name))
+  return collapse(valid)
 }
 
 export interface RenderOptions {
@@ -102,6 +116,10 @@ export interface RenderOptions {
   /** Findings, written as comments above their device (or at the top when about no device). */
   findings?: Finding[]
   skipped?: Finding[]
+  /** Notes without a place in a file (export), above their device. */
+  notes?: Array<{device?: string; message: string}>
+  /** The device names an entry stands for (a range), to place findings and notes. */
+  members?: Map<string, string[]>
 }
 
 const RESERVED = /^(true|false|yes|no|on|off|y|n|null|~)$/i
@@ -123,11 +141,18 @@ export function findingText(f: Finding): string {
 /** YAML for the entries, with comments. */
 export function renderYaml(entries: Entry[], opts: RenderOptions): string {
   const lines: string[] = []
+  const namesOf = (e: Entry) => opts.members?.get(e.name) ?? [e.name]
+  const placed = new Set(entries.flatMap(namesOf))
   for (const h of opts.header ?? []) lines.push(`# ${commentText(h)}`.trimEnd())
-  const general = (opts.findings ?? []).filter((f) => f.device === undefined || !entries.some((e) => e.name === f.device))
+  const general = (opts.findings ?? []).filter((f) => f.device === undefined || !placed.has(f.device))
+  const looseNotes = (opts.notes ?? []).filter((n) => n.device === undefined || !placed.has(n.device))
   if (general.length) {
     lines.push('#', '# Not translated:')
     for (const f of general) lines.push(`#   ${commentText(findingText(f))}`)
+  }
+  if (looseNotes.length) {
+    lines.push('#', '# Not written:')
+    for (const n of looseNotes) lines.push(`#   ${commentText(n.message)}`)
   }
   if (opts.skipped?.length) {
     lines.push('#', '# Not TUN/TAP devices of these files (left alone):')
@@ -140,7 +165,9 @@ export function renderYaml(entries: Entry[], opts: RenderOptions): string {
   }
   lines.push('devices:')
   for (const e of entries) {
-    for (const f of (opts.findings ?? []).filter((x) => x.device === e.name)) lines.push(`  # not translated: ${commentText(findingText(f))}`)
+    const names = new Set(namesOf(e))
+    for (const f of (opts.findings ?? []).filter((x) => x.device !== undefined && names.has(x.device))) lines.push(`  # not translated: ${commentText(findingText(f))}`)
+    for (const n of (opts.notes ?? []).filter((x) => x.device !== undefined && names.has(x.device))) lines.push(`  # ${commentText(n.message)}`)
     let first = true
     for (const [k, v] of Object.entries(e)) {
       const lead = first ? '  - ' : '    '

@@ -93,9 +93,10 @@ export function importFiles(files: string[]): ImportResult {
     if (f.kind === 'ifupdown') importIfupdown(f.path, f.text, c, seen)
     else if (f.kind === 'script') translateScript(f.text, f.path, {collector: c, callerUid: 0})
   }
-  const devices = toEntries(c)
+  const {entries: devices, members} = toEntries(c)
   const untranslated = c.findings
   const yaml = renderYaml(devices, {
+    members,
     header: [
       `Imported by tunadm from ${files.join(' ')}`,
       'Review it, then: tunadm apply --adopt --dry-run --config FILE',
