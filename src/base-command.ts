@@ -13,6 +13,7 @@ import {wantsJson} from './cli/argv'
 import {InvalidInputError, TunadmError} from './errors'
 import {isKernelError} from './kernel/errno'
 import {CommandLine, normaliseError} from './services/normalise'
+import {errorInNetns} from './services/in-netns'
 import {explainKernelError} from './services/explain'
 import {style} from './render/style'
 import {printableLines} from './render/escape'
@@ -52,7 +53,6 @@ export abstract class TunadmCommand {
   static strict = true
   static hiddenAliases: string[] = []
   static enableJsonFlag = true
-
   /**
    * --json (-j) and --netns (-n where the command does not take -n itself), before or after the command
    * (cli/argv.ts moves those written before it). A getter: -n depends on the command's own flags.
@@ -73,6 +73,7 @@ export abstract class TunadmCommand {
     if (this.jsonEnabled()) disablePrompts()
     const netns = (parsed.flags as {netns?: string}).netns
     if (netns !== undefined) enterNetns(netns)
+    this.netns = netns
     return parsed as unknown as {flags: FlagsOf<T>; args: ArgsOf<T>; argv: string[]}
   }
 
@@ -105,6 +106,14 @@ export abstract class TunadmCommand {
     this.exitStatus = Math.max(this.exitStatus, code)
   }
 
+  /** The namespace the command works in (--netns): every fix it prints is said for that namespace. */
+  protected netns?: string
+
+  /** An error whose fix acts where this command acted (--netns NAME carried into its commands). */
+  protected inNetns<E extends TunadmError>(e: E): E {
+    return errorInNetns(e, this.netns)
+  }
+
   /** Warnings of this run: stderr lines, or the envelope's "warnings" under --json. */
   protected readonly warnings: string[] = []
 
@@ -134,7 +143,7 @@ export abstract class TunadmCommand {
 
   private catch(error: Error): void {
     const C = this.constructor as typeof TunadmCommand
-    const e = normaliseError(error, {argv: this.argv, flags: {...C.baseFlags, ...C.flags} as CommandLine['flags']})
+    const e = this.inNetns(normaliseError(error, {argv: this.argv, flags: {...C.baseFlags, ...C.flags} as CommandLine['flags']}))
     this.exitStatus = e.exitCode
     if (e.code === 'CANCELLED' && !this.jsonEnabled()) {
       err('\ntunadm: cancelled\n')

@@ -23,7 +23,7 @@ import {hoistGlobals, wantsJson} from './cli/argv'
 import {usageProblem} from './cli/parse'
 // For the build, which renders the prebuilt help without these (scripts/build.mjs).
 export {CHANGES_HELP} from './cli/prebuilt'
-import {err, out} from './render/output'
+import {err, out, routeProcessOutput} from './render/output'
 
 const PLAIN = {add: Add, del: Del, doctor: Doctor, init: Init, list: List, show: Show, set: SetCommand, apply: Apply, down: Down, completion: Completion, import: Import, export: Export}
 
@@ -95,6 +95,7 @@ function refuse(e: InvalidInputError, json: boolean): void {
 }
 
 export async function run(dir: string): Promise<void> {
+  routeProcessOutput() // oclif's output through the same writer as tunadm's: one way to fail
   const raw = process.argv.slice(2)
   const argv = normaliseArgv(hoistGlobals(raw))
   const problem = preflight(argv)
@@ -114,10 +115,5 @@ export async function run(dir: string): Promise<void> {
   } catch (error) {
     await handle(error as Error)
   }
-  try {
-    await flush() // what oclif itself printed (help, versions) through process.stdout
-  } catch (error) {
-    err(`tunadm: cannot write the output: ${(error as Error).message}\n`)
-    process.exitCode = 1
-  }
+  await flush() // what oclif itself printed (help, versions) through process.stdout
 }

@@ -88,7 +88,7 @@ export async function chooseMode(flag: Mode | undefined, name: string | undefine
   }
   throw new InvalidInputError(`the mode of ${name ?? 'the new device'} is not known`, {
     code: 'MODE_REQUIRED',
-    why: 'the name does not start with tun or tap, and there is no terminal to ask on',
+    why: `${name === undefined ? 'no name was given to tell it from' : `the name ${name} does not start with tun or tap`}, and there is no terminal to ask on`,
     fix: 'add --mode tun (IP packets) or --mode tap (Ethernet frames)',
   })
 }

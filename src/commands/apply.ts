@@ -4,10 +4,12 @@ import {configFlag, idFlag} from '../config/flags'
 import {loadConfig} from '../config/load'
 import {ApplyReport, DeviceOutcome, applyConfig} from '../services/apply'
 import {describeChange, describeWouldChange} from '../services/plan'
-import {acquireLock} from '../services/lock'
+import {namedChange} from '../render/changes'
+import {acquireLock, lockPathFromEnv} from '../services/lock'
 import {style, Style} from '../render/style'
 import {paragraphs} from '../render/help'
 import {tuneForConfig} from '../system/jit'
+import {fixTextInNetns} from '../services/in-netns'
 
 /** The plan's (dry run's) last line: whose devices these are. */
 export function identityLine(r: ApplyReport): string {
@@ -19,7 +21,7 @@ export function identityLine(r: ApplyReport): string {
 export function outcomeLine(o: DeviceOutcome, st: Style, dryRun: boolean): string {
   const verb = dryRun ? {created: 'would create', recreated: 'would recreate', changed: 'would change', removed: 'would remove', unchanged: 'unchanged', failed: 'failed', foreign: 'foreign'}[o.action] : o.action
   const mark = o.action === 'failed' || o.action === 'foreign' ? st.bad(verb) : o.action === 'unchanged' ? st.dim(verb) : st.ok(verb)
-  const details = o.changes.filter((c) => c.what !== 'device').map(dryRun ? describeWouldChange : describeChange).join('; ')
+  const details = o.changes.filter((c) => c.what !== 'device').map(namedChange).map(dryRun ? describeWouldChange : describeChange).join('; ')
   const err = o.error ? `${o.error.message}${o.error.fix ? `\n    fix: ${o.error.fix}` : ''}` : ''
   return `${o.name}: ${mark}${details ? ` (${details})` : ''}${err ? `: ${err}` : ''}`
 }
@@ -38,16 +40,23 @@ export function summaryLine(r: ApplyReport): string {
  */
 export function runLocked(
   say: (text: string) => void,
-  opts: {dryRun?: boolean; wait: number; warn?: (text: string) => void},
+  opts: {dryRun?: boolean; wait: number; warn?: (text: string) => void; netns?: string},
   work: (onDevice: (o: DeviceOutcome) => void) => ApplyReport,
 ): ApplyReport {
   const st = style()
-  const lock = opts.dryRun ? undefined : acquireLock(opts.wait)
+  // A device's fix acts in the namespace the command worked in, in the text and in the JSON alike.
+  const inNetns = (o: DeviceOutcome) => {
+    if (opts.netns !== undefined && typeof o.error?.fix === 'string') o.error.fix = fixTextInNetns(o.error.fix, opts.netns)
+    return o
+  }
+  const lockPath = lockPathFromEnv() // a mistaken TUNADM_LOCK is said on a dry run too
+  const lock = opts.dryRun ? undefined : acquireLock(opts.wait, lockPath)
   try {
     const report = work((o) => {
-      say(outcomeLine(o, st, Boolean(opts.dryRun)))
+      say(outcomeLine(inNetns(o), st, Boolean(opts.dryRun)))
       for (const w of o.warnings ?? []) opts.warn?.(w)
     })
+    report.devices.forEach(inNetns)
     say(summaryLine(report))
     if (opts.dryRun) say(identityLine(report))
     for (const w of report.warnings) opts.warn?.(w)
@@ -93,7 +102,7 @@ nothing failed, 1 when a device failed, 2 when the file is invalid (then nothing
     const {flags} = await this.parseAndEnter(Apply)
     tuneForConfig(flags.config)
     const config = loadConfig(flags.config)
-    const report = runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait, warn: (w) => this.warnLine(w)}, (onDevice) =>
+    const report = runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait, warn: (w) => this.warnLine(w), netns: flags.netns}, (onDevice) =>
       applyConfig(config, {dryRun: flags['dry-run'], prune: flags.prune, recreate: flags.recreate, adopt: flags.adopt, id: flags.id, onDevice}))
     if (report.failed) this.failed()
     return report

@@ -42,10 +42,11 @@ and reported; the exit code is 1 if any failed.`)
     const {argv, flags} = await this.parseAndEnter(Del)
     const names = argv as string[]
     const results = deleteDevices(names, {force: flags.force, ifExists: flags['if-exists']})
-    if (names.length === 1 && results[0].error) throw results[0].error
+    if (names.length === 1 && results[0].error) throw results[0].error // catch() says it for --netns
     const outcomes: DelOutcome[] = []
     for (const r of results) {
-      const {error, ...rest} = r
+      const {error: raw, ...rest} = r
+      const error = raw && this.inNetns(raw)
       outcomes.push(error ? {...rest, error: error.toJSON()} : rest)
       if (error) {
         this.failed(error.exitCode)

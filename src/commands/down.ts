@@ -36,7 +36,7 @@ config read from a pipe needs --id (or id: in it).`)
     const {flags} = await this.parseAndEnter(Down)
     const config = readManagedSet(flags.config)
     if (config.warning) this.warnLine(config.warning)
-    const report = runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait, warn: (w) => this.warnLine(w)}, (onDevice) =>
+    const report = runLocked((t) => this.say(t), {dryRun: flags['dry-run'], wait: flags.wait, warn: (w) => this.warnLine(w), netns: flags.netns}, (onDevice) =>
       downConfig(config, {dryRun: flags['dry-run'], force: flags.force, id: flags.id, onDevice}))
     if (report.failed) this.failed()
     return report

@@ -70,6 +70,15 @@ is replaced only if tunadm generated it (its header says so), unless --force.`)
     const generator = GENERATORS[target]
     const standalone = Boolean(flags.standalone)
     const generated = generate(target, config, {configPath, tunadmPath, standalone, resolveId, masterKind})
+    if (flags.netns !== undefined) {
+      // --netns is where init looks (the masters' kinds), not where the boot files act: said, never silent.
+      this.warnLine(`the boot files carry no --netns: they make the devices in the namespace the init system runs in, not in ${flags.netns} ` +
+        '(a namespace made with ip netns add does not survive a reboot); for devices in a namespace, run ip netns add NAME and then tunadm apply --netns NAME from a unit of your own')
+    }
+    if (generated.files.some((f) => f.content.includes(tunadmPath)) && !isExecutable(tunadmPath)) {
+      this.warnLine(`${tunadmPath} ${fs.existsSync(tunadmPath) ? 'is not executable' : 'does not exist'}, and the boot files run it: ` +
+        `give the tunadm to run with --tunadm-path PATH${flags['tunadm-path'] === undefined ? ' (there is no tunadm on PATH)' : ''}`)
+    }
     if (flags.output !== undefined && flags.output.trim() === '') {
       throw new InvalidInputError('--output is empty', {code: 'USAGE', fix: 'give a directory (--output /tmp/boot-files), - for standard output, or --install'})
     }
@@ -122,15 +131,21 @@ function absolutePath(p: string, flag: string): string {
   return path.resolve(p)
 }
 
+function isExecutable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK)
+    return fs.statSync(p).isFile()
+  } catch {
+    return false
+  }
+}
+
 /** tunadm on PATH (as boot files should run it), else the usual install place. */
 function findTunadm(): string {
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (!dir.startsWith('/')) continue
     const p = path.join(dir, 'tunadm')
-    try {
-      fs.accessSync(p, fs.constants.X_OK)
-      return p
-    } catch {}
+    if (isExecutable(p)) return p
   }
   return '/usr/local/bin/tunadm'
 }

@@ -8,6 +8,7 @@ import {setDevice, showDevice} from '../services/devices'
 import {printable, printableLines} from '../render/escape'
 import {Change, describeChange, describeWouldChange} from '../services/plan'
 import {paragraphs} from '../render/help'
+import {namedChange} from '../render/changes'
 
 export interface SetResult {
   name: string
@@ -29,7 +30,7 @@ Routes take a gateway inline ("10.1.0.0/16 via 192.168.0.254") or from --via.`)
     {description: 'A point-to-point TUN link with a route behind the peer', command: 'sudo <%= config.bin %> set tun0 --address 10.0.0.1 --peer 10.0.0.2 --route "10.8.0.0/16 via 10.0.0.2" --up'},
     {description: 'Hand a device to another user', command: 'sudo <%= config.bin %> set tun77 --user waldner'},
     {description: 'Make a VM\'s tap a port of bridge br0 (which must exist), or take it out', command: 'sudo <%= config.bin %> set tap0 --master br0 --up'},
-    {description: 'Rename (the device must be down; --down and --up make it one step)', command: 'sudo <%= config.bin %> set tap0 --down --rename vm1-net --up'},
+    {description: 'Rename it, up or down: its addresses and routes stay', command: 'sudo <%= config.bin %> set tap0 --rename vm1-net'},
     {description: 'MAC, MTU and queue length', command: 'sudo <%= config.bin %> set tap0 --mac 02:00:5e:10:00:01 --mtu 9000 --txqueuelen 5000'},
   ]
 
@@ -41,7 +42,7 @@ Routes take a gateway inline ("10.1.0.0/16 via 192.168.0.254") or from --via.`)
     ...configureFlags,
     'del-address': Flags.string({summary: 'Remove an address (ADDR/LEN); repeatable.', multiple: true, helpGroup: 'CONFIGURATION'}),
     'del-route': Flags.string({summary: 'Remove a route via the device (CIDR or "CIDR via GW"); repeatable.', multiple: true, helpGroup: 'CONFIGURATION'}),
-    rename: Flags.string({summary: 'New name (1-15 bytes); the device must be down.', helpGroup: 'CONFIGURATION'}),
+    rename: Flags.string({summary: 'New name (1-15 bytes); up or down, addresses and routes stay.', helpGroup: 'CONFIGURATION'}),
     carrier: Flags.string({summary: 'Carrier on or off; on needs a program attached (the kernel refuses otherwise).', options: ['on', 'off'], helpGroup: 'CONFIGURATION'}),
     user: Flags.string({char: 'u', summary: 'New owner: user name or uid.', helpGroup: 'OWNERSHIP'}),
     group: Flags.string({char: 'g', summary: 'New group: group name or gid.', helpGroup: 'OWNERSHIP'}),
@@ -68,7 +69,7 @@ Routes take a gateway inline ("10.1.0.0/16 via 192.168.0.254") or from --via.`)
     const {name, changes, warnings} = setDevice(desired, {dryRun})
     for (const w of warnings) this.warnLine(w)
     const device = showDevice(name)
-    const said = changes.map(dryRun ? describeWouldChange : describeChange).join('; ')
+    const said = changes.map(namedChange).map(dryRun ? describeWouldChange : describeChange).join('; ')
     if (changes.length === 0) this.say(`${printable(name)}: nothing to change`)
     else this.say(`${printable(name)}: ${printableLines(said)}`)
     return {name, changed: !dryRun && changes.length > 0, changes, dryRun, device}

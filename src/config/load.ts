@@ -27,10 +27,14 @@ import {TXQUEUELEN_ABOUT, TXQUEUELEN_MAX} from '../model/limits'
  * raised through the environment for a config that truly needs more.
  */
 export const CAPS = {
-  /** TUNADM_MAX_CONFIG_BYTES: the file's size. */
-  bytes: maxConfigBytes(),
+  /** TUNADM_MAX_CONFIG_BYTES: the file's size (read when used: an invalid value is an error of the command, not of loading). */
+  get bytes(): number {
+    return maxConfigBytes()
+  },
   /** TUNADM_MAX_DEVICES: devices after ranges are expanded. */
-  devices: envCap('TUNADM_MAX_DEVICES', 16384),
+  get devices(): number {
+    return envCap('TUNADM_MAX_DEVICES', 16384)
+  },
   /** Uses of YAML aliases (*name) in the file. */
   aliases: 1000,
   /** Problems reported; the rest are counted. */
@@ -71,9 +75,12 @@ export class ConfigError extends InvalidInputError {
 
 /** Read, parse and validate a config file. Throws ConfigError (exit 2) listing every problem. */
 export function loadConfig(file: string): TunadmConfig {
+  // Both caps read first: a mistyped TUNADM_MAX_DEVICES is said whatever the file holds.
+  const maxBytes = CAPS.bytes
+  if (CAPS.devices < 1) throw new Error('unreachable: envCap returns a positive cap')
   let bytes: Buffer
   try {
-    bytes = readCapped(file, CAPS.bytes)
+    bytes = readCapped(file, maxBytes)
   } catch (err) {
     if (err instanceof TunadmError) throw err
     const code = (err as NodeJS.ErrnoException).code

@@ -8,8 +8,14 @@ import {InvalidInputError} from '../errors'
 
 /** A cap from the environment (a positive whole number), else the default. */
 export function envCap(name: string, dflt: number): number {
-  const v = Number(process.env[name])
-  return Number.isSafeInteger(v) && v > 0 ? v : dflt
+  const text = process.env[name]
+  if (text === undefined) return dflt
+  const v = Number(text)
+  if (/^[0-9]+$/.test(text) && Number.isSafeInteger(v) && v > 0) return v
+  throw new InvalidInputError(`${name}=${JSON.stringify(text)} is not a whole number above 0`, {
+    code: 'INVALID_ENV', why: `${name} raises or lowers a cap tunadm keeps (default ${dflt}); written in plain digits, no units`,
+    fix: `set it to a number such as ${name}=${dflt * 2}, or unset it: unset ${name}`,
+  })
 }
 
 /** TUNADM_MAX_CONFIG_BYTES: the most of a config file tunadm reads (4 MiB unless raised). */

@@ -7,26 +7,41 @@
  * write calls): written out before anything goes to stderr (so the order of the two on one pipe, 2>&1,
  * is kept), when 20 ms have passed since the first line waiting, when the buffer is large, and at exit.
  * As with stdio, a process killed by a signal loses what was still waiting; the devices never depend on
- * it (the next apply reports their state). A write that fails at exit (a full disk) is said on stderr
- * and makes the exit code 1, as a failure to write the output always did.
+ * it (the next apply reports their state). A write that fails (a full disk, a read-only file system, a
+ * closed descriptor) is said in one line on stderr and makes the exit code 1; a reader that left is quiet.
+ * The full path sends oclif's own output (help, versions) through here too (routeProcessOutput).
  */
 import * as fs from 'node:fs'
 
 const gone = new Set<number>()
 const pause = new Int32Array(new SharedArrayBuffer(4))
+/** Set when output could not be written (other than to a reader that left): the exit code becomes 1. */
+let failedWrite = false
 
+/**
+ * Write all of text, or give up on the descriptor: a reader that went away (EPIPE) is no error and is
+ * left quietly; any other failure (a full disk, a read-only file system, a closed descriptor) is said in
+ * one line on stderr, and the exit code becomes 1. Never throws: output failing is not a crash.
+ */
 function write(fd: 1 | 2, text: string): void {
   if (gone.has(fd) || text === '') return
   let buf = Buffer.from(text, 'utf8')
   while (buf.length > 0) {
     try {
       buf = buf.subarray(fs.writeSync(fd, buf))
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
+    } catch (e) {
+      const error = e as NodeJS.ErrnoException
       // A descriptor someone left non-blocking: wait for the reader, as Node's streams do.
-      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1)
-      else if (code === 'EPIPE') return void gone.add(fd)
-      else throw err
+      if (error.code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 1)
+        continue
+      }
+      gone.add(fd)
+      if (error.code === 'EPIPE') return
+      failedWrite = true
+      const why = /^[A-Z0-9]+: (.*?)(, write)?$/.exec(error.message ?? '')?.[1] ?? error.message
+      write(2, `tunadm: cannot write to standard ${fd === 1 ? 'output' : 'error'}: ${error.code ?? 'error'} (${why})\n`)
+      return
     }
   }
 }
@@ -45,17 +60,8 @@ function flush(): void {
 }
 
 process.on('exit', () => {
-  try {
-    flush()
-  } catch (e) {
-    const error = e as NodeJS.ErrnoException
-    try {
-      write(2, `tunadm: cannot write the output: ${error.code ?? ''} ${error.message}\n`)
-    } catch {
-      // stderr is gone too: the exit code is all that is left
-    }
-    if (!process.exitCode) process.exitCode = 1
-  }
+  flush()
+  if (failedWrite) process.exitCode = 1
 })
 
 export function out(text: string): void {
@@ -91,4 +97,20 @@ export function isTerminal(fd: 0 | 1 | 2): boolean {
   }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   return (require('node:tty') as typeof import('node:tty')).isatty(fd)
+}
+
+/**
+ * Send what goes through process.stdout and process.stderr (oclif's help and messages, console.log)
+ * through this writer, so both paths fail alike. The full path only: touching process.stdout loads the
+ * stream modules the fast path avoids.
+ */
+export function routeProcessOutput(): void {
+  const via = (sink: (text: string) => void) => ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
+    sink(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === 'string' ? encoding as BufferEncoding : 'utf8'))
+    const done = typeof encoding === 'function' ? encoding : cb
+    if (typeof done === 'function') process.nextTick(done as () => void)
+    return true
+  }) as typeof process.stdout.write
+  process.stdout.write = via(out)
+  process.stderr.write = via(err)
 }

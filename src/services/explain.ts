@@ -52,7 +52,7 @@ function explainCode(err: KernelError, ctx: ExplainContext): Explanation {
       if (err.op.startsWith('TUNSETIFF (create)')) {
         return {why: `a network device named ${dev} already exists`, fix: 'choose another name, or see it with: tunadm show ' + dev}
       }
-      if (err.op === 'SIOCSIFNAME') return {why: `${dev} is up, and the kernel renames only devices that are down`, fix: `tunadm set ${dev} --down first`}
+      if (err.op === 'SIOCSIFNAME') return {why: `this kernel refused to rename ${dev} while it is up (6.18 renames devices that are up; some kernels only those that are down)`, fix: `tunadm set ${dev} --down --rename NEW --up (what going down drops is added again)`}
       return {
         why: `${dev} is in use${ctx.holders ? ` by ${ctx.holders}` : ' by another process'}: a single-queue device takes one attached program at a time`,
         fix: 'stop that program first',

@@ -1,7 +1,7 @@
 /** Serialise commands that change many devices (apply, down): one at a time per host. */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {TunadmError} from '../errors'
+import {InvalidInputError, TunadmError} from '../errors'
 import {tryLockExclusive} from '../kernel/libc'
 import {fileError} from '../system/files'
 
@@ -42,8 +42,21 @@ export interface Lock {
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
+/** TUNADM_LOCK, when set: an absolute path (set but empty, or relative, is a mistake said as such). */
+export function lockPathFromEnv(): string {
+  const v = process.env.TUNADM_LOCK
+  if (v === undefined) return DEFAULT_LOCK_PATH
+  if (v === '' || !v.startsWith('/') || v.endsWith('/')) {
+    throw new InvalidInputError(`TUNADM_LOCK=${JSON.stringify(v)} is not ${v === '' ? 'a path: it is empty' : 'the absolute path of a file'}`, {
+      code: 'INVALID_ENV', why: 'TUNADM_LOCK moves the lock that apply and down take so that two of them never race',
+      fix: `set it to a file, e.g. TUNADM_LOCK=/run/user/$(id -u)/tunadm.lock, or unset it for ${DEFAULT_LOCK_PATH}: unset TUNADM_LOCK`,
+    })
+  }
+  return v
+}
+
 /** Take the lock, waiting up to `waitSeconds` for another apply to finish. */
-export function acquireLock(waitSeconds: number, lockPath = process.env.TUNADM_LOCK ?? DEFAULT_LOCK_PATH): Lock {
+export function acquireLock(waitSeconds: number, lockPath = lockPathFromEnv()): Lock {
   const euid = process.geteuid?.() ?? 0
   // Not root: the lock is only the first thing refused; changing devices needs CAP_NET_ADMIN anyway. The
   // default lock is never made by another user (/run/lock is world-writable on Debian): root's applies

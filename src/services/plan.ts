@@ -362,15 +362,13 @@ function planExisting(snap: Snapshot, link: Link, d: DesiredDevice): DevicePlan 
     push(ownerStep, 'change the owner', ownerChanges)
   }
 
-  // Down first, rename.
+  // Down first (when asked), rename.
   const wasUp = (link.flags & C.IFF_UP) !== 0
   const goesDown = (d.up === false || Boolean(d.downFirst)) && wasUp
   if (goesDown) push({kind: 'flags', set: 0, clear: C.IFF_UP, phase: 'down'}, 'bring it down', [])
   if (d.rename !== undefined && d.rename !== name) {
     if (snap.link(d.rename)) throw new TunadmError(`cannot rename ${name} to ${d.rename}: a device with that name exists`, {code: 'EEXIST', fix: 'choose another name'})
-    if (wasUp && !goesDown) {
-      throw new TunadmError(`cannot rename ${name} while it is up`, {code: 'DEVICE_UP', why: 'the kernel renames only devices that are down', fix: `tunadm set ${name} --down --rename ${d.rename} --up (down, rename, and up again in one step)`})
-    }
+    // Renamed as it is: the kernel renames a device that is up (and going down would drop its routes).
     push({kind: 'rename', to: d.rename}, `rename it to ${d.rename}`, [{what: 'name', from: name, to: d.rename}])
   }
 
@@ -480,6 +478,7 @@ function planExisting(snap: Snapshot, link: Link, d: DesiredDevice): DevicePlan 
     }
     routeAdds.push(r)
   })
+  if (goesDown) keepThroughDown(snap, link.index, name, isUp, {removed: [...removed, ...adds.map(addressFacts)], routeDels, routeAdds: routeAdds.map(routeFacts)}, push, warnings)
   const routeChange = (f: RouteFacts, add: boolean): Change => (add ? {what: 'route', from: null, to: routeText(f)} : {what: 'route', from: routeText(f), to: null})
   for (const f of routeDels) push({kind: 'route', add: false, ...routeSpec(f), metric: f.metric}, `remove route ${routeText(f)}`, [routeChange(f, false)])
   for (const h of removed) push({kind: 'address', add: false, ...toSpec(h)}, `remove address ${addressText(h)}`, [{what: 'address', from: addressText(h), to: null}])
@@ -494,6 +493,34 @@ function planExisting(snap: Snapshot, link: Link, d: DesiredDevice): DevicePlan 
   if (problems.length) throw problemError(problems)
   const changes = steps.flatMap((s) => s.changes)
   return {name, action: changes.length ? 'change' : 'unchanged', index: link.index, mode, multiQueue: tun.multiQueue, steps, changes, warnings}
+}
+
+/**
+ * A device taken down loses, by the kernel's rule, its IPv4 routes (other than the prefix routes of its
+ * addresses) and its IPv6 addresses and routes. Down and up again in one request (--down ... --up):
+ * they are put back after it is up, and the warning says so; left down: the warning names what is gone.
+ */
+function keepThroughDown(
+  snap: Snapshot, index: number, name: string, upAgain: boolean,
+  planned: {removed: AddressFacts[]; routeDels: Set<RouteFacts>; routeAdds: RouteFacts[]},
+  push: (step: Step, what: string, changes: Change[]) => void, warnings: string[],
+): void {
+  const key = (a: AddressFacts) => `${a.family} ${a.address}/${a.prefixLen}`
+  const skipAddr = new Set(planned.removed.map(key))
+  const addresses = snap.addresses(index).filter((a) => a.family === 6 && a.scope !== C.RT_SCOPE_LINK).map(addrFacts).filter((a) => !skipAddr.has(key(a)))
+  const skipRoute = new Set([...planned.routeDels, ...planned.routeAdds].map(routeKey))
+  const routes = (routeIndex(snap).byOif.get(index) ?? [])
+    .filter((r) => !foreignProtocols.has(r.protocol) && !(r.family === 6 && r.dst.startsWith('fe80:')))
+    .map(facts).filter((f) => !skipRoute.has(routeKey(f)))
+  if (!addresses.length && !routes.length) return
+  const lost = [...addresses.map((a) => `address ${addressText(a)}`), ...routes.map((r) => `route ${routeText(r)}`)].join(', ')
+  if (!upAgain) {
+    warnings.push(`${name} goes down, and the kernel drops with it: ${lost}; bringing it up does not bring them back (tunadm apply, or --address/--route, does)`)
+    return
+  }
+  warnings.push(`${name} goes down and up again: the kernel drops ${lost} when it goes down; tunadm adds them again once it is up`)
+  for (const a of addresses) push({kind: 'address', add: true, ...toSpec(a)}, `add address ${addressText(a)} again`, [])
+  for (const f of routes) push({kind: 'route', add: true, ...routeSpec(f), metric: f.metric}, `add route ${routeText(f)} again`, [])
 }
 
 function sameAddress(a: AddressFacts | undefined, b: AddressFacts): boolean {

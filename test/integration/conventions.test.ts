@@ -106,3 +106,102 @@ describeKernel('global flags and JSON status in a namespace', () => {
     expect([up.status, JSON.parse(up.stdout).status]).toEqual([0, 'ok'])
   })
 })
+
+describe('output that cannot be written', () => {
+  const {spawnSync} = require('node:child_process') as typeof import('node:child_process')
+  /** tunadm with stdout redirected by a shell (to /dev/full, or closed). */
+  const redirected = (args: string[], redirect: string, extra: NodeJS.ProcessEnv = {}) =>
+    spawnSync('sh', ['-c', `"$0" "$@" ${redirect}`, process.execPath, BIN, ...args], {encoding: 'utf8', env: {...env, ...extra}, input: ''})
+
+  test.each([
+    [['--help']], [['list', '--help']], [['--version']], [['completion', 'bash']], [['list', '--json']], [['doctor', '--list-checks']],
+  ])('%j to a full disk: one line, exit 1, on both paths', (args) => {
+    for (const extra of [{}, {TUNADM_FULL_OCLIF: '1'}]) {
+      const r = redirected(args, '>/dev/full', extra)
+      expect({args, extra, status: r.status, stderr: r.stderr}).toEqual({args, extra, status: 1, stderr: 'tunadm: cannot write to standard output: ENOSPC (no space left on device)\n'})
+    }
+  })
+
+  test('a stdout open only for reading: one line, exit 1; a reader that leaves: quiet', () => {
+    // (A closed stdout cannot be had: Node opens /dev/null in its place at start.)
+    for (const extra of [{}, {TUNADM_FULL_OCLIF: '1'}]) {
+      const r = redirected(['--help'], '1</dev/null', extra)
+      expect([r.status, r.stderr]).toEqual([1, 'tunadm: cannot write to standard output: EBADF (bad file descriptor)\n'])
+      const p = redirected(['doctor', '--list-checks'], '| head -c 1 >/dev/null', extra)
+      expect([p.status, p.stderr]).toEqual([0, ''])
+    }
+  })
+
+  test('init to a full disk says so, not "unexpected error"', () => {
+    const fs = require('node:fs') as typeof import('node:fs')
+    const file = `${require('node:os').tmpdir()}/tunadm-conv-${process.pid}.yaml`
+    fs.writeFileSync(file, 'version: 1\ndevices:\n  - {name: tun5, mode: tun, user: root}\n')
+    try {
+      const r = redirected(['init', '--target', 'systemd', '--config', file, '--tunadm-path', process.execPath], '>/dev/full')
+      expect([r.status, r.stderr.split('\n')[0]]).toEqual([1, 'tunadm: cannot write to standard output: ENOSPC (no space left on device)'])
+      expect(r.stderr).not.toMatch(/unexpected error|at writeSync/)
+    } finally {
+      fs.rmSync(file, {force: true})
+    }
+  })
+})
+
+describe('init and namespaces, init and the tunadm it runs', () => {
+  const fs = require('node:fs') as typeof import('node:fs')
+  const file = `${require('node:os').tmpdir()}/tunadm-conv-init-${process.pid}.yaml`
+  beforeAll(() => fs.writeFileSync(file, 'version: 1\ndevices:\n  - {name: tun5, mode: tun, user: root}\n'))
+  afterAll(() => fs.rmSync(file, {force: true}))
+
+  test('init refuses --netns (before or after the command), says why, and writes nothing', () => {
+    for (const args of [['init', '--netns', 'blue'], ['-n', 'blue', 'init']]) {
+      const r = tunadm([...args, '--target', 'systemd', '--config', file])
+      expect([r.status, r.stdout, r.stderr.split('\n')[0]]).toEqual([2, '', 'error: init does not take --netns: boot files run in the namespace the init system runs in'])
+    }
+    expect(tunadm(['init', '--help']).stdout).not.toContain('--netns')
+  })
+
+  test('a unit that runs a tunadm that does not exist is written with a warning naming --tunadm-path', () => {
+    const r = tunadm(['init', '--target', 'systemd', '--config', file, '--tunadm-path', '/nonexistent/tunadm'])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('ExecStart=/nonexistent/tunadm apply')
+    expect(r.stderr).toContain('warning: /nonexistent/tunadm does not exist, and the boot files run it: give the tunadm to run with --tunadm-path PATH')
+    const none = tunadm(['init', '--target', 'systemd', '--config', file], {PATH: '/nonexistent'})
+    expect(none.stderr).toContain('(there is no tunadm on PATH)')
+    const found = tunadm(['init', '--target', 'systemd', '--config', file, '--tunadm-path', process.execPath])
+    expect(found.stderr).not.toContain('warning:')
+    // A target whose files run no tunadm needs none.
+    expect(tunadm(['init', '--target', 'networkd', '--config', file, '--tunadm-path', '/nonexistent/tunadm']).stderr).not.toContain('warning:')
+  })
+})
+
+test('add without a name or a mode says that no name was given, not that the name is wrong', () => {
+  const r = tunadm(['add'])
+  expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('why: no name was given to tell it from, and there is no terminal to ask on')])
+})
+
+describeKernel('names and owners as people read them', () => {
+  let ns: Netns
+  beforeAll(() => {
+    ns = new Netns('names')
+  })
+  afterAll(() => ns?.remove())
+
+  test('a name with a zero-width or bidi character is shown escaped, never passing for another', () => {
+    ns.ip(['tuntap', 'add', 'ta\u200bp0', 'mode', 'tap'])
+    ns.ip(['tuntap', 'add', 'tap0', 'mode', 'tap'])
+    ns.ip(['tuntap', 'add', 'x\u202e0pat', 'mode', 'tap'])
+    const list = ns.tunadm(['list'])
+    expect(list.stdout).toContain('ta\\u200bp0 ')
+    expect(list.stdout).toContain('x\\u202e0pat ')
+    expect(list.stdout).not.toMatch(/[\u200b\u202e]/)
+    expect(ns.tunadm(['show', 'ta\u200bp0']).stdout).toContain('ta\\u200bp0')
+    // JSON keeps the real name, for scripts.
+    expect(JSON.parse(ns.tunadm(['list', '--json']).stdout).result.map((d: {name: string}) => d.name)).toContain('ta\u200bp0')
+  })
+
+  test('an owner change is said with names', () => {
+    ns.tunadm(['add', 'tun7', '--user', 'root'])
+    const r = ns.tunadm(['set', 'tun7', '--user', 'nobody'])
+    expect([r.status, r.stdout]).toEqual([0, 'tun7: owner root (0) -> nobody (65534)\n'])
+  })
+})

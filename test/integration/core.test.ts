@@ -153,7 +153,8 @@ describeKernel('core commands against the kernel', () => {
       const r = ns.tunadm(['del', 'tun8'])
       expect(r.status).toBe(1)
       expect(r.stderr).toMatch(/tun8 is in use by python3 \(pid \d+\)/)
-      expect(r.stderr).toContain('tunadm del --force tun8')
+      // Pasted, the fix deletes the device in its namespace, not one of that name in the root namespace.
+      expect(r.stderr).toContain(`tunadm --netns ${ns.name} del --force tun8`)
       expect(ns.link('tun8')).toBeDefined()
       const listed = ns.tunadm(['list', '--processes'])
       expect(listed.stdout).toMatch(/tun8.*python3 \(pid \d+\)/)
