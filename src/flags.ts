@@ -15,7 +15,7 @@ export const configureFlags = {
   arp: Flags.boolean({summary: 'ARP on (--no-arp sets NOARP).', allowNo: true, helpGroup: CONFIG}),
   multicast: Flags.boolean({summary: 'Multicast on (--no-multicast: off).', allowNo: true, helpGroup: CONFIG}),
   mtu: Flags.integer({summary: 'MTU in bytes, within the device\'s range (68-65535 for TUN).', helpGroup: CONFIG}),
-  txqueuelen: Flags.integer({summary: 'Transmit queue length in packets.', aliases: ['qlen'], helpGroup: CONFIG}),
+  txqueuelen: Flags.integer({summary: 'Transmit queue length in packets (--qlen, as ip calls it, is the same).', aliases: ['qlen'], helpGroup: CONFIG}),
   [MASTER.key]: Flags.string({summary: MASTER.help, helpValue: MASTER.helpValue, helpGroup: CONFIG}),
   [`no-${MASTER.key}`]: Flags.boolean({summary: MASTER.helpNo!, helpGroup: CONFIG}),
   address: Flags.string({char: 'a', summary: 'Add an address, ADDR/LEN (IPv4 or IPv6); repeatable.', multiple: true, helpGroup: CONFIG}),

@@ -160,6 +160,9 @@ const yes = (detail: string): Check => ({verdict: 'likely', detail})
 const no = (detail: string): Check => ({verdict: 'unlikely', detail})
 const maybe = (detail: string): Check => ({verdict: 'possible', detail})
 
+/** Whether the user the explanation is for (the caller, or --user) has CAP_NET_ADMIN. */
+const netAdmin = (ctx: DoctorContext): boolean => (ctx.subjectIsCaller ? hasCap(ctx.capEff, CAP_NET_ADMIN) : ctx.subject.netAdmin)
+
 function dev(v: VerifyInput) {
   return v.device ? v.net?.devices.find((d) => d.name === v.device) : undefined
 }
@@ -233,7 +236,7 @@ const VERIFIERS: Record<VerifierId, (v: VerifyInput) => Check> = {
   },
   'no-cap': ({ctx}) => {
     if (!ctx) return maybe('not checked')
-    const has = ctx.subjectIsCaller ? hasCap(ctx.capEff, CAP_NET_ADMIN) : ctx.subject.netAdmin
+    const has = netAdmin(ctx)
     const who = ctx.subject.name ?? `uid ${ctx.subject.uid}`
     return has ? no(`${who} has CAP_NET_ADMIN (check the user that ran the program with --user)`) : yes(`${who} does not have CAP_NET_ADMIN`)
   },
@@ -242,6 +245,8 @@ const VERIFIERS: Record<VerifierId, (v: VerifyInput) => Check> = {
     if (!v.ctx || !d) return maybe(v.device ? `there is no TUN/TAP device named ${v.device} now (so the program tried to create it: see CAP_NET_ADMIN)` : 'name the device to check its owner')
     const s = v.ctx.subject
     const who = s.name ?? `uid ${s.uid}`
+    // The kernel lets a process with CAP_NET_ADMIN attach whatever the owner and group say.
+    if (netAdmin(v.ctx)) return no(`${who} has CAP_NET_ADMIN: owner and group do not limit it (check the user that ran the program with --user)`)
     const inGroup = (gid: number) => s.gid === gid || s.groups.includes(gid)
     const reasons = [d.owner && d.owner.id !== s.uid ? `the owner is ${d.owner.name ?? d.owner.id}` : '', d.group && !inGroup(d.group.id) ? `${who} is not in group ${d.group.name ?? d.group.id}` : ''].filter(Boolean)
     if (!d.owner && !d.group) return no(`${d.name} has neither owner nor group: any user may attach`)
@@ -298,8 +303,17 @@ export function deviceInMessage(message: string): string | undefined {
   return undefined
 }
 
+/**
+ * The message as one line with single spaces: a message copied from a terminal (or from --help, wrapped)
+ * has line breaks, indentation and runs of spaces where the program printed one.
+ */
+export function normaliseMessage(message: string): string {
+  return message.replace(/\s+/g, ' ').trim()
+}
+
 /** Explain a pasted message; `ctx`/`net` are absent when this machine could not be inspected. */
-export function explainMessage(message: string, v: {ctx?: DoctorContext; net?: NetFacts; device?: string} = {}): Explanation {
+export function explainMessage(pasted: string, v: {ctx?: DoctorContext; net?: NetFacts; device?: string} = {}): Explanation {
+  const message = normaliseMessage(pasted)
   const device = v.device ?? deviceInMessage(message)
   const input: VerifyInput = {ctx: v.ctx, net: v.net, device, message}
   const patterns = KNOWLEDGE.filter((p) => p.match.every((re) => re.test(message)) && !p.exclude?.some((re) => re.test(message))).map((p) => ({

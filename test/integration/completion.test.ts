@@ -48,6 +48,21 @@ describeKernel('shell completion', () => {
     expect(complete('bash', ['tunadm', 'add', ''])).toEqual([])
   })
 
+  test('bash: the value of a flag is completed as what it is: files only for files, never device names', () => {
+    // doctor -c is a check, apply -c a file.
+    expect(complete('bash', ['tunadm', 'doctor', '-c', 'device.u'])).toEqual(['device.up'])
+    expect(complete('bash', ['tunadm', 'doctor', '--check', 'sys'])).toEqual(expect.arrayContaining(['system', 'system.tun-node']))
+    expect(complete('bash', ['tunadm', 'apply', '-c', '/etc/host'])).toEqual(expect.arrayContaining(['/etc/hostname']))
+    expect(complete('bash', ['tunadm', 'doctor', '-c', '/etc/host'])).toEqual([])
+    // A flag that takes a value nothing can guess: no device names, no files.
+    for (const words of [['set', 'tun5', '--user', ''], ['doctor', '--user', ''], ['del', '--netns', ''], ['show', '-n', ''], ['set', 'tun5', '--mtu', '']]) {
+      expect([words, complete('bash', ['tunadm', ...words])]).toEqual([words, []])
+    }
+    expect(complete('bash', ['tunadm', 'set', 'tun5', '--carrier', ''])).toEqual(['off', 'on'])
+    expect(complete('bash', ['tunadm', 'list', '-'])).toEqual(expect.arrayContaining(['-j', '--json', '-n', '--netns']))
+    expect(complete('bash', ['tunadm', 'init', '-'])).not.toContain('--netns')
+  })
+
   test('zsh (bashcompinit): the same candidates; zsh itself filters them by what is typed', () => {
     if (spawnSync('sh', ['-c', 'command -v zsh']).status !== 0) {
       if (process.env.CI) throw new Error('zsh is not installed; .ci/run installs it')

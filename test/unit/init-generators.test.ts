@@ -45,9 +45,17 @@ const summary = (g: Generated) => [
   ...g.enable.map((c) => `enable ${c}`), ...g.notes.map((n) => `note ${n}`),
 ].join('\n') + '\n'
 
+/** Every directory made here, removed at the end even when a test failed half way (none is left in /tmp). */
+const made: string[] = []
 function tmpdir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-init-'))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-init-'))
+  made.push(dir)
+  return dir
 }
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, {recursive: true, force: true})
+  expect(made.filter((d) => fs.existsSync(d))).toEqual([])
+})
 
 describe('golden files', () => {
   test.each(CASES)('%s', (dir, target, standalone, config) => {
