@@ -5,6 +5,12 @@ import {namedChange} from '../../src/render/changes'
 import {TunadmError} from '../../src/errors'
 import {hoistGlobals, wantsJson} from '../../src/cli/argv'
 
+// The accounts of a fixed system (the real look-up goes through libc, which the kernel tests exercise).
+jest.mock('../../src/system/accounts', () => ({
+  userName: (id: number) => ({0: 'root', 65534: 'nobody'} as Record<number, string>)[id],
+  groupName: (id: number) => ({0: 'root', 65534: 'nogroup'} as Record<number, string>)[id],
+}))
+
 describe('a fix said for the namespace the command worked in', () => {
   test.each([
     ['stop the program first, or delete it anyway with: tunadm del --force tun0', 'stop the program first, or delete it anyway with: tunadm --netns blue del --force tun0'],
