@@ -69,6 +69,8 @@ this machine where possible.`)
       const ctx = contextFrom(realHost, net ?? {devices: [], links: [], routes: []}, {user: flags.user, features: {error: 'not asked'}})
       const device = names[0]
       const e = explainMessage(flags.explain, {ctx, net, device})
+      // The device is in the namespace looked into: so are the fixes (as for the checks below).
+      if (flags.netns !== undefined) for (const p of e.patterns) for (const c of p.causes) c.fix = fixInNetns(c.fix, flags.netns)
       this.say(renderExplanation(e, style()))
       if (!e.recognised) this.failed()
       return e

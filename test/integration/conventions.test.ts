@@ -93,6 +93,14 @@ describeKernel('global flags and JSON status in a namespace', () => {
     expect([r.status, r.stdout]).toEqual([0, expect.stringContaining('dry run')])
   })
 
+  test('doctor --explain with --netns: its fixes act in that namespace', () => {
+    const r = ns.tunadm(['doctor', '--explain', 'Cannot ioctl TUNSETIFF tun5: Operation not permitted', '--json'])
+    const commands = JSON.parse(r.stdout).result.patterns.flatMap((p: {causes: Array<{fix: {commands: string[]}}>}) => p.causes.flatMap((c) => c.fix.commands))
+    const tunadmCommands = commands.filter((c: string) => /^(sudo )?tunadm /.test(c))
+    expect(tunadmCommands.length).toBeGreaterThan(0)
+    for (const c of tunadmCommands) expect(c).toContain(`--netns ${ns.name}`)
+  })
+
   test('status "partial" (exit 1) when part of the work failed, "ok" when none did', () => {
     expect(ns.tunadm(['add', 'tun6']).status).toBe(0)
     const r = ns.tunadm(['del', 'tun6', 'nosuch', '--json'])
