@@ -28,7 +28,7 @@ export function printable(s: string): string {
   return HAS_CONTROL.test(s) ? s.replace(CONTROL, hex) : s
 }
 // eslint-disable-next-line no-control-regex
-const HAS_CONTROL = /[\x00-\x1f\x7f-\x9f]/
+const HAS_CONTROL = new RegExp(`[\x00-\x1f\x7f-\x9f${INVISIBLE}]`)
 
 /** Text that may run over several lines (a message): newlines and tabs kept, other controls escaped. */
 export function printableLines(s: string): string {

@@ -160,12 +160,11 @@ describe('init and namespaces, init and the tunadm it runs', () => {
   beforeAll(() => fs.writeFileSync(file, 'version: 1\ndevices:\n  - {name: tun5, mode: tun, user: root}\n'))
   afterAll(() => fs.rmSync(file, {force: true}))
 
-  test('init refuses --netns (before or after the command), says why, and writes nothing', () => {
-    for (const args of [['init', '--netns', 'blue'], ['-n', 'blue', 'init']]) {
-      const r = tunadm([...args, '--target', 'systemd', '--config', file])
-      expect([r.status, r.stdout, r.stderr.split('\n')[0]]).toEqual([2, '', 'error: init does not take --netns: boot files run in the namespace the init system runs in'])
+  test('init --netns enters the namespace (it reads the masters\' kinds there): one that does not exist is an error', () => {
+    for (const args of [['init', '--netns', 'nosuch-ns'], ['-n', 'nosuch-ns', 'init']]) {
+      // The namespace is entered (init reads the masters' kinds there): one that does not exist is an error.
+      expect(tunadm([...args, '--target', 'systemd', '--config', file]).stderr).toContain('there is no network namespace named nosuch-ns')
     }
-    expect(tunadm(['init', '--help']).stdout).not.toContain('--netns')
   })
 
   test('a unit that runs a tunadm that does not exist is written with a warning naming --tunadm-path', () => {
@@ -205,6 +204,19 @@ describeKernel('names and owners as people read them', () => {
     expect(ns.tunadm(['show', 'ta\u200bp0']).stdout).toContain('ta\\u200bp0')
     // JSON keeps the real name, for scripts.
     expect(JSON.parse(ns.tunadm(['list', '--json']).stdout).result.map((d: {name: string}) => d.name)).toContain('ta\u200bp0')
+  })
+
+  test('init --netns says that the boot files it writes carry no --netns', () => {
+    const fs = require('node:fs') as typeof import('node:fs')
+    const file = `${require('node:os').tmpdir()}/tunadm-conv-initns-${process.pid}.yaml`
+    fs.writeFileSync(file, 'version: 1\ndevices:\n  - {name: tun5, mode: tun, user: root}\n')
+    try {
+      const r = ns.tunadm(['init', '--target', 'systemd', '--config', file, '--tunadm-path', process.execPath])
+      expect([r.status, r.stdout]).toEqual([0, expect.not.stringContaining('--netns')])
+      expect(r.stderr).toContain(`warning: the boot files carry no --netns: they make the devices in the namespace the init system runs in, not in ${ns.name}`)
+    } finally {
+      fs.rmSync(file, {force: true})
+    }
   })
 
   test('an owner change is said with names', () => {
