@@ -237,7 +237,8 @@ describeKernel('a VM host: TAP bridge ports, real frames, and doctor', () => {
       const missing = ns.tunadm(['add', 'tapm', '--master', 'br9', '--group', '65534'])
       expect(missing.status).toBe(1)
       expect(missing.stderr).toContain('error: cannot make tapm a port of br9: there is no device named br9')
-      expect(missing.stderr).toContain('fix: create it first (ip link add br9 type bridge && ip link set br9 up')
+      // The fix acts in the namespace the command was given (ip -n NS).
+      expect(missing.stderr).toContain(`fix: create it first (ip -n ${ns.name} link add br9 type bridge && ip -n ${ns.name} link set br9 up`)
       const veth = ns.tunadm(['add', 'tapm', '--master', 'v0', '--group', '65534'])
       expect(veth.status).toBe(1)
       expect(veth.stderr).toContain('v0 is a veth, not a bridge, bond or vrf')
