@@ -145,8 +145,8 @@ describeKernel('docs that run', () => {
     const command = e.command
       .replace(/(--user|-u) (waldner|qemu|openvpn)\b/g, '$1 nobody')
       .replace(/(--group|-g) (kvm|netdev)\b/g, '$1 nogroup')
-      .replace(/--netns blue\b/g, `--netns ${ns.name}`)
-      .replace(/--config \S+/g, `--config ${dir}/tunadm.yaml`)
+      .replace(/--netns (blue|vpn)\b/g, `--netns ${ns.name}`)
+      .replace(/--config (?!\/dev\/stdin)\S+/g, `--config ${dir}/tunadm.yaml`)
       .replace(/\btunadm (apply|down|init)\b(?![^|]*--config)/g, `tunadm $1 --config ${dir}/tunadm.yaml`)
     // The README's example of the error a normal user meets runs as a normal user.
     const asUser = /# as a normal user/.test(command) ? ['setpriv', '--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups'] : []
@@ -175,6 +175,8 @@ describeKernel('docs that run', () => {
       try {
         const cwd = fs.mkdtempSync(path.join(dir, 'cwd-'))
         fs.chmodSync(cwd, 0o777)
+        // A config file an example reads from its directory (tunadm down --config /dev/stdin < vmhost.yaml).
+        for (const name of ['vmhost.yaml']) fs.copyFileSync(path.join(dir, 'tunadm.yaml'), path.join(cwd, name))
         // A session starts with a TUN and a TAP device that no example names (a list has something to show).
         for (const d of ['tun90', 'tap90']) prepare(ns, `tunadm show ${d}`, failures, block)
         for (const e of list) {
