@@ -16,6 +16,7 @@ import {LINK_GROUP_MAX, idProblem} from '../model/identity'
 import {looksLikeAccountName, parseNumericId, validateIfName} from '../model/validate'
 import {BOOLEAN_KEYS, DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, closestKey} from './keys'
 import {expandName} from './range'
+import type {ManagedSet} from './link-group'
 import {envCap, maxConfigBytes, readCapped} from './read'
 import {DeviceConfig, RouteConfig, TunadmConfig} from './types'
 import {loadYaml} from './yaml'
@@ -113,21 +114,7 @@ type Origin = Node | Pair
 
 /** Parse and validate config text; `source` names it in messages. Pure. */
 export function parseConfig(text: string, source: string): TunadmConfig {
-  // Loaded here, not at the top: most commands never read a config, and start-up time matters.
-  // The common subset of YAML is read by yaml-fast.ts (about 20 times faster, the same nodes, a property
-  // test holds it to the library); anything else, and every file with a problem the library reports,
-  // goes to the library.
-  const fast = parseFast(text)
-  let check: Checker
-  if (fast) {
-    check = new Checker(fastYaml as unknown as YamlView, {errors: [], contents: fast.contents} as unknown as Document, lineCounterFor(text), source, text)
-  } else {
-    const yaml = loadYaml()
-    const lineCounter = new yaml.LineCounter()
-    // uniqueKeys is checked by the Checker in linear time (the library's check is quadratic in the keys of a mapping).
-    const doc = yaml.parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: false})
-    check = new Checker(yaml, doc, lineCounter, source, text)
-  }
+  const check = checkerFor(text, source)
   const config = check.document()
   if (check.problems.length > 0 || check.capped) {
     const sorted = check.problems.sort((a, b) => a.line - b.line || a.col - b.col)
@@ -135,6 +122,53 @@ export function parseConfig(text: string, source: string): TunadmConfig {
     throw new ConfigError(sorted, check.dropped)
   }
   return config
+}
+
+/** The one reader of a config's YAML, for every command (apply, down, init, doctor). */
+function checkerFor(text: string, source: string): Checker {
+  // Loaded here, not at the top: most commands never read a config, and start-up time matters.
+  // The common subset of YAML is read by yaml-fast.ts (about 20 times faster, the same nodes, a property
+  // test holds it to the library); anything else, and every file with a problem the library reports,
+  // goes to the library.
+  const fast = parseFast(text)
+  if (fast) return new Checker(fastYaml as unknown as YamlView, {errors: [], contents: fast.contents} as unknown as Document, lineCounterFor(text), source, text)
+  const yaml = loadYaml()
+  const lineCounter = new yaml.LineCounter()
+  // uniqueKeys is checked by the Checker in linear time (the library's check is quadratic in the keys of a mapping).
+  const doc = yaml.parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: false})
+  return new Checker(yaml, doc, lineCounter, source, text)
+}
+
+/**
+ * What down needs from a config file: its identity (id:, or its path) and link_group, read by the reader
+ * apply uses, with the same checks; whatever else is wrong in the file is left alone, so that a file
+ * broken by an edit, or removed, never keeps its devices from being removed at stop time.
+ */
+export function readManagedSet(file: string): ManagedSet {
+  let text: string
+  try {
+    // Capped in size, and a FIFO or device in place of the file is no hang.
+    text = readCapped(file, CAPS.bytes).toString('utf8')
+  } catch (err) {
+    return {source: file, warning: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); removing the devices marked as managed by it (if it had an id:, give it as --id)`}
+  }
+  // Neither key can be in a file without these (an escaped key has a backslash): no YAML to parse (1000 entries take ~150 ms).
+  if (!text.includes('link_group') && !/\bid\b/.test(text) && !text.includes('\\')) return {source: file}
+  let read: ReturnType<Checker['identity']>
+  try {
+    read = checkerFor(text, file).identity()
+  } catch {
+    read = {invalid: true}
+  }
+  if (read.invalid) return {source: file, warning: `${file} is not valid YAML; removing the devices marked as managed by its path (if it had an id:, give it as --id; see tunadm apply --dry-run for the problems)`}
+  const out: ManagedSet = {source: file}
+  const warnings: string[] = []
+  if (typeof read.id === 'string') out.id = read.id
+  else if (read.id) warnings.push(`id in ${file} is not valid (${read.id.problem}); removing the devices marked as managed by its path`)
+  if (typeof read.linkGroup === 'number') out.linkGroup = read.linkGroup
+  else if (read.linkGroup) warnings.push(`link_group in ${file} is not a whole number from 1 to ${LINK_GROUP_MAX}; it is left out`)
+  if (warnings.length) out.warning = warnings.join('; ')
+  return out
 }
 
 /** One device entry's settings, each with the node it came from (the entry or `defaults:`). */
@@ -217,6 +251,46 @@ class Checker {
     return this.aliasTargets.get(alias)
   }
 
+  /** id's value, or the problem with it (reported). */
+  private idValue(pair: Pair): {value?: string; problem?: string} {
+    const node = this.deref(pair.value) ?? pair
+    const value = this.yaml.isScalar(node) ? node.value : undefined
+    const problem = typeof value === 'string' ? idProblem(value) : `id is not text; expected a name such as id: vmhost (quote it if YAML reads it as a number or boolean)`
+    if (!problem) return {value: value as string}
+    this.problem(node, problem)
+    return {problem: typeof value === 'string' ? problem : 'not text'}
+  }
+
+  /** link_group's value, or undefined after reporting what is wrong with it. */
+  private linkGroupValue(group: Pair): number | undefined {
+    const node = this.deref(group.value) ?? group
+    return this.integer('link_group', this.yaml.isScalar(node) ? node.value : undefined, 1, LINK_GROUP_MAX, (m) => {
+      this.problem(node, m)
+      return undefined
+    }, 'the link group of this file\'s devices (0 is the group every device starts in; iproute2 reads no group above 2147483647); leave it out for one derived from the config\'s identity', node)
+  }
+
+  /**
+   * id and link_group alone (for down), read and checked as document() reads them: undefined when
+   * absent, 'bad' when apply would refuse the value (a key given twice too); invalid: the YAML is.
+   */
+  identity(): {invalid?: true; id?: string | {problem: string}; linkGroup?: number | 'bad'} {
+    if (this.doc.errors.length > 0) return {invalid: true}
+    const root = this.deref(this.doc.contents)
+    if (!root || !this.yaml.isMap(root)) return {}
+    const pairs = (key: string) => root.items.filter((p) => this.yaml.isScalar(p.key) && String(p.key.value) === key)
+    const out: ReturnType<Checker['identity']> = {}
+    const ids = pairs('id')
+    if (ids.length > 1) out.id = {problem: 'given twice'}
+    else if (ids.length === 1) {
+      const id = this.idValue(ids[0])
+      out.id = id.value ?? {problem: id.problem ?? ''}
+    }
+    const groups = pairs('link_group')
+    if (groups.length > 0) out.linkGroup = (groups.length === 1 ? this.linkGroupValue(groups[0]) : undefined) ?? 'bad' // twice: apply refuses the file
+    return out
+  }
+
   document(): TunadmConfig {
     const config: TunadmConfig = {version: 1, source: this.file, devices: []}
     for (const e of this.doc.errors) {
@@ -249,23 +323,12 @@ class Checker {
     }
 
     const idPair = top.get('id')
-    if (idPair) {
-      const node = this.deref(idPair.value) ?? idPair
-      const value = this.yaml.isScalar(node) ? node.value : undefined
-      const problem = typeof value === 'string' ? idProblem(value) : `id is not text; expected a name such as id: vmhost (quote it if YAML reads it as a number or boolean)`
-      if (problem) this.problem(node, problem)
-      else config.id = value as string
-    }
+    const id = idPair && this.idValue(idPair)
+    if (id?.value !== undefined) config.id = id.value
 
     const group = top.get('link_group')
-    if (group) {
-      const node = this.deref(group.value) ?? group
-      const v = this.integer('link_group', this.yaml.isScalar(node) ? node.value : undefined, 1, LINK_GROUP_MAX, (m) => {
-        this.problem(node, m)
-        return undefined
-      }, 'the link group of this file\'s devices (0 is the group every device starts in; iproute2 reads no group above 2147483647); leave it out for one derived from the config\'s identity', node)
-      if (v !== undefined) config.linkGroup = v
-    }
+    const v = group && this.linkGroupValue(group)
+    if (v !== undefined) config.linkGroup = v
 
     let defaults: Settings = {}
     const defaultsPair = top.get('defaults')

@@ -66,4 +66,14 @@ devices:
     expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('the route to fd09::/64 (metric 1024) is on both r0 and r1')])
     expect(ns.link('r0')).toBeUndefined()
   })
+
+  test('down reads link_group as apply does ("link\\x5fgroup": 42): one request for the group apply made', () => {
+    const file = path.join(dir, 'group.yaml')
+    fs.writeFileSync(file, 'version: 1\n"link\\x5fgroup": 42\ndevices:\n  - {name: "g{0..1}", mode: tap, user: 0}\n')
+    expect(ns.tunadm(['apply', '--config', file], {env}).status).toBe(0)
+    expect(ns.link('g0')?.group).toBe('42')
+    const down = json(ns.tunadm(['down', '--config', file, '--json'], {env}))
+    expect([down.linkGroup, down.removedByGroup, down.devices.length]).toEqual([42, true, 2])
+    expect(ns.link('g0')).toBeUndefined()
+  })
 })
