@@ -11,7 +11,7 @@
  *   The gateway and the device are what it points at. One rule for every way of asking, and across devices.
  */
 import {IdRef, Mode} from './device'
-import {Family, Prefix, bytesToIp, formatPrefix, ipv4Number} from './ip'
+import {Family, Prefix, bytesToIp, formatPrefix, ipv4Number, parsePrefix} from './ip'
 import {defaultMetric, routeMetric} from './limits'
 import {TunFlagValues} from './settings'
 
@@ -140,3 +140,8 @@ export function routeText(r: RouteFacts): string {
   const dst = r.dstLen === 0 ? 'default' : `${r.dst}/${r.dstLen}`
   return `${dst}${r.via ? ` via ${r.via}` : ''}${r.metric !== defaultMetric(r.family) ? ` metric ${r.metric}` : ''}`
 }
+
+/** An address the kernel reports, as a request would give it. */
+export const addressSpecOf = (a: AddressFacts): AddressSpec => ({local: parsePrefix(`${a.address}/${a.prefixLen}`, 'address'), peer: a.peer ? parsePrefix(`${a.peer}/${a.prefixLen}`, 'peer') : undefined})
+/** A route the kernel reports, as a request would give it. */
+export const routeSpecOf = (r: RouteFacts): RouteSpec => ({dst: parsePrefix(`${r.dst}/${r.dstLen}`, 'route'), via: r.via ? parsePrefix(r.via, 'via', true) : undefined, metric: r.metric})

@@ -13,6 +13,7 @@
 import {Mode} from './device'
 import {TunState} from './state'
 import {TXQUEUELEN_MAX} from './limits'
+import type {Change} from './steps'
 
 export type Phase = 'creation' | 'link' | 'network'
 
@@ -297,4 +298,38 @@ export function tunFlagProblems(mode: Mode | undefined, values: TunFlagValues, l
     else if (s.needs.mode && mode && mode !== s.needs.mode) out.push({key: s.key, message: `${label} is a ${mode.toUpperCase()} device and asks for ${s.key}; ${s.needs.why}`, expected: `${s.key} only on a ${s.needs.mode.toUpperCase()} device`})
   }
   return out
+}
+
+/** Interface flags (SIOCSIFFLAGS) the link settings turn on or off, in the order changes are reported. */
+export const IFF_UP = 0x1
+export const LINK_FLAGS: ReadonlyArray<{key: 'promisc' | 'allmulti' | 'multicast' | 'arp'; bit: number; inverted?: boolean}> = [
+  {key: 'promisc', bit: 0x100},
+  {key: 'allmulti', bit: 0x200},
+  {key: 'multicast', bit: 0x1000},
+  {key: 'arp', bit: 0x80, inverted: true}, // arp on = IFF_NOARP off
+]
+
+/**
+ * The interface flags to set and clear so that a device with flags `current` (undefined: a new device)
+ * has what `want` asks, and the changes that makes; `up` sets or clears IFF_UP, reported by the caller.
+ */
+export function linkFlagBits(want: Partial<Record<'promisc' | 'allmulti' | 'multicast' | 'arp' | 'up', boolean>>, current: number | undefined): {set: number; clear: number; changes: Change[]} {
+  let set = 0
+  let clear = 0
+  const changes: Change[] = []
+  for (const {key, bit, inverted} of LINK_FLAGS) {
+    const w = want[key]
+    if (w === undefined) continue
+    const on = inverted ? !w : w
+    const has = current === undefined ? undefined : (current & bit) !== 0
+    if (has === on) continue
+    if (on) set |= bit
+    else clear |= bit
+    changes.push({what: key, from: has === undefined ? null : inverted ? !has : has, to: w})
+  }
+  if (want.up !== undefined) {
+    if (want.up) set |= IFF_UP
+    else clear |= IFF_UP
+  }
+  return {set, clear, changes}
 }

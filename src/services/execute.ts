@@ -16,7 +16,8 @@ import {isKernelError} from '../kernel/errno'
 import {InvalidInputError, TunadmError} from '../errors'
 import {explainKernelError} from './explain'
 import {normaliseError} from './normalise'
-import {Change, DevicePlan, PlannedStep, Step, describeChange} from './plan'
+import {Change, DevicePlan, PlannedStep, Step} from './plan'
+import {describeChange} from '../render/changes'
 
 export interface Outcome {
   plan: DevicePlan

@@ -6,6 +6,7 @@
 import * as C from '../kernel/constants'
 import {Address, Link, Route} from '../kernel/netlink-codec'
 import {Netlink} from '../kernel/netlink'
+import {AddressFacts, RouteFacts, routeKey} from '../model/desired'
 import {Holder, holdersOf} from '../model/device'
 import {readTunFlags} from '../kernel/sysfs'
 import {findHolders} from '../system/holders'
@@ -98,4 +99,34 @@ export function kernelSnapshot(nl: Netlink): Snapshot {
     },
   }
   return snap
+}
+
+/** A kernel route, and a kernel address, in model terms (model/desired.ts's identities). */
+export const routeFactsOf = (r: Route): RouteFacts => ({family: r.family, dst: r.dst, dstLen: r.dstLen, via: r.gateway, metric: r.priority ?? 0})
+export const addressFactsOf = (a: Address): AddressFacts => (a.peer ? {family: a.family, address: a.address, prefixLen: a.prefixLen, peer: a.peer} : {family: a.family, address: a.address, prefixLen: a.prefixLen})
+
+interface RouteIndex {
+  byKey: Map<string, Route[]>
+  byOif: Map<number, Route[]>
+}
+
+/** The snapshot's routes by identity and by device, built once per snapshot (1000 devices stay linear). */
+const routeIndexes = new WeakMap<Snapshot, RouteIndex>()
+
+export function routesIndexed(snap: Snapshot): RouteIndex {
+  let idx = routeIndexes.get(snap)
+  if (!idx) {
+    idx = {byKey: new Map(), byOif: new Map()}
+    const add = <K>(m: Map<K, Route[]>, k: K, r: Route) => {
+      const list = m.get(k)
+      if (list) list.push(r)
+      else m.set(k, [r])
+    }
+    for (const r of snap.routes()) {
+      add(idx.byKey, routeKey(routeFactsOf(r)), r)
+      if (r.oif !== undefined) add(idx.byOif, r.oif, r)
+    }
+    routeIndexes.set(snap, idx)
+  }
+  return idx
 }

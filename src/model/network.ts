@@ -1,0 +1,102 @@
+/**
+ * Addresses and routes of one existing device: what to remove and add so that it has what a request
+ * asks, from what the kernel has (model facts). Identities are the kernel's (model/desired.ts): an
+ * IPv4 address is its local address, length and peer, an IPv6 address the address alone, a route its
+ * destination and metric.
+ */
+import {
+  AddressFacts, AddressSpec, DesiredDevice, RouteFacts, RouteSpec, addressFacts, addressKey, addressMatches, addressSpecOf,
+  addressText, routeFacts, routeKey, routeMatches, routeText,
+} from './desired'
+import {Problem} from './rules'
+
+function sameAddress(a: AddressFacts | undefined, b: AddressFacts): boolean {
+  return a !== undefined && a.prefixLen === b.prefixLen && (a.peer ?? a.address) === (b.peer ?? b.address)
+}
+
+/**
+ * `have`: the device's addresses; linkScope marks the kernel's own (fe80::/64 among them), removed only
+ * when asked by name. Returns what to remove and add, and the addresses the device will then have.
+ */
+export function planAddresses(name: string, have: Array<AddressFacts & {linkScope?: boolean}>, d: Pick<DesiredDevice, 'addresses' | 'delAddresses' | 'exactAddresses'>, warnings: string[]):
+  {removed: Set<AddressFacts>; adds: AddressSpec[]; final: AddressSpec[]} {
+  const removed = new Set<AddressFacts>()
+  for (const want of d.delAddresses) {
+    const hits = have.filter((h) => addressMatches(want, h))
+    if (!hits.length) warnings.push(`${name} has no address ${addressText(addressFacts(want))}${want.anyPrefix ? '' : ' (with that prefix length)'}: nothing to remove`)
+    for (const h of hits) removed.add(h)
+  }
+  // Each identity worked out once: a device's addresses are compared with each other by these.
+  const haveKeys = have.map(addressKey)
+  const wantFacts = d.addresses.map(addressFacts)
+  const wanted = new Map(wantFacts.map((f) => [addressKey(f), f]))
+  if (d.exactAddresses) have.forEach((h, i) => !h.linkScope && !sameAddress(wanted.get(haveKeys[i]), h) && removed.add(h))
+  const adds: AddressSpec[] = []
+  for (const [i, a] of d.addresses.entries()) {
+    const f = wantFacts[i]
+    const existing = have[haveKeys.indexOf(addressKey(f))]
+    if (existing && !removed.has(existing) && sameAddress(f, existing)) continue
+    if (existing) removed.add(existing) // IPv6: another prefix length or peer; the kernel has one per address
+    adds.push(a)
+  }
+  return {removed, adds, final: [...have.filter((h) => !removed.has(h) && !h.linkScope).map(addressSpecOf), ...adds]}
+}
+
+/**
+ * `mine`: the main-table routes through the device; `ours` is false for those the kernel or a router
+ * advertisement made (never removed unasked). `elsewhere`: the problem when another device has a route.
+ */
+export function planRoutes(name: string, mine: Array<{f: RouteFacts; ours: boolean}>, d: Pick<DesiredDevice, 'routes' | 'delRoutes' | 'exactRoutes'>, warnings: string[],
+  elsewhere: (f: RouteFacts, index: number) => Problem | undefined): {dels: Set<RouteFacts>; adds: RouteSpec[]; problems: Problem[]} {
+  const dels = new Set<RouteFacts>()
+  const problems: Problem[] = []
+  for (const want of d.delRoutes) {
+    const hits = mine.filter(({f}) => routeMatches(want, f))
+    if (!hits.length) warnings.push(`${name} has no route to ${routeText(routeFacts(want))}: nothing to remove`)
+    for (const {f} of hits) dels.add(f)
+  }
+  const wanted = new Map(d.routes.map((r) => [routeKey(routeFacts(r)), routeFacts(r)]))
+  if (d.exactRoutes) {
+    for (const {f, ours} of mine) {
+      if (!ours) continue
+      const w = wanted.get(routeKey(f))
+      if (!w || w.via !== f.via) dels.add(f)
+    }
+  }
+  const adds: RouteSpec[] = []
+  d.routes.forEach((r, index) => {
+    const f = routeFacts(r)
+    const existing = mine.find((m) => routeKey(m.f) === routeKey(f))
+    if (existing && existing.f.via === f.via && !dels.has(existing.f)) return
+    if (existing) dels.add(existing.f) // another gateway: replace
+    else {
+      const clash = elsewhere(f, index)
+      if (clash) problems.push(clash)
+    }
+    adds.push(r)
+  })
+  return {dels, adds, problems}
+}
+
+/**
+ * A device taken down loses, by the kernel's rule, its IPv4 routes (other than the prefix routes of its
+ * addresses) and its IPv6 addresses and routes. Down and up again in one request (--down ... --up):
+ * they are put back after it is up (returned), and the warning says so; left down: the warning names
+ * what is gone. `has`: its IPv6 addresses (not link scope) and the routes that are ours; `planned`: what
+ * the plan removes or adds anyway.
+ */
+export function keptThroughDown(name: string, upAgain: boolean, has: {addresses: AddressFacts[]; routes: RouteFacts[]},
+  planned: {removed: AddressFacts[]; routes: RouteFacts[]}, warnings: string[]): {addresses: AddressFacts[]; routes: RouteFacts[]} {
+  const key = (a: AddressFacts) => `${a.family} ${a.address}/${a.prefixLen}`
+  const skipAddr = new Set(planned.removed.map(key))
+  const skipRoute = new Set(planned.routes.map(routeKey))
+  const kept = {addresses: has.addresses.filter((a) => !skipAddr.has(key(a))), routes: has.routes.filter((f) => !skipRoute.has(routeKey(f)))}
+  if (!kept.addresses.length && !kept.routes.length) return kept
+  const lost = [...kept.addresses.map((a) => `address ${addressText(a)}`), ...kept.routes.map((r) => `route ${routeText(r)}`)].join(', ')
+  if (!upAgain) {
+    warnings.push(`${name} goes down, and the kernel drops with it: ${lost}; bringing it up does not bring them back (tunadm apply, or --address/--route, does)`)
+    return {addresses: [], routes: []}
+  }
+  warnings.push(`${name} goes down and up again: the kernel drops ${lost} when it goes down; tunadm adds them again once it is up`)
+  return kept
+}
