@@ -8,13 +8,14 @@
 import * as fs from 'node:fs'
 import type {Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq} from 'yaml'
 import {InvalidInputError, TunadmError} from '../errors'
-import {bytesToIp, formatPrefix, ipFamily, ipToBytes, networkOf, parsePrefix} from '../model/ip'
+import {parsePrefix} from '../model/ip'
 import {AddressSpec} from '../model/desired'
 import {Problem, checkAcrossDevices, checkDevice, pairPeer} from '../model/rules'
-import {MASTER, TUN_FLAG_KEYS, TunFlagValues, parseBoolean, tunFlagProblems} from '../model/settings'
+import {TUN_FLAG_KEYS, TunFlagValues, tunFlagProblems} from '../model/settings'
 import {LINK_GROUP_MAX, idProblem} from '../model/identity'
-import {looksLikeAccountName, parseNumericId, validateIfName} from '../model/validate'
-import {BOOLEAN_KEYS, DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, closestKey} from './keys'
+import {validateIfName} from '../model/validate'
+import {Parsed, ScalarInput, parseInteger, parsePrefixText, parseRouteTo, parseSetting, parseVia} from '../model/values'
+import {DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, closestKey} from './keys'
 import {expandName} from './range'
 import type {ManagedSet} from './link-group'
 import {envCap, maxConfigBytes, readCapped} from './read'
@@ -172,11 +173,6 @@ export function readManagedSet(file: string): ManagedSet {
 }
 
 /** One device entry's settings, each with the node it came from (the entry or `defaults:`). */
-/** A number written with a leading zero: octal to YAML 1.1 (010 is eight), decimal to YAML 1.2 and to tunadm's ids. */
-const LEADING_ZERO = /^[-+]?0\d/
-const leadingZero = (key: string, written: string, expected: string) =>
-  `${key} ${written} has a leading zero, which YAML 1.1 reads as octal (${parseInt(written, 8)}) and YAML 1.2 as decimal (${parseInt(written, 10)}); expected it without the zero (${key}: ${parseInt(written, 10)}), ${expected}`
-
 type Settings = Partial<Record<(typeof DEVICE_KEYS)[number], {value: unknown; at: Origin; key: Pair}>>
 
 class Checker {
@@ -264,10 +260,7 @@ class Checker {
   /** link_group's value, or undefined after reporting what is wrong with it. */
   private linkGroupValue(group: Pair): number | undefined {
     const node = this.deref(group.value) ?? group
-    return this.integer('link_group', this.yaml.isScalar(node) ? node.value : undefined, 1, LINK_GROUP_MAX, (m) => {
-      this.problem(node, m)
-      return undefined
-    }, 'the link group of this file\'s devices (0 is the group every device starts in; iproute2 reads no group above 2147483647); leave it out for one derived from the config\'s identity', node)
+    return this.parsed(node, parseInteger('link_group', this.scalar(node), 1, LINK_GROUP_MAX, 'the link group of this file\'s devices (0 is the group every device starts in; iproute2 reads no group above 2147483647); leave it out for one derived from the config\'s identity'))
   }
 
   /**
@@ -437,118 +430,23 @@ class Checker {
   }
 
   private value(key: keyof Settings, node: Node | Pair): unknown {
-    const scalar = this.yaml.isScalar(node) ? (node as Scalar).value : undefined
+    if (key === 'addresses') return this.addresses(node)
+    if (key === 'routes') return this.routes(node)
+    return this.parsed(node, parseSetting(key, this.scalar(node)))
+  }
+
+  /** A node as the parsers of model/values.ts take it: its value, and the text it was written as. */
+  private scalar(node: Node | Pair): ScalarInput {
     const isScalar = this.yaml.isScalar(node)
-    const fail = (message: string) => {
-      this.problem(node, message)
-      return undefined
-    }
-    if (BOOLEAN_KEYS.includes(key)) {
-      const parsed = parseBoolean(key, scalar)
-      return 'value' in parsed ? parsed.value : fail(parsed.problem)
-    }
-    switch (key) {
-      case 'name':
-        if (typeof scalar !== 'string') {
-          // 0x10, .inf, 1e3, true, null: YAML reads them as something else than the text written.
-          const written = this.source(node)
-          if (isScalar && written !== undefined && written !== '') {
-            return fail(`name ${written} is read by YAML as ${scalar === null ? 'null' : `the ${typeof scalar} ${String(scalar)}`}, not as text; expected it quoted: name: "${written}"`)
-          }
-          return fail('name is not text; expected a device name such as tap0, or a range such as "tap{0..63}"')
-        }
-        return scalar
-      case 'mode':
-        if (scalar !== 'tun' && scalar !== 'tap') return fail(`mode ${typeof scalar === 'string' ? JSON.stringify(scalar) : isScalar ? `${this.source(node)} is not text` : 'is not text'}; expected tun (layer 3, IP packets) or tap (layer 2, Ethernet frames)`)
-        return scalar
-      case 'user':
-      case 'group':
-        return this.account(key, scalar, isScalar, fail, node)
-      case 'mac': {
-        if (typeof scalar !== 'string' || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(scalar)) {
-          return fail('mac is not a MAC address; expected six hex pairs separated by colons, quoted, e.g. "52:54:00:12:34:56"')
-        }
-        const mac = scalar.toLowerCase()
-        if (parseInt(mac.slice(0, 2), 16) & 1) return fail(`mac ${mac} is a multicast address (lowest bit of the first byte set); expected a unicast one, e.g. 52:54:00:...`)
-        if (mac === '00:00:00:00:00:00') return fail('mac 00:00:00:00:00:00 is not a usable address; expected a unicast MAC, e.g. 52:54:00:12:34:56')
-        return mac
-      }
-      case 'master': {
-        const parsed = MASTER.parse(scalar)
-        return 'value' in parsed ? parsed.value : fail(parsed.problem)
-      }
-      case 'mtu':
-        return this.integer(key, scalar, 68, 65535, fail, 'the kernel accepts 68 (the IPv4 minimum) to 65535 for TUN/TAP', node)
-      case 'txqueuelen':
-        return this.integer(key, scalar, 0, TXQUEUELEN_MAX, fail, TXQUEUELEN_ABOUT, node)
-      case 'addresses':
-        return this.addresses(node)
-      case 'peer': {
-        if (typeof scalar !== 'string') return fail('peer is not an address; expected the remote end of the point-to-point link, e.g. 10.8.0.2')
-        return this.prefix(node, scalar, 'peer', true)
-      }
-      case 'routes':
-        return this.routes(node)
-    }
-    return undefined
-  }
-
-  /** The text a scalar was written as in the file. */
-  private source(node: Node | Pair): string | undefined {
     const range = (node as Node).range
-    return range ? this.text.slice(range[0], range[1]).trim() : undefined
+    return {value: isScalar ? (node as Scalar).value : undefined, isScalar, written: range ? this.text.slice(range[0], range[1]).trim() : undefined}
   }
 
-  private account(key: 'user' | 'group', scalar: unknown, isScalar: boolean, fail: (m: string) => undefined, node: Node | Pair): string | number | undefined {
-    const expected = `expected a ${key} name or a numeric id from 0 to 4294967294`
-    if (typeof scalar === 'number') {
-      // Only plain decimal digits: 1e21, 0x10 or 1.0 are not what anyone means by a uid.
-      const written = this.source(node) ?? String(scalar)
-      if (!/^[-+]?\d+$/.test(written)) return fail(`${key} ${written} is not a whole number written in decimal; ${expected}`)
-      if (LEADING_ZERO.test(written)) return fail(leadingZero(key, written, expected.replace(/^expected /, '')))
-      try {
-        const id = parseNumericId(written, key)
-        if (id === undefined) return fail(`${key} ${written} is not a valid id; ${expected}`)
-        return id
-      } catch {
-        return fail(`${key} id ${written} is out of range (4294967295 means "unset" to the kernel); ${expected}`)
-      }
-    }
-    if (!isScalar || typeof scalar !== 'string') return fail(`${key} is not a name or a number; ${expected}`)
-    let id: number | undefined
-    try {
-      id = parseNumericId(scalar, key)
-    } catch {
-      return fail(`${key} id "${scalar}" is out of range; ${expected}`)
-    }
-    if (id !== undefined) return id
-    if (!looksLikeAccountName(scalar)) return fail(`${key} "${scalar}" is not a valid ${key} name; ${expected}`)
-    return scalar
-  }
-
-  private integer(key: string, scalar: unknown, min: number, max: number, fail: (m: string) => undefined, about: string, node?: Node | Pair): number | undefined {
-    // As for ids: 1e3, 1500.0 or 0x10 are numbers to YAML, but not the whole number anyone writes for a count.
-    const written = node && typeof scalar === 'number' ? this.source(node) : undefined
-    if (written !== undefined && !/^[-+]?\d+$/.test(written)) {
-      return fail(`${key} ${written} is not a whole number written in decimal; expected a whole number from ${min} to ${max}: ${about}`)
-    }
-    if (written !== undefined && LEADING_ZERO.test(written)) return fail(leadingZero(key, written, `a whole number from ${min} to ${max}: ${about}`))
-    if (typeof scalar !== 'number' || !Number.isInteger(scalar) || scalar < min || scalar > max) {
-      return fail(`${key} ${typeof scalar === 'number' ? scalar : JSON.stringify(scalar ?? null)} is out of range; expected a whole number from ${min} to ${max}: ${about}`)
-    }
-    return scalar
-  }
-
-  /** Parse ADDRESS/LEN into canonical text; reports and returns undefined when invalid. */
-  private prefix(node: Origin, text: string, what: string, hostByDefault = false): string | undefined {
-    try {
-      const p = parsePrefix(text, what, hostByDefault)
-      return formatPrefix({address: bytesToIp(p.bytes), prefixLen: p.prefixLen})
-    } catch (err) {
-      const e = err as InvalidInputError
-      this.problem(node, `${e.message}; expected ${e.fix ? e.fix.replace(/^write it as /, '') : 'ADDRESS/LENGTH, e.g. 192.168.0.1/24'}`)
-      return undefined
-    }
+  /** A parser's value, or undefined after reporting its problem at `node`. */
+  private parsed<T>(node: Origin, p: Parsed<T>): T | undefined {
+    if ('value' in p) return p.value
+    this.problem(node, p.problem)
+    return undefined
   }
 
   private addresses(node: Node | Pair): string[] | undefined {
@@ -561,7 +459,7 @@ class Checker {
     for (const item of node.items) {
       const n = this.deref(item) ?? node
       const text = this.yaml.isScalar(n) && typeof n.value === 'string' ? n.value : undefined
-      const canonical = text === undefined ? undefined : this.prefix(n, text, 'address')
+      const canonical = text === undefined ? undefined : this.parsed(n, parsePrefixText(text, 'address'))
       if (text === undefined) this.problem(n, 'an address is not text; expected ADDRESS/LENGTH, e.g. 192.168.0.1/24')
       if (canonical === undefined) {
         ok = false
@@ -598,16 +496,8 @@ class Checker {
         continue
       }
       const toNode = this.deref(to.value) ?? to
-      const toText = this.yaml.isScalar(toNode) && typeof toNode.value === 'string' ? toNode.value : ''
-      const dest = this.prefix(toNode, toText, 'route destination')
+      const dest = this.parsed(toNode, parseRouteTo(this.yaml.isScalar(toNode) && typeof toNode.value === 'string' ? toNode.value : ''))
       if (dest === undefined) {
-        ok = false
-        continue
-      }
-      const p = parsePrefix(dest, 'to')
-      const net = formatPrefix(networkOf(p))
-      if (net !== dest) {
-        this.problem(toNode, `route destination ${dest} has host bits set; expected the network address, ${net}`)
         ok = false
         continue
       }
@@ -615,25 +505,16 @@ class Checker {
       const via = pairs.get('via')
       if (via) {
         const viaNode = this.deref(via.value) ?? via
-        const viaText = this.yaml.isScalar(viaNode) ? String(viaNode.value) : ''
-        const fam = ipFamily(viaText)
-        if (!fam) {
-          this.problem(viaNode, `gateway ${JSON.stringify(viaText)} is not an IP address; expected a plain address (no /LENGTH), e.g. via: 10.0.0.254`)
+        route.via = this.parsed(viaNode, parseVia(this.yaml.isScalar(viaNode) ? String(viaNode.value) : '', dest))
+        if (route.via === undefined) {
+          delete route.via
           ok = false
-        } else if (fam !== p.family) {
-          this.problem(viaNode, `gateway ${viaText} is IPv${fam} but the destination ${dest} is IPv${p.family}; expected a gateway of the same family`)
-          ok = false
-        } else {
-          route.via = bytesToIp(ipToBytes(viaText))
         }
       }
       const metric = pairs.get('metric')
       if (metric) {
         const m = this.deref(metric.value) ?? metric
-        const v = this.integer('metric', this.yaml.isScalar(m) ? m.value : undefined, 0, 0xffffffff, (msg) => {
-          this.problem(m, msg)
-          return undefined
-        }, 'lower is preferred', m)
+        const v = this.parsed(m, parseInteger('metric', this.scalar(m), 0, 0xffffffff, 'lower is preferred'))
         if (v === undefined) ok = false
         else route.metric = v
       }

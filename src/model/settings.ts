@@ -233,6 +233,9 @@ export const SETTINGS: readonly Setting[] = [
   setting('routes', 'network', false, 'special', {description: 'Routes through the device (needs up: true).', type: 'array', items: {$ref: '#/$defs/route'}}),
 ]
 
+/** The keys whose values are booleans. */
+export const BOOLEAN_SETTINGS: ReadonlySet<string> = new Set(SETTINGS.filter((s) => s.kind === 'boolean').map((s) => s.key))
+
 /**
  * The one parser of a boolean setting, for YAML scalars (CLI flags arrive as booleans already):
  * the value, or what is wrong and what was expected.
