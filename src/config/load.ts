@@ -5,75 +5,24 @@
  * once as FILE:LINE:COL: what is wrong; expected what. The loader is pure: user and group names are
  * checked for shape only and looked up when the config is applied, not here.
  */
-import * as fs from 'node:fs'
 import type {Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq} from 'yaml'
 import {InvalidInputError, TunadmError} from '../errors'
 import {parsePrefix} from '../model/ip'
-import {AddressSpec} from '../model/desired'
-import {Problem, checkAcrossDevices, checkDevice, pairPeer} from '../model/rules'
-import {TUN_FLAG_KEYS, TunFlagValues, tunFlagProblems} from '../model/settings'
+import {checkAcrossEntries, checkEntry} from '../model/rules'
 import {LINK_GROUP_MAX, idProblem} from '../model/identity'
 import {validateIfName} from '../model/validate'
 import {Parsed, ScalarInput, parseInteger, parsePrefixText, parseRouteTo, parseSetting, parseVia} from '../model/values'
 import {DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS, closestKey} from './keys'
 import {expandName} from './range'
-import type {ManagedSet} from './link-group'
-import {envCap, maxConfigBytes, readCapped} from './read'
+import {readCapped} from './read'
+import {CAPS, ConfigError, ConfigProblem, decodeUtf8} from './problems'
 import {DeviceConfig, RouteConfig, TunadmConfig} from './types'
 import {loadYaml} from './yaml'
 import {fastYaml, lineCounterFor, parseFast} from './yaml-fast'
 import {TXQUEUELEN_ABOUT, TXQUEUELEN_MAX} from '../model/limits'
 
-/**
- * Caps that keep a small hostile file from costing minutes of CPU or gigabytes of output. Each can be
- * raised through the environment for a config that truly needs more.
- */
-export const CAPS = {
-  /** TUNADM_MAX_CONFIG_BYTES: the file's size (read when used: an invalid value is an error of the command, not of loading). */
-  get bytes(): number {
-    return maxConfigBytes()
-  },
-  /** TUNADM_MAX_DEVICES: devices after ranges are expanded. */
-  get devices(): number {
-    return envCap('TUNADM_MAX_DEVICES', 16384)
-  },
-  /** Uses of YAML aliases (*name) in the file. */
-  aliases: 1000,
-  /** Problems reported; the rest are counted. */
-  problems: 100,
-}
-
-export interface ConfigProblem {
-  file: string
-  line: number
-  col: number
-  /** What is wrong, then "; expected ..." when there is something to say about the fix. */
-  message: string
-}
-
-/** A config that does not validate. Exit code 2; nothing was changed. */
-export class ConfigError extends InvalidInputError {
-  readonly problems: ConfigProblem[]
-
-  /** `uncounted`: problems found beyond those kept (a hostile file can make millions). */
-  constructor(problems: ConfigProblem[], uncounted = 0) {
-    const shown = problems.slice(0, CAPS.problems)
-    const total = problems.length + uncounted
-    const lines = shown.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`)
-    if (total > shown.length) lines.push(`... and ${total - shown.length} more problems (the first ${CAPS.problems} are shown)`)
-    const intro = total === 1 ? [] : [`${total} problems in ${problems[0].file}:`]
-    super([...intro, ...lines].join('\n'), {
-      code: 'INVALID_CONFIG',
-      why: 'the whole file is checked before anything changes; nothing was changed',
-      fix: 'correct the file; editors can check it as you type with the JSON Schema tunadm publishes (init/tunadm.schema.json)',
-    })
-    this.problems = shown
-  }
-
-  toJSON(): Record<string, unknown> {
-    return {...super.toJSON(), problems: this.problems}
-  }
-}
+export {CAPS, ConfigError} from './problems'
+export type {ConfigProblem} from './problems'
 
 /** Read, parse and validate a config file. Throws ConfigError (exit 2) listing every problem. */
 export function loadConfig(file: string): TunadmConfig {
@@ -94,18 +43,6 @@ export function loadConfig(file: string): TunadmConfig {
     throw new TunadmError(`cannot read the config file ${file}: ${(err as Error).message}`, {code: code ?? 'READ_FAILED'})
   }
   return parseConfig(decodeUtf8(bytes, file), file)
-}
-
-/** The file as text; bytes that are not UTF-8 are refused, never replaced (a name must be what it says). */
-function decodeUtf8(bytes: Buffer, file: string): string {
-  try {
-    return new TextDecoder('utf-8', {fatal: true}).decode(bytes)
-  } catch {
-    const lossy = bytes.toString('utf8')
-    const at = lossy.indexOf('\uFFFD')
-    const line = at < 0 ? 1 : lossy.slice(0, at).split('\n').length
-    throw new ConfigError([{file, line, col: at < 0 ? 1 : at - lossy.lastIndexOf('\n', at - 1), message: 'the file is not valid UTF-8 here; expected UTF-8 text (convert it with iconv -t UTF-8)'}])
-  }
 }
 
 type Yaml = typeof import('yaml')
@@ -140,36 +77,9 @@ function checkerFor(text: string, source: string): Checker {
   return new Checker(yaml, doc, lineCounter, source, text)
 }
 
-/**
- * What down needs from a config file: its identity (id:, or its path) and link_group, read by the reader
- * apply uses, with the same checks; whatever else is wrong in the file is left alone, so that a file
- * broken by an edit, or removed, never keeps its devices from being removed at stop time.
- */
-export function readManagedSet(file: string): ManagedSet {
-  let text: string
-  try {
-    // Capped in size, and a FIFO or device in place of the file is no hang.
-    text = readCapped(file, CAPS.bytes).toString('utf8')
-  } catch (err) {
-    return {source: file, warning: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); removing the devices marked as managed by it (if it had an id:, give it as --id)`}
-  }
-  // Neither key can be in a file without these (an escaped key has a backslash): no YAML to parse (1000 entries take ~150 ms).
-  if (!text.includes('link_group') && !/\bid\b/.test(text) && !text.includes('\\')) return {source: file}
-  let read: ReturnType<Checker['identity']>
-  try {
-    read = checkerFor(text, file).identity()
-  } catch {
-    read = {invalid: true}
-  }
-  if (read.invalid) return {source: file, warning: `${file} is not valid YAML; removing the devices marked as managed by its path (if it had an id:, give it as --id; see tunadm apply --dry-run for the problems)`}
-  const out: ManagedSet = {source: file}
-  const warnings: string[] = []
-  if (typeof read.id === 'string') out.id = read.id
-  else if (read.id) warnings.push(`id in ${file} is not valid (${read.id.problem}); removing the devices marked as managed by its path`)
-  if (typeof read.linkGroup === 'number') out.linkGroup = read.linkGroup
-  else if (read.linkGroup) warnings.push(`link_group in ${file} is not a whole number from 1 to ${LINK_GROUP_MAX}; it is left out`)
-  if (warnings.length) out.warning = warnings.join('; ')
-  return out
+/** id and link_group alone (for down, config/link-group.ts), read by the reader and checks apply uses. */
+export function readIdentity(text: string, file: string): ReturnType<Checker['identity']> {
+  return checkerFor(text, file).identity()
 }
 
 /** One device entry's settings, each with the node it came from (the entry or `defaults:`). */
@@ -373,7 +283,8 @@ class Checker {
         }
       }
     }
-    this.acrossDevices(config.devices, seen)
+    // What one device cannot see on its own (model/rules.ts): the same address or route on two devices.
+    for (const p of checkAcrossEntries(config.devices)) this.problem(seen.get(config.devices[p.device].name), p.message)
     return config
   }
 
@@ -444,83 +355,53 @@ class Checker {
 
   /** A parser's value, or undefined after reporting its problem at `node`. */
   private parsed<T>(node: Origin, p: Parsed<T>): T | undefined {
-    if ('value' in p) return p.value
-    this.problem(node, p.problem)
+    return 'value' in p ? p.value : this.fail(node, p.problem)
+  }
+
+  /** Report a problem at `node`; undefined, for the value it leaves. */
+  private fail(node: Origin, message: string): undefined {
+    this.problem(node, message)
     return undefined
   }
 
-  private addresses(node: Node | Pair): string[] | undefined {
-    if (!this.yaml.isSeq(node)) {
-      this.problem(node, 'addresses is not a list; expected e.g. addresses: [192.168.0.1/24, "fd00::1/64"]')
-      return undefined
-    }
-    const out: string[] = []
+  /** A YAML list, each item read by `item` (undefined: it reported a problem): all of them, or undefined. */
+  private list<T>(node: Node | Pair, notList: string, item: (n: Node | Pair, done: T[]) => T | undefined): T[] | undefined {
+    if (!this.yaml.isSeq(node)) return this.fail(node, notList)
+    const out: T[] = []
     let ok = true
-    for (const item of node.items) {
-      const n = this.deref(item) ?? node
-      const text = this.yaml.isScalar(n) && typeof n.value === 'string' ? n.value : undefined
-      const canonical = text === undefined ? undefined : this.parsed(n, parsePrefixText(text, 'address'))
-      if (text === undefined) this.problem(n, 'an address is not text; expected ADDRESS/LENGTH, e.g. 192.168.0.1/24')
-      if (canonical === undefined) {
-        ok = false
-      } else if (out.includes(canonical)) {
-        this.problem(n, `address ${canonical} is listed twice; expected each address once`)
-        ok = false
-      } else {
-        out.push(canonical)
-      }
+    for (const it of node.items) {
+      const v = item(this.deref(it) ?? node, out)
+      if (v === undefined) ok = false
+      else out.push(v)
     }
     return ok ? out : undefined
   }
 
+  private addresses(node: Node | Pair): string[] | undefined {
+    return this.list<string>(node, 'addresses is not a list; expected e.g. addresses: [192.168.0.1/24, "fd00::1/64"]', (n, done) => {
+      if (!this.yaml.isScalar(n) || typeof n.value !== 'string') return this.fail(n, 'an address is not text; expected ADDRESS/LENGTH, e.g. 192.168.0.1/24')
+      const canonical = this.parsed(n, parsePrefixText(n.value, 'address'))
+      return canonical !== undefined && done.includes(canonical) ? this.fail(n, `address ${canonical} is listed twice; expected each address once`) : canonical
+    })
+  }
+
   private routes(node: Node | Pair): Array<RouteConfig & {at: Origin}> | undefined {
-    if (!this.yaml.isSeq(node)) {
-      this.problem(node, 'routes is not a list; expected entries such as "- to: 10.1.0.0/16" with optional via: and metric:')
-      return undefined
-    }
-    const out: Array<RouteConfig & {at: Origin}> = []
-    let ok = true
-    for (const item of node.items) {
-      const n = this.deref(item) ?? node
-      if (!this.yaml.isMap(n)) {
-        this.problem(n, 'a route is not a mapping; expected to: DESTINATION/LENGTH with optional via: GATEWAY and metric: N')
-        ok = false
-        continue
-      }
+    return this.list<RouteConfig & {at: Origin}>(node, 'routes is not a list; expected entries such as "- to: 10.1.0.0/16" with optional via: and metric:', (n) => {
+      if (!this.yaml.isMap(n)) return this.fail(n, 'a route is not a mapping; expected to: DESTINATION/LENGTH with optional via: GATEWAY and metric: N')
       const pairs = this.entries(n, ROUTE_KEYS, 'route key')
-      const route: RouteConfig & {at: Origin} = {to: '', at: n}
-      const to = pairs.get('to')
-      if (!to) {
-        this.problem(n, 'the route has no destination; expected to: DESTINATION/LENGTH, e.g. to: 10.1.0.0/16 (0.0.0.0/0 for a default route)')
-        ok = false
-        continue
+      const value = (k: string) => {
+        const p = pairs.get(k)
+        return p && (this.deref(p.value) ?? p)
       }
-      const toNode = this.deref(to.value) ?? to
-      const dest = this.parsed(toNode, parseRouteTo(this.yaml.isScalar(toNode) && typeof toNode.value === 'string' ? toNode.value : ''))
-      if (dest === undefined) {
-        ok = false
-        continue
-      }
-      route.to = dest
-      const via = pairs.get('via')
-      if (via) {
-        const viaNode = this.deref(via.value) ?? via
-        route.via = this.parsed(viaNode, parseVia(this.yaml.isScalar(viaNode) ? String(viaNode.value) : '', dest))
-        if (route.via === undefined) {
-          delete route.via
-          ok = false
-        }
-      }
-      const metric = pairs.get('metric')
-      if (metric) {
-        const m = this.deref(metric.value) ?? metric
-        const v = this.parsed(m, parseInteger('metric', this.scalar(m), 0, 0xffffffff, 'lower is preferred'))
-        if (v === undefined) ok = false
-        else route.metric = v
-      }
-      out.push(route)
-    }
-    return ok ? out : undefined
+      const [toNode, viaNode, metricNode] = [value('to'), value('via'), value('metric')]
+      if (!toNode) return this.fail(n, 'the route has no destination; expected to: DESTINATION/LENGTH, e.g. to: 10.1.0.0/16 (0.0.0.0/0 for a default route)')
+      const to = this.parsed(toNode, parseRouteTo(this.yaml.isScalar(toNode) && typeof toNode.value === 'string' ? toNode.value : ''))
+      if (to === undefined) return undefined
+      const via = viaNode && this.parsed(viaNode, parseVia(this.yaml.isScalar(viaNode) ? String(viaNode.value) : '', to))
+      const metric = metricNode && this.parsed(metricNode, parseInteger('metric', this.scalar(metricNode), 0, 0xffffffff, 'lower is preferred'))
+      if ((viaNode && via === undefined) || (metricNode && metric === undefined)) return undefined
+      return {to, ...(via !== undefined ? {via} : {}), ...(metric !== undefined ? {metric} : {}), at: n}
+    })
   }
 
   /** One entry: its settings merged over defaults, checked as a whole, expanded if a range. */
@@ -566,39 +447,17 @@ class Checker {
         break
       }
     }
-    const label = isRange ? `range ${pattern}` : `device ${pattern}`
     const mode = v('mode') as DeviceConfig['mode'] | undefined
-    // An invalid mode is reported where it is written; "no mode" only when none is written anywhere.
-    const modeWritten = this.defaultKeys.has('mode') || entry.items.some((p) => this.yaml.isScalar(p.key) && p.key.value === 'mode')
-    if (!mode && !modeWritten) bad(entry, `${label} has no mode; expected mode: tun or mode: tap (here or in defaults)`)
-    if (!mode) ok = false
-    if (v('any_user') === true && (v('user') !== undefined || v('group') !== undefined)) {
-      bad(merged.any_user!.at, `${label} has any_user: true together with user or group; expected either an owner (user and/or group) or any_user: true, not both`)
-    } else if (v('any_user') !== true && v('user') === undefined && v('group') === undefined) {
-      bad(merged.any_user?.at ?? entry, `${label} has no owner; expected user: NAME|UID and/or group: NAME|GID, or any_user: true to let every user who can open /dev/net/tun attach`)
-    }
-    if (merged.mac && isRange) bad(merged.mac.at, `${label} would give one MAC to ${names.length} devices; expected mac only on single devices (write each one as its own entry)`)
-    if (isRange) {
-      for (const k of ['addresses', 'peer', 'routes'] as const) {
-        if (merged[k]) bad(merged[k]!.key, `${label} would give the same ${k} to ${names.length} devices; expected ${k} only on single devices`)
-      }
-    }
     const routes = (v('routes') as Array<RouteConfig & {at: Origin}> | undefined) ?? []
-    if (mode && ok) {
-      // The rules every way of asking shares (model/rules.ts), on the device as this entry describes it.
-      const addresses = ((v('addresses') as string[] | undefined) ?? []).map((a) => ({prefix: parsePrefix(a, 'address'), bare: false}))
-      let specs: AddressSpec[] | Problem = addresses.map((a) => ({local: a.prefix}))
-      if (merged.peer) specs = pairPeer(addresses, parsePrefix(merged.peer.value as string, 'peer', true), label)
-      const problems = Array.isArray(specs) ? checkDevice({
-        label, mode, hasMac: merged.mac !== undefined, mtu: v('mtu') as number | undefined, mtuRequested: true, up: v('up') as boolean | undefined,
-        addresses: specs, requestedAddresses: specs,
-        routes: routes.map((r) => ({dst: parsePrefix(r.to, 'to'), via: r.via === undefined ? undefined : parsePrefix(r.via, 'via', true), metric: r.metric})),
-      }) : [specs]
-      for (const p of problems) bad(this.originOf(p, merged, routes, entry), `${p.message}; expected ${p.expected}`)
-    }
-    if (mode) {
-      const flags = Object.fromEntries(TUN_FLAG_KEYS.map((k) => [k, v(k)])) as TunFlagValues
-      for (const p of tunFlagProblems(mode, flags, label)) bad(merged[p.key]!.at, `${p.message}; expected ${p.expected}`)
+    const problems = checkEntry({
+      label: isRange ? `range ${pattern}` : `device ${pattern}`, rangeSize: isRange ? names.length : undefined, mode, namesOk: ok,
+      // An invalid mode is reported where it is written; "no mode" only when none is written anywhere.
+      modeWritten: this.defaultKeys.has('mode') || entry.items.some((p) => this.yaml.isScalar(p.key) && p.key.value === 'mode'),
+      values: Object.fromEntries(Object.entries(merged).map(([k, s]) => [k, s!.value])),
+    })
+    for (const p of problems) {
+      const setting = p.field === undefined ? undefined : merged[p.field]
+      bad(p.index !== undefined && routes[p.index] ? routes[p.index].at : !setting ? entry : p.onKey ? setting.key : setting.at, p.message)
     }
     if (!ok || !mode) return []
     return names.map((name): [DeviceConfig, Origin] => {
@@ -614,21 +473,4 @@ class Checker {
     })
   }
 
-  /** The node a rule's problem is about: the route, or the setting's value or key. */
-  private originOf(p: Problem, merged: Settings, routes: Array<{at: Origin}>, entry: YAMLMap): Origin {
-    if (p.field === 'routes' && p.index !== undefined && routes[p.index]) return routes[p.index].at
-    const setting = merged[p.field === 'addresses' ? 'addresses' : p.field]
-    if (!setting) return entry
-    return p.field === 'routes' || p.field === 'addresses' ? setting.key : setting.at
-  }
-
-  /** What one device cannot see on its own (model/rules.ts): the same address or route on two devices. */
-  private acrossDevices(devices: DeviceConfig[], at: Map<string, Origin>): void {
-    const views = devices.map((d) => ({
-      name: d.name,
-      addresses: (d.addresses ?? []).map((a) => ({local: parsePrefix(a, 'address')})),
-      routes: (d.routes ?? []).map((r) => ({dst: parsePrefix(r.to, 'to'), metric: r.metric})),
-    }))
-    for (const p of checkAcrossDevices(views)) this.problem(at.get(devices[p.device].name), p.message)
-  }
 }

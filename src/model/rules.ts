@@ -6,7 +6,8 @@
  */
 import {Mode} from './device'
 import {AddressSpec, RouteSpec, addressFacts, addressKey, addressText, routeFacts, routeKey, routeText} from './desired'
-import {Prefix, bytesToIp, prefixesOverlap} from './ip'
+import {Prefix, bytesToIp, parsePrefix, prefixesOverlap} from './ip'
+import {TunFlagValues, tunFlagProblems} from './settings'
 import {IPV6_MIN_MTU} from './limits'
 
 export interface Problem {
@@ -126,6 +127,15 @@ export function checkAcrossDevices(devices: ReadonlyArray<{name: string; address
   return out
 }
 
+/** checkAcrossDevices over config entries (canonical ADDRESS/LEN texts and routes' destinations and metrics). */
+export function checkAcrossEntries(devices: ReadonlyArray<{name: string; addresses?: string[]; routes?: Array<{to: string; metric?: number}>}>): Array<{device: number; message: string}> {
+  return checkAcrossDevices(devices.map((d) => ({
+    name: d.name,
+    addresses: (d.addresses ?? []).map((a) => ({local: parsePrefix(a, 'address')})),
+    routes: (d.routes ?? []).map((r) => ({dst: parsePrefix(r.to, 'to'), metric: r.metric})),
+  })))
+}
+
 function gatewayReachable(gw: Prefix, addresses: AddressSpec[]): boolean {
   if (isLinkLocal6(gw)) return true // link-local: on every IPv6 link
   const host: Prefix = {...gw, prefixLen: gw.family === 4 ? 32 : 128}
@@ -160,4 +170,61 @@ export function pairPeer(locals: Array<{prefix: Prefix; bare: boolean}>, peer: P
     }
   }
   return locals.map((l) => (l === local ? {local: {...l.prefix, prefixLen: peer.prefixLen}, peer} : {local: l.prefix}))
+}
+
+/** A config entry as the loader read it: its settings (defaults merged) by key, and how many devices it names. */
+export interface EntryView {
+  label: string
+  /** A range: how many devices it expands to (settings that must differ per device are refused). */
+  rangeSize?: number
+  mode?: Mode
+  /** A mode was written somewhere (an invalid one is reported where it is written). */
+  modeWritten: boolean
+  /** Its names passed the name rules (else the device rules are left until they do). */
+  namesOk: boolean
+  values: Record<string, unknown>
+}
+
+/** An entry's problem: the setting it is about (its value, or its key with `onKey`), or a route by index. */
+export interface EntryProblem {
+  field?: string
+  onKey?: boolean
+  index?: number
+  message: string
+}
+
+/**
+ * The rules of one config entry, in one place with the rules every way of asking shares: a mode, an
+ * owner (or any_user), nothing per-device on a range, then checkDevice and the TUN flags' rules.
+ */
+export function checkEntry(e: EntryView): EntryProblem[] {
+  const out: EntryProblem[] = []
+  const v = e.values
+  const {label, mode} = e
+  if (!mode && !e.modeWritten) out.push({message: `${label} has no mode; expected mode: tun or mode: tap (here or in defaults)`})
+  if (v.any_user === true && (v.user !== undefined || v.group !== undefined)) {
+    out.push({field: 'any_user', message: `${label} has any_user: true together with user or group; expected either an owner (user and/or group) or any_user: true, not both`})
+  } else if (v.any_user !== true && v.user === undefined && v.group === undefined) {
+    out.push({field: 'any_user', message: `${label} has no owner; expected user: NAME|UID and/or group: NAME|GID, or any_user: true to let every user who can open /dev/net/tun attach`})
+  }
+  if (e.rangeSize !== undefined) {
+    if (v.mac !== undefined) out.push({field: 'mac', message: `${label} would give one MAC to ${e.rangeSize} devices; expected mac only on single devices (write each one as its own entry)`})
+    for (const k of ['addresses', 'peer', 'routes']) {
+      if (v[k] !== undefined) out.push({field: k, onKey: true, message: `${label} would give the same ${k} to ${e.rangeSize} devices; expected ${k} only on single devices`})
+    }
+  }
+  if (mode && e.namesOk && out.length === 0) {
+    const addresses = ((v.addresses as string[] | undefined) ?? []).map((a) => ({prefix: parsePrefix(a, 'address'), bare: false}))
+    let specs: AddressSpec[] | Problem = addresses.map((a) => ({local: a.prefix}))
+    if (v.peer !== undefined) specs = pairPeer(addresses, parsePrefix(v.peer as string, 'peer', true), label)
+    const routes = (v.routes as Array<{to: string; via?: string; metric?: number}> | undefined) ?? []
+    const problems = Array.isArray(specs) ? checkDevice({
+      label, mode, hasMac: v.mac !== undefined, mtu: v.mtu as number | undefined, mtuRequested: true, up: v.up as boolean | undefined,
+      addresses: specs, requestedAddresses: specs,
+      routes: routes.map((r) => ({dst: parsePrefix(r.to, 'to'), via: r.via === undefined ? undefined : parsePrefix(r.via, 'via', true), metric: r.metric})),
+    }) : [specs]
+    for (const p of problems) out.push({field: p.field, onKey: p.field === 'routes' || p.field === 'addresses', index: p.field === 'routes' ? p.index : undefined, message: `${p.message}; expected ${p.expected}`})
+  }
+  if (mode) for (const p of tunFlagProblems(mode, v as TunFlagValues, label)) out.push({field: p.key, message: `${p.message}; expected ${p.expected}`})
+  return out
 }
