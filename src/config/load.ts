@@ -7,7 +7,6 @@
  */
 import type {Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq} from 'yaml'
 import {InvalidInputError, TunadmError} from '../errors'
-import {parsePrefix} from '../model/ip'
 import {checkAcrossEntries, checkEntry} from '../model/rules'
 import {LINK_GROUP_MAX, idProblem} from '../model/identity'
 import {validateIfName} from '../model/validate'
@@ -19,7 +18,6 @@ import {CAPS, ConfigError, ConfigProblem, decodeUtf8} from './problems'
 import {DeviceConfig, RouteConfig, TunadmConfig} from './types'
 import {loadYaml} from './yaml'
 import {fastYaml, lineCounterFor, parseFast} from './yaml-fast'
-import {TXQUEUELEN_ABOUT, TXQUEUELEN_MAX} from '../model/limits'
 
 export {CAPS, ConfigError} from './problems'
 export type {ConfigProblem} from './problems'
