@@ -29,7 +29,7 @@ neither is set), state and carrier, MTU, the bridge, bond or vrf it is a port of
   async run(): Promise<TunDevice[]> {
     const {flags} = await this.parseAndEnter(List)
     const devices = listDevices({processes: flags.processes, addressing: flags.addresses || this.jsonEnabled()})
-    this.say(renderList(devices, style(), flags.processes, flags.addresses))
+    if (!this.jsonEnabled()) this.say(renderList(devices, style(), flags.processes, flags.addresses))
     return devices
   }
 }

@@ -177,14 +177,19 @@ export class Netlink {
     return results
   }
 
-  /** Every link, or with `kind` only those of that kind (the kernel filters, as ip link show type KIND). */
-  links(kind?: string): Link[] {
+  /**
+   * Every link, or with `kind` only those of that kind (the kernel filters, as ip link show type KIND).
+   * `counted` is told the number of links read so far after each one (a caller can tune itself for a long dump).
+   */
+  links(kind?: string, counted?: (n: number) => void): Link[] {
     const filter = kind ? attrNested(C.IFLA_LINKINFO, [attrString(C.IFLA_INFO_KIND, kind)]) : Buffer.alloc(0)
     // Without the counters (we never read them) each link's message is about half as long.
     const mask = attrU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS)
     let out: Link[] = []
     this.each(C.RTM_GETLINK, C.NLM_F_DUMP, Buffer.concat([encodeIfinfomsg(), filter, mask]), (m) => {
-      if (m.type === C.RTM_NEWLINK) out.push(decodeLink(m.payload))
+      if (m.type !== C.RTM_NEWLINK) return
+      out.push(decodeLink(m.payload))
+      counted?.(out.length)
     }, undefined, () => { out = [] })
     return out
   }

@@ -20,6 +20,7 @@ import {normaliseError} from './normalise'
 import {Change, DevicePlan, PlanOptions, plan, planDelete} from './plan'
 import {Snapshot, isMainUnicast, kernelSnapshot} from './snapshot'
 import {compareNames} from '../model/natural'
+import {MANY_DEVICES, noOptimisingCompiler} from '../system/jit'
 
 export {flagNames, kindOf, toDevice} from './links'
 export {isMainUnicast} from './snapshot'
@@ -75,7 +76,9 @@ function addProcesses(devices: TunDevice[]): void {
 
 export function listDevices(opts: ReadOptions = {}): TunDevice[] {
   const devices = withNetlink((nl) => {
-    const list = nl.links('tun').filter((l) => l.kind === 'tun').map((l) => toDevice(l, readTunFlags(l.name)))
+    // A long list is one pass over many devices: V8's optimising compiler would cost more than it saves.
+    const links = nl.links('tun', (n) => n === MANY_DEVICES && noOptimisingCompiler())
+    const list = links.filter((l) => l.kind === 'tun').map((l) => toDevice(l, readTunFlags(l.name)))
     nameMasters(nl, list)
     if (opts.addressing) addAddressing(nl, list)
     return list
