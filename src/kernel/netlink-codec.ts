@@ -278,8 +278,8 @@ export function decodeLink(payload: Buffer): Link {
     group: a.u32(C.IFLA_GROUP),
     master: a.u32(C.IFLA_MASTER),
   }
-  const mac = a.bytes(C.IFLA_ADDRESS)
-  if (mac && mac.length > 0) link.mac = formatMac(mac)
+  // In place (no subarray): one a link.
+  if (a.has(C.IFLA_ADDRESS) && a.end(C.IFLA_ADDRESS) > a.start(C.IFLA_ADDRESS)) link.mac = formatMac(payload, a.start(C.IFLA_ADDRESS), a.end(C.IFLA_ADDRESS))
   const oper = a.u8(C.IFLA_OPERSTATE)
   if (oper !== undefined) link.operstate = C.OPERSTATES[oper] ?? String(oper)
   const carrier = a.u8(C.IFLA_CARRIER)

@@ -75,8 +75,25 @@ function readAttr(name: string, attr: string): number | undefined {
   }
 }
 
-/** tun_flags as the kernel writes it: 0x1002 and a newline. */
+/** Bytes that String.prototype.trim() removes from latin1 text: tab, newline, VT, FF, CR, space, NBSP. */
+const isSpace = (c: number) => (c >= 9 && c <= 13) || c === 32 || c === 160
+
+/**
+ * tun_flags as the kernel writes it: 0x1002 and a newline (spaces around allowed, anything else refused).
+ * Read from the bytes themselves: once per device of a list, no string, no regex.
+ */
 function parseFlags(n: number): number | undefined {
-  const text = buf.toString('latin1', 0, n).trim()
-  return /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : undefined
+  let from = 0
+  let to = n
+  while (from < to && isSpace(buf[from])) from++
+  while (to > from && isSpace(buf[to - 1])) to--
+  if (to - from < 3 || buf[from] !== 0x30 || (buf[from + 1] | 0x20) !== 0x78) return undefined
+  let value = 0
+  for (let i = from + 2; i < to; i++) {
+    const c = buf[i]
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1
+    if (digit < 0) return undefined
+    value = value * 16 + digit
+  }
+  return value
 }

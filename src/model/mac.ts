@@ -28,9 +28,10 @@ export function parseMac(text: string, what = '--mac'): Buffer {
 /** Two hex digits per byte value, made on first use: list formats a MAC per device. */
 let hexPairs: string[] | undefined
 
-export function formatMac(b: Uint8Array): string {
+/** Bytes `start` to `end` of `b` (all of it by default) as aa:bb:cc...; a link dump reads them in place. */
+export function formatMac(b: Uint8Array, start = 0, end = b.length): string {
   const hex = (hexPairs ??= Array.from({length: 256}, (_, x) => x.toString(16).padStart(2, '0')))
-  let text = b.length > 0 ? hex[b[0]] : ''
-  for (let i = 1; i < b.length; i++) text += ':' + hex[b[i]]
+  let text = end > start ? hex[b[start]] : ''
+  for (let i = start + 1; i < end; i++) text += ':' + hex[b[i]]
   return text
 }

@@ -273,7 +273,12 @@ export function attachFlags(state: TunState): number | undefined {
 /** Does sysfs's `tun_flags` agree with what netlink says of the same device (mode, pi, vnet_hdr, multi_queue)? */
 export function tunFlagsAgree(state: TunState, tunFlags: number): boolean {
   if (((tunFlags & IFF_TAP) !== 0) !== (state.mode === 'tap')) return false
-  return TUN_FLAGS.every((s) => s.source !== 'netlink' || s.read(state) === (((tunFlags & s.bit) !== 0) !== Boolean(s.inverted)))
+  // Asked once per device by list: an indexed loop, no callback.
+  for (let i = 0; i < TUN_FLAGS.length; i++) {
+    const s = TUN_FLAGS[i]
+    if (s.source === 'netlink' && s.read(state) !== (((tunFlags & s.bit) !== 0) !== (s.inverted === true))) return false
+  }
+  return true
 }
 
 /** The TUN flags that are on, by key, in the order of the registry; unknown ones left out. */

@@ -18,9 +18,15 @@ function stateText(d: TunDevice, st: Style): string {
   return st.ok('up')
 }
 
+/** The registry's TUN flags as [model field, key]: worked out once (list asks per device). */
+let flagFields: Array<[string, string]> | undefined
+
 export function tunFlagText(d: TunDevice): string {
+  flagFields ??= TUN_FLAGS.map((s) => [fieldOf(s.key), s.key])
   let text = ''
-  for (const s of TUN_FLAGS) if ((d as unknown as Record<string, unknown>)[fieldOf(s.key)] === true) text += text ? `,${s.key}` : s.key
+  for (let i = 0; i < flagFields.length; i++) {
+    if ((d as unknown as Record<string, unknown>)[flagFields[i][0]] === true) text += text ? `,${flagFields[i][1]}` : flagFields[i][1]
+  }
   if (d.persist) text += text ? ',persist' : 'persist'
   return text || '-'
 }
@@ -30,7 +36,9 @@ export function renderList(devices: TunDevice[], st: Style, withProcesses: boole
   const headers = ['NAME', 'MODE', 'OWNER', 'GROUP', 'STATE', 'MTU', 'MASTER', 'FLAGS', 'MAC']
   if (withAddresses) headers.push('ADDRESSES')
   if (withProcesses) headers.push('PROCESSES')
-  const rows = devices.map((d) => {
+  const rows = new Array<string[]>(devices.length)
+  for (let i = 0; i < devices.length; i++) {
+    const d = devices[i]
     const row = [
       printable(d.name), d.mode,
       d.anyUserMayAttach ? st.warn('any user') : idText(d.owner),
@@ -39,8 +47,8 @@ export function renderList(devices: TunDevice[], st: Style, withProcesses: boole
     ]
     if (withAddresses) row.push(d.addresses?.length ? d.addresses.map(addressText).join(' ') : '-')
     if (withProcesses) row.push(d.processes?.length ? printable(describeHolders(d.processes)) : '-')
-    return row
-  })
+    rows[i] = row
+  }
   return table(headers, rows, st)
 }
 

@@ -34,10 +34,38 @@ export function style(fd: 1 | 2 = 1): Style {
 // eslint-disable-next-line no-control-regex
 export const visibleLength = (s: string) => (s.includes('\x1b') ? s.replace(/\x1b\[[0-9;]*m/g, '').length : s.length)
 
-/** A plain-text table: columns padded to the widest cell, two spaces apart. */
+/**
+ * A plain-text table: columns padded to the widest cell, two spaces apart; trailing blanks trimmed from
+ * each line. Built in one string with indexed loops: list makes one of thousands of rows.
+ */
 export function table(headers: string[], rows: string[][], st: Style = plain): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))))
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - visibleLength(c)))).join('  ').trimEnd()
-  return [st.bold(line(headers)), ...rows.map(line)].join('\n')
+  const columns = headers.length
+  const widths = new Array<number>(columns)
+  for (let i = 0; i < columns; i++) widths[i] = headers[i].length
+  // Cell widths kept for the padding pass (a cell with colour codes is measured without them).
+  const cellWidths = new Array<number>(rows.length * columns)
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]
+    for (let i = 0; i < columns; i++) {
+      const w = visibleLength(row[i] ?? '')
+      cellWidths[r * columns + i] = w
+      if (w > widths[i]) widths[i] = w
+    }
+  }
+  const line = (cells: string[], r: number) => {
+    let text = ''
+    const last = cells.length - 1
+    for (let i = 0; i <= last; i++) {
+      if (i > 0) text += '  '
+      text += cells[i]
+      if (i < last) {
+        const w = r < 0 || i >= columns ? visibleLength(cells[i]) : cellWidths[r * columns + i]
+        if (widths[i] > w) text += ' '.repeat(widths[i] - w)
+      }
+    }
+    return text.trimEnd()
+  }
+  let text = st.bold(line(headers, -1))
+  for (let r = 0; r < rows.length; r++) text += '\n' + line(rows[r], r)
+  return text
 }

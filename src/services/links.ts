@@ -7,21 +7,35 @@ import {TUN_FLAGS, fieldOf, tunFlagsAgree} from '../model/settings'
 import {TunState} from '../model/state'
 import {groupName, userName} from '../system/accounts'
 
+/*
+ * Everything below runs once per device of a list (thousands), mostly before V8 optimises anything: plain
+ * indexed loops (for-of and destructuring cost an iterator each in the interpreter), and what depends only
+ * on the registry or on a flags value worked out once.
+ */
+
+/** The names of each flags value seen: a list's devices share a few. Each caller gets its own array. */
+const flagNamesOf = new Map<number, string[]>()
+
 export function flagNames(flags: number): string[] {
-  const names: string[] = []
-  for (const [bit, name] of C.IF_FLAG_NAMES) if (flags & bit) names.push(name)
-  return names
+  let names = flagNamesOf.get(flags)
+  if (names === undefined) {
+    names = []
+    for (let i = 0; i < C.IF_FLAG_NAMES.length; i++) if (flags & C.IF_FLAG_NAMES[i][0]) names.push(C.IF_FLAG_NAMES[i][1])
+    flagNamesOf.set(flags, names)
+  }
+  return names.slice()
 }
 
 /** The TUN flags netlink does not report (read from sysfs), with their field names: worked out once. */
-let sysfsOnly: Array<[string, (typeof TUN_FLAGS)[number]]> | undefined
+let sysfsOnly: {fields: string[]; settings: Array<(typeof TUN_FLAGS)[number]>} | undefined
 
-/** Those flags of one device, by field, in the registry's order (unknown: undefined). */
-function sysfsFields(state: TunState): Record<string, boolean | undefined> {
-  sysfsOnly ??= TUN_FLAGS.filter((s) => s.source !== 'netlink').map((s) => [fieldOf(s.key), s])
-  const out: Record<string, boolean | undefined> = {}
-  for (const [field, s] of sysfsOnly) out[field] = s.read(state)
-  return out
+/** Those flags of one device set on `dev`, by field, in the registry's order (unknown: undefined). */
+function addSysfsFields(dev: Record<string, unknown>, state: TunState): void {
+  if (!sysfsOnly) {
+    const settings = TUN_FLAGS.filter((s) => s.source !== 'netlink')
+    sysfsOnly = {fields: settings.map((s) => fieldOf(s.key)), settings}
+  }
+  for (let i = 0; i < sysfsOnly.fields.length; i++) dev[sysfsOnly.fields[i]] = sysfsOnly.settings[i].read(state)
 }
 
 function idRef(id: number | undefined, lookup: (n: number) => string | undefined): IdRef | null {
@@ -51,30 +65,24 @@ export function toDevice(link: Link, tunFlags?: number): TunDevice {
   const state = tunState(link, tunFlags)
   const owner = idRef(tun.owner, userName)
   const group = idRef(tun.group, groupName)
-  const dev: TunDevice = {
-    name: link.name,
-    index: link.index,
-    mode: tun.type,
-    pi: tun.pi,
-    vnetHdr: tun.vnetHdr,
-    multiQueue: tun.multiQueue,
-    ...sysfsFields(state),
-    persist: tun.persist,
-    owner,
-    group,
-    anyUserMayAttach: !owner && !group,
-    up: (link.flags & C.IFF_UP) !== 0,
-    carrier: link.carrier ?? (link.flags & C.IFF_LOWER_UP) !== 0,
-    operstate: link.operstate,
-    flags: flagNames(link.flags),
-    mtu: link.mtu,
-    minMtu: link.minMtu,
-    maxMtu: link.maxMtu,
-    txqueuelen: link.txqlen,
-    queues: tun.numQueues,
-    disabledQueues: tun.numDisabledQueues,
-    alias: link.alias,
-  }
+  // Field by field, in the order JSON shows them (the registry's sysfs flags after multiQueue).
+  const dev = {name: link.name, index: link.index, mode: tun.type, pi: tun.pi, vnetHdr: tun.vnetHdr, multiQueue: tun.multiQueue} as TunDevice
+  addSysfsFields(dev as unknown as Record<string, unknown>, state)
+  dev.persist = tun.persist
+  dev.owner = owner
+  dev.group = group
+  dev.anyUserMayAttach = !owner && !group
+  dev.up = (link.flags & C.IFF_UP) !== 0
+  dev.carrier = link.carrier ?? (link.flags & C.IFF_LOWER_UP) !== 0
+  dev.operstate = link.operstate
+  dev.flags = flagNames(link.flags)
+  dev.mtu = link.mtu
+  dev.minMtu = link.minMtu
+  dev.maxMtu = link.maxMtu
+  dev.txqueuelen = link.txqlen
+  dev.queues = tun.numQueues
+  dev.disabledQueues = tun.numDisabledQueues
+  dev.alias = link.alias
   if (tun.type === 'tap') dev.mac = link.mac
   // Named by nameMasters() (services/devices.ts) or the doctor's dump: the link message gives only the index.
   dev.master = link.master ? {name: `ifindex ${link.master}`, index: link.master} : null
