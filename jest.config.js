@@ -11,5 +11,6 @@ module.exports = {
   // on one busy core.
   maxWorkers: 2,
   testTimeout: 30000,
+  globalSetup: '<rootDir>/test/helpers/global-setup.js',
   reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
 }

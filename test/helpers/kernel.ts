@@ -43,6 +43,15 @@ export function must(cmd: string, args: string[]): string {
   return r.stdout
 }
 
+/**
+ * The environment for npm: the tests' own, with NODE_EXTRA_CA_CERTS as the run was given it (the global
+ * setup takes it out of the tests' environment, see test/helpers/global-setup.js), in case npm reaches a registry.
+ */
+export function npmEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const ca = process.env.TUNADM_TEST_NODE_EXTRA_CA_CERTS
+  return ca === undefined ? env : {...env, NODE_EXTRA_CA_CERTS: ca}
+}
+
 let counter = 0
 
 export class Netns {

@@ -13,7 +13,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {spawnSync} from 'node:child_process'
-import {Netns, ROOT, describeKernel, sh} from '../helpers/kernel'
+import {Netns, ROOT, describeKernel, npmEnv, sh} from '../helpers/kernel'
 
 /** sh() with room for the slow steps (a build, lintian) on a loaded machine: sh() stops a command at 60 s. */
 const slow = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(cmd, args, {encoding: 'utf8', env, timeout: 480000})
@@ -46,7 +46,7 @@ describeKernel('the Debian package', () => {
     const checkout = path.join(dir, 'checkout')
     fs.cpSync(ROOT, checkout, {recursive: true, filter: (f) => !['node_modules', 'dist', '.git'].includes(path.relative(ROOT, f))})
     fs.symlinkSync(fs.realpathSync(path.join(ROOT, 'node_modules')), path.join(checkout, 'node_modules'))
-    const r = slow('sh', ['-c', 'cd "$1" && exec npm run deb', 'sh', checkout], {...process.env, NO_COLOR: '1'})
+    const r = slow('sh', ['-c', 'cd "$1" && exec npm run deb', 'sh', checkout], npmEnv({...process.env, NO_COLOR: '1'}))
     deb = path.join(checkout, 'dist', 'deb', `tunadm_${pkg.version}_${arch}.deb`)
     expect({status: r.status, stderr: r.stderr}).toEqual({status: 0, stderr: expect.not.stringContaining('deb:')})
     const control = sh('dpkg-deb', ['-f', deb]).stdout

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {Netns, ROOT, describeKernel, json, sh} from '../helpers/kernel'
+import {Netns, ROOT, describeKernel, json, npmEnv, sh} from '../helpers/kernel'
 
 describeKernel('the npm package', () => {
   let dir: string
@@ -20,7 +20,7 @@ describeKernel('the npm package', () => {
   })
 
   test('npm pack builds it (prepack) and ships what runs; the installed tunadm works', () => {
-    const npm = (args: string[], cwd: string) => sh('sh', ['-c', `cd "$1" && shift && exec npm "$@"`, 'sh', cwd, ...args])
+    const npm = (args: string[], cwd: string) => sh('sh', ['-c', `cd "$1" && shift && exec npm "$@"`, 'sh', cwd, ...args], {env: npmEnv()})
     // npm pack builds in the package's directory (prepack), while other test files run this checkout's
     // dist/ (jest runs files in parallel): pack a copy of the checkout, whose build rewrites only its own.
     const checkout = path.join(dir, 'checkout')
