@@ -17,7 +17,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {BIN, Netns, ROOT, describeKernel} from '../helpers/kernel'
 import {COMMANDS} from '../../src/cli'
 
@@ -76,6 +76,11 @@ function notRunnable(command: string): string | undefined {
 
 const DEVICE = /^(tun|tap)\d+$/
 
+/** How many README sessions run at once (each in a namespace of its own). */
+const SESSIONS_AT_ONCE = 4
+
+const hasZsh = spawnSync('sh', ['-c', 'command -v zsh']).status === 0
+
 /** The devices an example works on without creating them itself. */
 function devicesNeeded(command: string): string[] {
   const words = command.replace(/#.*$/, '').split(/\s+/)
@@ -129,19 +134,50 @@ describeKernel('docs that run', () => {
     expect(runnable().length).toBeGreaterThan(50)
   })
 
+  /** A child's outcome, as spawnSync gives it, without blocking: the README's sessions run side by side. */
+  function run$(cmd: string, args: string[], opts: {cwd?: string; timeout?: number} = {}): Promise<{status: number | null; stdout: string; stderr: string}> {
+    return new Promise((resolve) => {
+      const child = spawn(cmd, args, {env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe']})
+      let stdout = ''
+      let stderr = ''
+      child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
+      child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+      const timer = opts.timeout ? setTimeout(() => child.kill('SIGTERM'), opts.timeout) : undefined
+      child.on('error', (e) => (stderr += String(e)))
+      child.on('close', (status) => {
+        clearTimeout(timer)
+        resolve({status, stdout, stderr})
+      })
+    })
+  }
+
+  /** The namespace's link names (ip -j as the oracle). */
+  async function linkNames(ns: Netns): Promise<string[]> {
+    const r = await run$('ip', ['-n', ns.name, '-j', 'link', 'show'])
+    if (r.status !== 0) throw new Error(`ip -n ${ns.name} link show failed: ${r.stderr}`)
+    return JSON.parse(r.stdout).map((l: {ifname: string}) => l.ifname)
+  }
+
   /** Create the devices an example names but does not create, when they are not there yet. */
-  function prepare(ns: Netns, command: string, failures: string[], where: string): void {
+  async function prepare(ns: Netns, command: string, failures: string[], where: string): Promise<void> {
     // A master an example names (--master br0, or a config's master: br0) is a bridge the test makes.
-    if (/\bbr0\b|tunadm apply/.test(command) && !ns.links().some((l) => l.ifname === 'br0')) ns.ip(['link', 'add', 'br0', 'type', 'bridge'])
-    for (const d of devicesNeeded(command)) {
-      if (ns.links().some((l) => l.ifname === d)) continue
-      const r = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, BIN, 'add', d, '--user', 'nobody', '--mode', d.startsWith('tun') ? 'tun' : 'tap'], {encoding: 'utf8', env})
+    const needed = devicesNeeded(command)
+    const bridge = /\bbr0\b|tunadm apply/.test(command)
+    if (!bridge && needed.length === 0) return
+    const names = await linkNames(ns)
+    if (bridge && !names.includes('br0')) {
+      const r = await run$('ip', ['-n', ns.name, 'link', 'add', 'br0', 'type', 'bridge'])
+      if (r.status !== 0) throw new Error(`ip -n ${ns.name} link add br0 type bridge failed: ${r.stderr}`)
+    }
+    for (const d of needed) {
+      if (names.includes(d)) continue
+      const r = await run$('ip', ['netns', 'exec', ns.name, process.execPath, BIN, 'add', d, '--user', 'nobody', '--mode', d.startsWith('tun') ? 'tun' : 'tap'])
       if (r.status !== 0) failures.push(`${where}: could not create ${d} first: ${r.stderr}`)
     }
   }
 
   /** Run one example where it stands; its failure, if it failed, in words. */
-  function run(ns: Netns, e: Example, cwd: string): string | undefined {
+  async function runExample(ns: Netns, e: Example, cwd: string): Promise<string | undefined> {
     const command = e.command
       .replace(/(--user|-u) (waldner|qemu|openvpn)\b/g, '$1 nobody')
       .replace(/(--group|-g) (kvm|netdev)\b/g, '$1 nogroup')
@@ -150,8 +186,8 @@ describeKernel('docs that run', () => {
       .replace(/\btunadm (apply|down|init)\b(?![^|]*--config)/g, `tunadm $1 --config ${dir}/tunadm.yaml`)
     // The README's example of the error a normal user meets runs as a normal user.
     const asUser = /# as a normal user/.test(command) ? ['setpriv', '--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups'] : []
-    const shell = /\bzsh\b/.test(command) && spawnSync('sh', ['-c', 'command -v zsh']).status === 0 ? ['zsh', '-c'] : ['bash', '-o', 'pipefail', '-c']
-    const r = spawnSync('ip', ['netns', 'exec', ns.name, ...asUser, ...shell, command], {encoding: 'utf8', env, cwd, timeout: 60000})
+    const shell = /\bzsh\b/.test(command) && hasZsh ? ['zsh', '-c'] : ['bash', '-o', 'pipefail', '-c']
+    const r = await run$('ip', ['netns', 'exec', ns.name, ...asUser, ...shell, command], {cwd, timeout: 60000})
     const output = (r.stdout + r.stderr).split('\n').filter((l) => l.trim() !== '')
     const shownExit = e.shown?.find((l) => /^exit status: \d+$/.test(l))
     // doctor's exit 1 is its answer (a check failed), not a failure of the example.
@@ -166,11 +202,12 @@ describeKernel('docs that run', () => {
     return problems.length ? `${e.where}: ${e.command}\n  ${problems.join('; ')}\n  stdout: ${r.stdout.slice(0, 400)}\n  stderr: ${r.stderr.slice(0, 400)}` : undefined
   }
 
-  test('each runnable example runs in a namespace (a README block as one session): exit code and output as documented', () => {
+  test('each runnable example runs in a namespace (a README block as one session): exit code and output as documented', async () => {
     const failures: string[] = []
     const sessions = new Map<string, Example[]>()
     for (const e of runnable()) sessions.set(e.block, [...(sessions.get(e.block) ?? []), e])
-    for (const [block, list] of sessions) {
+    /** One session: its examples in order, in a namespace of its own. */
+    const session = async (block: string, list: Example[]) => {
       const ns = new Netns('docs')
       try {
         const cwd = fs.mkdtempSync(path.join(dir, 'cwd-'))
@@ -178,16 +215,26 @@ describeKernel('docs that run', () => {
         // A config file an example reads from its directory (tunadm down --config /dev/stdin < vmhost.yaml).
         for (const name of ['vmhost.yaml']) fs.copyFileSync(path.join(dir, 'tunadm.yaml'), path.join(cwd, name))
         // A session starts with a TUN and a TAP device that no example names (a list has something to show).
-        for (const d of ['tun90', 'tap90']) prepare(ns, `tunadm show ${d}`, failures, block)
+        for (const d of ['tun90', 'tap90']) await prepare(ns, `tunadm show ${d}`, failures, block)
         for (const e of list) {
-          prepare(ns, e.command, failures, e.where)
-          const failed = run(ns, e, cwd)
+          await prepare(ns, e.command, failures, e.where)
+          const failed = await runExample(ns, e, cwd)
           if (failed) failures.push(failed)
         }
       } finally {
         ns.remove()
       }
     }
+    // Sessions share nothing but the config file they read (none writes it) and the lock (apply and down
+    // wait for it): a few run at once, each in its own namespace, with its own working directory.
+    const queue = [...sessions]
+    await Promise.all(Array.from({length: SESSIONS_AT_ONCE}, async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await session(...next)
+    }))
+    // In the README's order, whatever order the sessions finished in.
+    const order = runnable().map((e) => e.where)
+    const at = (f: string) => order.findIndex((w) => f.startsWith(`${w}:`))
+    failures.sort((a, b) => at(a) - at(b))
     expect(failures).toEqual([])
   }, 600000)
 })
