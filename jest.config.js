@@ -3,7 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: {'^.+\\.ts$': ['ts-jest', {tsconfig: {module: 'commonjs', moduleResolution: 'node10', isolatedModules: true}}]},
+  // esbuild, and ts-jest for the files that need jest.mock() hoisted: see the transform's comment.
+  transform: {'^.+\\.ts$': '<rootDir>/test/helpers/transform.js'},
   moduleNameMapper: {'^@oclif/core/(.*)$': '<rootDir>/node_modules/@oclif/core/lib/$1'},
   // Files run in parallel: each kernel test file makes its own network namespaces, temporary directories
   // and lock, and none rebuilds dist/ (the package test packs a copy). Much of a kernel test's time is
