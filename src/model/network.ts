@@ -46,19 +46,19 @@ export function planAddresses(name: string, have: Array<AddressFacts & {linkScop
  * `mine`: the main-table routes through the device; `ours` is false for those the kernel or a router
  * advertisement made (never removed unasked). `elsewhere`: the problem when another device has a route.
  */
-export function planRoutes(name: string, mine: Array<{f: RouteFacts; ours: boolean}>, d: Pick<DesiredDevice, 'routes' | 'delRoutes' | 'exactRoutes'>, warnings: string[],
+export function planRoutes(name: string, mine: Array<RouteFacts & {ours: boolean}>, d: Pick<DesiredDevice, 'routes' | 'delRoutes' | 'exactRoutes'>, warnings: string[],
   elsewhere: (f: RouteFacts, index: number) => Problem | undefined): {dels: Set<RouteFacts>; adds: RouteSpec[]; problems: Problem[]} {
   const dels = new Set<RouteFacts>()
   const problems: Problem[] = []
   for (const want of d.delRoutes) {
-    const hits = mine.filter(({f}) => routeMatches(want, f))
+    const hits = mine.filter((f) => routeMatches(want, f))
     if (!hits.length) warnings.push(`${name} has no route to ${routeText(routeFacts(want))}: nothing to remove`)
-    for (const {f} of hits) dels.add(f)
+    for (const f of hits) dels.add(f)
   }
   const wanted = new Map(d.routes.map((r) => [routeKey(routeFacts(r)), routeFacts(r)]))
   if (d.exactRoutes) {
-    for (const {f, ours} of mine) {
-      if (!ours) continue
+    for (const f of mine) {
+      if (!f.ours) continue
       const w = wanted.get(routeKey(f))
       if (!w || w.via !== f.via) dels.add(f)
     }
@@ -66,9 +66,9 @@ export function planRoutes(name: string, mine: Array<{f: RouteFacts; ours: boole
   const adds: RouteSpec[] = []
   d.routes.forEach((r, index) => {
     const f = routeFacts(r)
-    const existing = mine.find((m) => routeKey(m.f) === routeKey(f))
-    if (existing && existing.f.via === f.via && !dels.has(existing.f)) return
-    if (existing) dels.add(existing.f) // another gateway: replace
+    const existing = mine.find((m) => routeKey(m) === routeKey(f))
+    if (existing && existing.via === f.via && !dels.has(existing)) return
+    if (existing) dels.add(existing) // another gateway: replace
     else {
       const clash = elsewhere(f, index)
       if (clash) problems.push(clash)

@@ -3,6 +3,7 @@
  * read, without wire types. services/ builds it from the netlink dump and, for what netlink cannot
  * report, from sysfs (`tun_flags`).
  */
+import type {AddressFacts, RouteFacts} from './desired'
 import {Mode} from './device'
 
 export interface TunState {
@@ -17,3 +18,49 @@ export interface TunState {
    */
   tunFlags?: number
 }
+
+/**
+ * A link as the model knows it: what tunadm reads of any device (services/snapshot.ts converts the
+ * kernel's netlink dump into these once, when it is read; the planner never sees the wire's types).
+ */
+export interface LinkState {
+  index: number
+  name: string
+  /** net_device flags (IFF_UP, IFF_PROMISC, ...). */
+  flags: number
+  mtu?: number
+  minMtu?: number
+  maxMtu?: number
+  txqlen?: number
+  mac?: string
+  operstate?: string
+  carrier?: boolean
+  alias?: string
+  /** The link group. */
+  group?: number
+  /** The master's ifindex. */
+  master?: number
+  /** "tun", "bridge", "veth"...; undefined for physical devices and loopback. */
+  kind?: string
+  /** A TUN/TAP device's own facts. */
+  tun?: TunLinkState
+}
+
+export interface TunLinkState {
+  type: Mode
+  /** undefined: unset. */
+  owner?: number
+  group?: number
+  pi: boolean
+  vnetHdr: boolean
+  persist: boolean
+  multiQueue: boolean
+  numQueues?: number
+  numDisabledQueues?: number
+}
+
+/** An address on a device in model terms (model/desired.ts's identity), and whether it is the kernel's own (link scope). */
+export type AddressState = AddressFacts & {index: number; linkScope: boolean}
+
+/** A main-table unicast route in model terms, its device, and whether it is tunadm's to remove (not the kernel's or a router advertisement's). */
+export type RouteState = RouteFacts & {oif?: number; ours: boolean}

@@ -1,5 +1,5 @@
 /** A device's plan in model terms: the steps that make the kernel match a request, and what each changes. */
-import type {Link} from '../kernel/netlink-codec'
+import type {LinkState} from './state'
 import {Mode} from './device'
 import {MatchedBy} from './identity'
 import {Prefix} from './ip'
@@ -57,7 +57,7 @@ export interface PlanOptions {
   /** apply: delete and create again a device whose fixed part differs. */
   recreate?: boolean
   /** apply: whether an existing device is the config's, and by which witness; by default, its alias is d.alias. */
-  owner?: (link: Link) => {by?: MatchedBy; foreign?: string}
+  owner?: (link: LinkState) => {by?: MatchedBy; foreign?: string}
 }
 
 /**

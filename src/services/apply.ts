@@ -12,7 +12,7 @@
  * Crash safety: a new device becomes persistent only after it is fully configured and marked, so an
  * apply killed half-way leaves either a complete device or none, and the next apply finishes the job.
  */
-import {Link} from '../kernel/netlink-codec'
+import {LinkState} from '../model/state'
 import {KernelError} from '../kernel/errno'
 import {LinkWatch, Netlink, setLinkRequest, withNetlink} from '../kernel/netlink'
 import {InvalidInputError} from '../errors'
@@ -154,7 +154,7 @@ export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): Appl
 }
 
 /** A device found by its old marker or its witnesses gets the marker back: say so. */
-function noteRestoredMarker(p: DevicePlan, link: Link | undefined): void {
+function noteRestoredMarker(p: DevicePlan, link: LinkState | undefined): void {
   if (!link || (p.matchedBy !== 'old-marker' && p.matchedBy !== 'link-group+record')) return
   p.warnings.push(p.matchedBy === 'old-marker'
     ? `${link.name} carries the marker an earlier tunadm wrote for this config ("${link.alias}"): it is rewritten as this config's marker`
@@ -183,11 +183,11 @@ function invalidAll(invalid: Array<{name: string; error: InvalidInputError}>): I
 }
 
 /** Links in name order (tap2 before tap10): reports read the same whatever order the kernel lists them in. */
-function byName(links: Link[]): Link[] {
+function byName(links: LinkState[]): LinkState[] {
   return links.sort((a, b) => compareNames(a.name, b.name))
 }
 
-function pruneCandidates(snap: Snapshot, config: TunadmConfig, ownership: Ownership): Link[] {
+function pruneCandidates(snap: Snapshot, config: TunadmConfig, ownership: Ownership): LinkState[] {
   const wanted = new Set(config.devices.map((d) => d.name))
   return byName(snap.links().filter((l) => !wanted.has(l.name) && ownership.owns(l)))
 }
@@ -197,9 +197,9 @@ function pruneCandidates(snap: Snapshot, config: TunadmConfig, ownership: Owners
  * link group, verified first (services/group-delete.ts); otherwise, or when the check finds anything else
  * in that group, one by one by ifindex, in one batch.
  */
-function removeDevices(nl: Netlink, snap: Snapshot, links: Link[], opts: {ownership: Ownership; dryRun?: boolean; force?: boolean; watch?: LinkWatch}): {out: DeviceOutcome[]; byGroup: boolean; removed: number[]; warnings: string[]} {
+function removeDevices(nl: Netlink, snap: Snapshot, links: LinkState[], opts: {ownership: Ownership; dryRun?: boolean; force?: boolean; watch?: LinkWatch}): {out: DeviceOutcome[]; byGroup: boolean; removed: number[]; warnings: string[]} {
   const out: DeviceOutcome[] = []
-  const doomed: Array<{link: Link; p: DevicePlan; o: DeviceOutcome}> = []
+  const doomed: Array<{link: LinkState; p: DevicePlan; o: DeviceOutcome}> = []
   for (const link of links) {
     let p: DevicePlan
     try {

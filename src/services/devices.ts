@@ -1,6 +1,7 @@
 /** Use cases for TUN/TAP devices: create, delete, list, show. */
 import * as C from '../kernel/constants'
 import {Address, Link, Route} from '../kernel/netlink-codec'
+import {LinkState} from '../model/state'
 import {Netlink, withNetlink} from '../kernel/netlink'
 import {readTunFlags} from '../kernel/sysfs'
 import {TunadmError} from '../errors'
@@ -191,7 +192,7 @@ export interface DeleteResult {
  * queue flag, then TUNSETPERSIST 0; closing the fd removes it (at once, when nothing else is attached).
  * A caller the kernel does not admit gets a precise message; undefined when it worked.
  */
-function deleteAsOwner(link: Link): Error | undefined {
+function deleteAsOwner(link: LinkState): Error | undefined {
   const tun = link.tun!
   let handle: TunHandle | undefined
   try {
@@ -230,7 +231,7 @@ export function deleteDevices(names: string[], opts: {force?: boolean; ifExists?
     if (names.length > 16) snap.links()
     for (const name of names) acceptName(snap, name)
     const results: DeleteResult[] = []
-    const doomed: Array<{r: DeleteResult; p: DevicePlan; link: Link}> = []
+    const doomed: Array<{r: DeleteResult; p: DevicePlan; link: LinkState}> = []
     const seen = new Set<string>()
     for (const name of names) {
       if (seen.has(name)) continue

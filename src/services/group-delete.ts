@@ -20,7 +20,7 @@
  * delete the device itself. A bridge moved into the config's own group, by an admin or a script, is never
  * at risk. A dump afterwards names any device that vanished meanwhile, so even a lost race is said.
  */
-import {Link} from '../kernel/netlink-codec'
+import {LinkState} from '../model/state'
 import {KernelError} from '../kernel/errno'
 import {DERIVED_GROUP_MIN, LINK_GROUP_MAX} from '../model/identity'
 import {someNames} from './ownership'
@@ -28,15 +28,15 @@ import {someNames} from './ownership'
 /** What the deletion needs from the kernel; a fake in tests plays the races. */
 export interface DeleteIo {
   /** A fresh dump of every link. */
-  links(): Link[]
+  links(): LinkState[]
   /** These links as they are now (by ifindex); those that are gone are left out. */
-  current(indexes: number[]): Link[]
+  current(indexes: number[]): LinkState[]
   /** Put each device (by ifindex) in `group`; per device undefined or the error. */
-  setGroup(targets: Link[], group: number): Array<KernelError | undefined>
+  setGroup(targets: LinkState[], group: number): Array<KernelError | undefined>
   /** RTM_DELLINK of a whole group. */
   deleteGroup(group: number): void
   /** RTM_DELLINK of each device by ifindex; per device undefined or the error. */
-  deleteEach(targets: Link[]): Array<{code: string} | undefined>
+  deleteEach(targets: LinkState[]): Array<{code: string} | undefined>
   /** A random whole number in [min, max]. */
   random(min: number, max: number): number
 }
@@ -60,14 +60,14 @@ export const groupDeleteEnabled = (): boolean => process.env.TUNADM_GROUP_DELETE
 /** Links the kernel announced since the watch started (undefined when it dropped some): services/apply.ts opens it before reading the links. */
 export interface Announcements {
   /** `skip`: ifindexes whose announcements need not be read. */
-  drain(skip?: ReadonlySet<number>): Link[] | undefined
+  drain(skip?: ReadonlySet<number>): LinkState[] | undefined
 }
 
 /**
  * Delete `targets` (devices already verified as the config's, TUN/TAP, not held). `known` is every link
  * read after `watch` started listening.
  */
-export function deleteDevices(io: DeleteIo, targets: Link[], known: Link[], watch: Announcements | undefined, opts: {groupDelete?: boolean} = {}): DeleteResult {
+export function deleteDevices(io: DeleteIo, targets: LinkState[], known: LinkState[], watch: Announcements | undefined, opts: {groupDelete?: boolean} = {}): DeleteResult {
   const result: DeleteResult = {errors: new Map(), byGroup: false, warnings: []}
   if (targets.length === 0) return result
   if (targets.length < GROUP_DELETE_MIN || opts.groupDelete === false || !watch) return oneByOne(io, targets, result)
@@ -81,7 +81,7 @@ export function deleteDevices(io: DeleteIo, targets: Link[], known: Link[], watc
   if (used.has(group)) return oneByOne(io, targets, result)
   result.group = group
 
-  const moved: Link[] = []
+  const moved: LinkState[] = []
   const moveErrors = io.setGroup(targets, group)
   targets.forEach((t, i) => {
     const err = moveErrors[i]
@@ -94,7 +94,7 @@ export function deleteDevices(io: DeleteIo, targets: Link[], known: Link[], watc
   const others = [...all.keys()].filter((index) => !ours.has(index))
   const now = io.current(others)
   const announced = watch.drain(ours) // the config's own devices are expected in the group
-  const inGroup = (ls: Link[]) => ls.filter((l) => l.group === group && (!ours.has(l.index) || l.kind !== 'tun'))
+  const inGroup = (ls: LinkState[]) => ls.filter((l) => l.group === group && (!ours.has(l.index) || l.kind !== 'tun'))
   const intruders = [...inGroup(now), ...inGroup(announced ?? [])].filter((l, i, list) => list.findIndex((x) => x.index === l.index) === i)
   if (intruders.length) {
     result.warnings.push(`the private link group ${group} tunadm moved the devices into also held ${someNames(intruders.map((l) => l.name))}, which tunadm did not put there: deleted one by one instead, and ${intruders.length === 1 ? 'it was' : 'they were'} left alone`)
@@ -120,7 +120,7 @@ export function deleteDevices(io: DeleteIo, targets: Link[], known: Link[], watc
   return survivors.length ? oneByOne(io, survivors, result) : result
 }
 
-function oneByOne(io: DeleteIo, targets: Link[], result: DeleteResult): DeleteResult {
+function oneByOne(io: DeleteIo, targets: LinkState[], result: DeleteResult): DeleteResult {
   const errors = io.deleteEach(targets)
   targets.forEach((t, i) => {
     const err = errors[i]

@@ -1,6 +1,6 @@
 /** How tunadm describes a link the kernel reported: the device view, its kind, and the errors about it. */
 import * as C from '../kernel/constants'
-import {Link} from '../kernel/netlink-codec'
+import {LinkState} from '../model/state'
 import {TunadmError} from '../errors'
 import {IdRef, TunDevice, describeOwnership} from '../model/device'
 import {TUN_FLAGS, fieldOf, tunFlagsAgree} from '../model/settings'
@@ -42,14 +42,14 @@ function idRef(id: number | undefined, lookup: (n: number) => string | undefined
   return id === undefined ? null : {id, name: lookup(id)}
 }
 
-export function kindOf(link: Link): string {
+export function kindOf(link: LinkState): string {
   if (link.kind) return link.kind
   if (link.flags & C.IFF_LOOPBACK) return 'loopback'
   return 'a physical or driver-managed device'
 }
 
 /** The model's view of a tun link's TUN flags; `tunFlags` from sysfs, used only when it agrees with netlink. */
-export function tunState(link: Link, tunFlags?: number): TunState {
+export function tunState(link: LinkState, tunFlags?: number): TunState {
   const tun = link.tun
   if (!tun) throw new Error(`${link.name} is not a tun link`)
   const state: TunState = {mode: tun.type, pi: tun.pi, vnetHdr: tun.vnetHdr, multiQueue: tun.multiQueue}
@@ -59,7 +59,7 @@ export function tunState(link: Link, tunFlags?: number): TunState {
 }
 
 /** The device view; `tunFlags` (sysfs) adds what netlink cannot report (napi), otherwise left out as unknown. */
-export function toDevice(link: Link, tunFlags?: number): TunDevice {
+export function toDevice(link: LinkState, tunFlags?: number): TunDevice {
   const tun = link.tun
   if (!tun) throw new Error(`${link.name} is not a tun link`)
   const state = tunState(link, tunFlags)
@@ -93,14 +93,14 @@ export function notFound(name: string): TunadmError {
   return new TunadmError(`there is no device named ${name}`, {code: 'ENODEV', fix: 'list the TUN/TAP devices with: tunadm list'})
 }
 
-export function notTun(link: Link): TunadmError {
+export function notTun(link: LinkState): TunadmError {
   return new TunadmError(`${link.name} is not a TUN/TAP device; it is ${/^[aeiou]/.test(kindOf(link)) ? 'an' : 'a'} ${kindOf(link)}`, {
     code: 'NOT_TUN', why: 'tunadm only changes TUN/TAP devices, so that it never disturbs a bridge, a veth or a physical link',
     fix: 'use ip link for other kinds of device',
   })
 }
 
-export function alreadyExists(link: Link): TunadmError {
+export function alreadyExists(link: LinkState): TunadmError {
   if (link.kind !== 'tun') {
     return new TunadmError(`a device named ${link.name} already exists, and it is not TUN/TAP (it is ${kindOf(link)})`, {
       code: 'EEXIST', fix: 'choose another name',

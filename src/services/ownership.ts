@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {Link} from '../kernel/netlink-codec'
+import {LinkState} from '../model/state'
 import {InvalidInputError} from '../errors'
 import {
   ANONYMOUS_MARKER, DERIVED_GROUP_MIN, Identity, LINK_GROUP_MAX, MatchedBy, derivedGroup, idMarker, idProblem, isOldPipeMarker,
@@ -96,7 +96,7 @@ export class Ownership {
   constructor(readonly identity: Identity, readonly group: number | undefined, private readonly record?: OwnerRecord) {}
 
   /** Whether `link` is this config's, and by which witness. */
-  match(link: Link): Match {
+  match(link: LinkState): Match {
     if (link.kind !== 'tun') return {foreign: 'it is not a TUN/TAP device'}
     const {identity} = this
     const alias = link.alias
@@ -113,7 +113,7 @@ export class Ownership {
     return {foreign: 'it was not created by this config (it has no tunadm marker)'}
   }
 
-  owns(link: Link): boolean {
+  owns(link: LinkState): boolean {
     return this.match(link).by !== undefined
   }
 }
@@ -134,16 +134,16 @@ export function someNames(names: string[]): string {
  * group is the first candidate (model/identity.ts) that holds no device but the config's own and that the
  * record does not give to another config. A config without identity gets a group only when it names one.
  */
-export function chooseGroup(identity: Identity, explicit: number | undefined, links: Link[], record?: OwnerRecord): GroupChoice {
-  const mine = (l: Link) => l.kind === 'tun' && (l.alias === identity.marker || identity.oldMarkers.includes(l.alias ?? '') || record?.madeBy(l.index) === identity.marker)
-  const others = new Map<number, Link[]>()
+export function chooseGroup(identity: Identity, explicit: number | undefined, links: LinkState[], record?: OwnerRecord): GroupChoice {
+  const mine = (l: LinkState) => l.kind === 'tun' && (l.alias === identity.marker || identity.oldMarkers.includes(l.alias ?? '') || record?.madeBy(l.index) === identity.marker)
+  const others = new Map<number, LinkState[]>()
   for (const l of links) {
     if (l.group === undefined || l.group === 0 || mine(l)) continue
     const list = others.get(l.group)
     if (list) list.push(l)
     else others.set(l.group, [l])
   }
-  const describe = (ls: Link[]) => {
+  const describe = (ls: LinkState[]) => {
     const byOther = ls.filter((l) => isTunadmMarker(l.alias))
     const configs = [...new Set(byOther.map((l) => l.alias!.slice('tunadm:'.length)))]
     const rest = ls.filter((l) => !isTunadmMarker(l.alias)).map((l) => l.name)
@@ -182,7 +182,7 @@ export function chooseGroup(identity: Identity, explicit: number | undefined, li
  * A config's identity, link group and claim on the links, as apply and down see them (doctor too):
  * `id` is --id; `record` tunadm's record of the namespace (none: only markers say what is the config's).
  */
-export function ownershipOf(config: {source: string; id?: string; linkGroup?: number}, links: Link[], opts: {id?: string; record?: OwnerRecord} = {}): {identity: Identity; ownership: Ownership; group?: number; warnings: string[]} {
+export function ownershipOf(config: {source: string; id?: string; linkGroup?: number}, links: LinkState[], opts: {id?: string; record?: OwnerRecord} = {}): {identity: Identity; ownership: Ownership; group?: number; warnings: string[]} {
   const identity = resolveIdentity(config.source, config.id, opts.id)
   const choice = chooseGroup(identity, config.linkGroup, links, opts.record)
   return {identity, ownership: new Ownership(identity, choice.group, opts.record), group: choice.group, warnings: choice.warnings}

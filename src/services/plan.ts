@@ -4,7 +4,6 @@
  * same as the config loader's) before execute() makes the first change. A dry run is the plan alone.
  */
 import * as C from '../kernel/constants'
-import {Link} from '../kernel/netlink-codec'
 import {DesiredDevice, RouteFacts, addressFacts, addressText, routeFacts, routeKey, routeSpecOf, addressSpecOf, routeText} from '../model/desired'
 import {Mode, busy} from '../model/device'
 import {MatchedBy} from '../model/identity'
@@ -13,18 +12,16 @@ import {formatMac} from '../model/mac'
 import {keptThroughDown, planAddresses, planRoutes} from '../model/network'
 import {DeviceView, Problem, checkDevice} from '../model/rules'
 import {MASTER_KINDS, TUN_FLAGS, attachFlags, createFlags, fixedDifferences as registryDifferences, linkFlagBits} from '../model/settings'
+import {LinkState} from '../model/state'
 import {isTemplate} from '../model/validate'
 import {describeHolders} from '../system/holders'
 import {busyError, refusal} from '../render/refusals'
 import {alreadyExists, kindOf, notFound, notTun, tunState} from './links'
 import {problemError} from './desired'
 import {Change, DevicePlan, PlanOptions, PlannedStep, Step} from '../model/steps'
-import {Snapshot, addressFactsOf, routeFactsOf, routesIndexed} from './snapshot'
+import {Snapshot, routesIndexed} from './snapshot'
 
 export type {Change, DevicePlan, PlanAction, PlanOptions, PlannedStep, Step} from '../model/steps'
-
-/** Routes the kernel or a router advertisement made: not ours to remove. */
-const foreignProtocols = new Set([C.RTPROT_KERNEL, 9 /* RTPROT_RA */])
 
 /**
  * Plan one device. Throws InvalidInputError (exit 2) when a value or rule is wrong, and TunadmError
@@ -69,7 +66,7 @@ export function plan(snap: Snapshot, d: DesiredDevice, opts: PlanOptions): Devic
  * Deletion, a plan like any other (del, down, prune, and the first step of a recreation): the one busy
  * rule (model/device.ts) unless forced, then one delete step (RTM_DELLINK, batched by execute()).
  */
-export function planDelete(snap: Snapshot, link: Link, opts: {force?: boolean; asker: Parameters<typeof busyError>[2]}): DevicePlan {
+export function planDelete(snap: Snapshot, link: LinkState, opts: {force?: boolean; asker: Parameters<typeof busyError>[2]}): DevicePlan {
   const tun = link.tun!
   const reason = busy({multiQueue: tun.multiQueue, queues: tun.numQueues, disabledQueues: tun.numDisabledQueues, carrier: link.carrier ?? false}, snap.holders(link.name))
   if (reason && !opts.force) throw busyError(reason, link.name, opts.asker)
@@ -81,7 +78,7 @@ export function planDelete(snap: Snapshot, link: Link, opts: {force?: boolean; a
 }
 
 /** Creation-time properties that cannot change in place (the TUN flags: the registry's comparison). */
-function fixedDifferences(snap: Snapshot, d: DesiredDevice, link: Link): string[] {
+function fixedDifferences(snap: Snapshot, d: DesiredDevice, link: LinkState): string[] {
   const t = link.tun!
   const diffs: string[] = []
   if (d.mode && t.type !== d.mode) diffs.push(`mode is ${t.type}, the file says ${d.mode}`)
@@ -97,7 +94,7 @@ function fixedDifferences(snap: Snapshot, d: DesiredDevice, link: Link): string[
  * The master `d` asks for (null: none; undefined: not asked), checked before any change: it must exist
  * and be a bridge, bond or vrf. tunadm never creates or changes the master, so a missing one is refused.
  */
-function masterOf(snap: Snapshot, d: DesiredDevice, mode: Mode): Link | null | undefined {
+function masterOf(snap: Snapshot, d: DesiredDevice, mode: Mode): LinkState | null | undefined {
   if (d.master === undefined || d.master === null) return d.master
   const m = snap.link(d.master)
   if (!m) throw refusal({code: 'NO_MASTER', name: d.name, master: d.master})
@@ -108,7 +105,7 @@ function masterOf(snap: Snapshot, d: DesiredDevice, mode: Mode): Link | null | u
 
 // ---- a new device -----------------------------------------------------------------------------
 
-function planNew(snap: Snapshot, d: DesiredDevice, action: 'create' | 'recreate', old?: Link): DevicePlan {
+function planNew(snap: Snapshot, d: DesiredDevice, action: 'create' | 'recreate', old?: LinkState): DevicePlan {
   const mode = d.mode!
   const name = d.name
   const steps: PlannedStep[] = []
@@ -162,7 +159,7 @@ function routeElsewhere(snap: Snapshot, want: RouteFacts, ownIndex?: number): ((
 
 // ---- an existing device -----------------------------------------------------------------------
 
-function planExisting(snap: Snapshot, link: Link, d: DesiredDevice): DevicePlan {
+function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): DevicePlan {
   const tun = link.tun!
   const mode = tun.type
   const name = link.name
@@ -255,15 +252,15 @@ function planExisting(snap: Snapshot, link: Link, d: DesiredDevice): DevicePlan 
   // Addresses and routes: identities as the kernel keeps them (model/network.ts). Routes (gateways) and
   // the MTU (IPv6) are checked against the addresses too.
   const touchesAddresses = d.addresses.length > 0 || d.delAddresses.length > 0 || d.exactAddresses || d.routes.length > 0 || d.mtu !== undefined
-  const have = touchesAddresses ? snap.addresses(link.index).map((a) => ({...addressFactsOf(a), linkScope: a.scope === C.RT_SCOPE_LINK})) : []
+  const have = touchesAddresses ? snap.addresses(link.index) : []
   const addrs = planAddresses(name, have, d, warnings)
   const touchesRoutes = d.routes.length > 0 || d.delRoutes.length > 0 || d.exactRoutes
-  const mine = touchesRoutes || goesDown ? (routesIndexed(snap).byOif.get(link.index) ?? []).map((r) => ({f: routeFactsOf(r), ours: !foreignProtocols.has(r.protocol) && !(r.family === 6 && r.dst.startsWith('fe80:'))})) : []
+  const mine = touchesRoutes || goesDown ? routesIndexed(snap).byOif.get(link.index) ?? [] : []
   const routes = planRoutes(name, touchesRoutes ? mine : [], d, warnings, (f, index) => routeElsewhere(snap, f, link.index)?.(index, name))
   problems.push(...routes.problems)
   if (goesDown) {
-    const v6 = snap.addresses(link.index).filter((a) => a.family === 6 && a.scope !== C.RT_SCOPE_LINK).map(addressFactsOf)
-    const kept = keptThroughDown(name, isUp, {addresses: v6, routes: mine.filter((m) => m.ours).map((m) => m.f)}, {removed: [...addrs.removed, ...addrs.adds.map(addressFacts)], routes: [...routes.dels, ...routes.adds.map(routeFacts)]}, warnings)
+    const v6 = snap.addresses(link.index).filter((a) => a.family === 6 && !a.linkScope)
+    const kept = keptThroughDown(name, isUp, {addresses: v6, routes: mine.filter((r) => r.ours)}, {removed: [...addrs.removed, ...addrs.adds.map(addressFacts)], routes: [...routes.dels, ...routes.adds.map(routeFacts)]}, warnings)
     for (const a of kept.addresses) push({kind: 'address', add: true, ...addressSpecOf(a)}, `add address ${addressText(a)} again`, [])
     for (const f of kept.routes) push({kind: 'route', add: true, ...routeSpecOf(f), metric: f.metric}, `add route ${routeText(f)} again`, [])
   }

@@ -1,29 +1,62 @@
 /**
  * What the kernel has, read once per command: links, addresses, routes (one netlink dump each, taken
- * when first needed) and the processes holding TUN/TAP devices (one /proc scan, when first needed).
- * The planner reads only this, so that it is pure and unit-tested with fake snapshots.
+ * when first needed, and converted from the wire's types to the model's, model/state.ts, as a whole
+ * when read) and the processes holding TUN/TAP devices (one /proc scan, when first needed). The planner
+ * reads only this, so that it is pure and unit-tested with fake snapshots.
  */
 import * as C from '../kernel/constants'
 import {Address, Link, Route} from '../kernel/netlink-codec'
 import {Netlink} from '../kernel/netlink'
-import {AddressFacts, RouteFacts, routeKey} from '../model/desired'
+import {routeKey} from '../model/desired'
 import {Holder, holdersOf} from '../model/device'
+import {AddressState, LinkState, RouteState} from '../model/state'
 import {readTunFlags} from '../kernel/sysfs'
 import {findHolders} from '../system/holders'
 
 export interface Snapshot {
   /** The link named `name`, of any kind. */
-  link(name: string): Link | undefined
+  link(name: string): LinkState | undefined
   /** Every link. */
-  links(): Link[]
+  links(): LinkState[]
   /** The addresses on device `index`. */
-  addresses(index: number): Address[]
+  addresses(index: number): AddressState[]
   /** Main-table unicast routes, all devices. */
-  routes(): Route[]
+  routes(): RouteState[]
   /** Processes holding device `name` open (judged against the device's own queue counts). */
   holders(name: string): Holder[]
   /** The tun link's sysfs tun_flags (napi...), or undefined when they cannot be read. */
-  tunFlags(link: Link): number | undefined
+  tunFlags(link: LinkState): number | undefined
+}
+
+/** A kernel link in model terms. */
+export function linkState(l: Link): LinkState {
+  const t = l.tun
+  return {
+    index: l.index, name: l.name, flags: l.flags, mtu: l.mtu, minMtu: l.minMtu, maxMtu: l.maxMtu, txqlen: l.txqlen, mac: l.mac,
+    operstate: l.operstate, carrier: l.carrier, alias: l.alias, group: l.group, master: l.master, kind: l.kind,
+    tun: t && {
+      type: t.type, owner: t.owner, group: t.group, pi: t.pi, vnetHdr: t.vnetHdr, persist: t.persist, multiQueue: t.multiQueue,
+      numQueues: t.numQueues, numDisabledQueues: t.numDisabledQueues,
+    },
+  }
+}
+
+/** A kernel address in model terms (model/desired.ts's identity). */
+export function addressState(a: Address): AddressState {
+  const s: AddressState = {family: a.family, address: a.address, prefixLen: a.prefixLen, index: a.index, linkScope: a.scope === C.RT_SCOPE_LINK}
+  if (a.peer) s.peer = a.peer
+  return s
+}
+
+/** Routes the kernel or a router advertisement made: not ours to remove. */
+const foreignProtocols = new Set([C.RTPROT_KERNEL, 9 /* RTPROT_RA */])
+
+/** A kernel route in model terms (model/desired.ts's identity), and whether it is tunadm's to remove. */
+export function routeState(r: Route): RouteState {
+  return {
+    family: r.family, dst: r.dst, dstLen: r.dstLen, via: r.gateway, metric: r.priority ?? 0, oif: r.oif,
+    ours: !foreignProtocols.has(r.protocol) && !(r.family === 6 && r.dst.startsWith('fe80:')),
+  }
 }
 
 /** Main table, unicast: local/broadcast and multicast entries are the kernel's own. */
@@ -31,8 +64,8 @@ export function isMainUnicast(r: Route): boolean {
   return r.table === C.RT_TABLE_MAIN && r.type === C.RTN_UNICAST
 }
 
-function byDevice(list: Address[]): Map<number, Address[]> {
-  const out = new Map<number, Address[]>()
+function byDevice(list: AddressState[]): Map<number, AddressState[]> {
+  const out = new Map<number, AddressState[]>()
   for (const a of list) {
     const l = out.get(a.index)
     if (l) l.push(a)
@@ -41,19 +74,20 @@ function byDevice(list: Address[]): Map<number, Address[]> {
   return out
 }
 
-function linkHolders(link: Link | undefined, candidates: Holder[]): Holder[] {
+function linkHolders(link: LinkState | undefined, candidates: Holder[]): Holder[] {
   if (!link?.tun || candidates.length === 0) return candidates
   return holdersOf({multiQueue: link.tun.multiQueue, queues: link.tun.numQueues, disabledQueues: link.tun.numDisabledQueues}, candidates)
 }
 
 /** A snapshot over arrays (tests, and after a dump). */
 export function staticSnapshot(data: {links: Link[]; addresses?: Address[]; routes?: Route[]; holders?: Map<string, Holder[]>; tunFlags?: Map<string, number>}): Snapshot {
-  const byName = new Map(data.links.map((l) => [l.name, l]))
-  const byIndex = byDevice(data.addresses ?? [])
-  const routes = (data.routes ?? []).filter(isMainUnicast)
+  const links = data.links.map(linkState)
+  const byName = new Map(links.map((l) => [l.name, l]))
+  const byIndex = byDevice((data.addresses ?? []).map(addressState))
+  const routes = (data.routes ?? []).filter(isMainUnicast).map(routeState)
   return {
     link: (name) => byName.get(name),
-    links: () => data.links,
+    links: () => links,
     addresses: (index) => byIndex.get(index) ?? [],
     routes: () => routes,
     holders: (name) => linkHolders(byName.get(name), data.holders?.get(name) ?? []),
@@ -63,30 +97,33 @@ export function staticSnapshot(data: {links: Link[]; addresses?: Address[]; rout
 
 /** The live snapshot: each part read from the kernel the first time it is asked for, then kept. */
 export function kernelSnapshot(nl: Netlink): Snapshot {
-  let links: Map<string, Link> | undefined
-  const single = new Map<string, Link | undefined>()
-  let addresses: Map<number, Address[]> | undefined
-  let routes: Route[] | undefined
+  let links: Map<string, LinkState> | undefined
+  const single = new Map<string, LinkState | undefined>()
+  let addresses: Map<number, AddressState[]> | undefined
+  let routes: RouteState[] | undefined
   let holders: Map<string, Holder[]> | undefined
   const flags = new Map<string, number | undefined>()
   const allLinks = () => {
-    links ??= new Map(nl.links().map((l) => [l.name, l]))
+    links ??= new Map(nl.links().map((l) => [l.name, linkState(l)]))
     return links
   }
   const snap: Snapshot = {
     link(name) {
       if (links) return links.get(name)
       // One device: ask for it alone rather than dumping every link on a busy host.
-      if (!single.has(name)) single.set(name, nl.link(name))
+      if (!single.has(name)) {
+        const l = nl.link(name)
+        single.set(name, l && linkState(l))
+      }
       return single.get(name)
     },
     links: () => [...allLinks().values()],
     addresses(index) {
-      addresses ??= byDevice(nl.addresses())
+      addresses ??= byDevice(nl.addresses().map(addressState))
       return addresses.get(index) ?? []
     },
     routes() {
-      routes ??= nl.mainUnicastRoutes()
+      routes ??= nl.mainUnicastRoutes().map(routeState)
       return routes
     },
     holders(name) {
@@ -101,13 +138,9 @@ export function kernelSnapshot(nl: Netlink): Snapshot {
   return snap
 }
 
-/** A kernel route, and a kernel address, in model terms (model/desired.ts's identities). */
-export const routeFactsOf = (r: Route): RouteFacts => ({family: r.family, dst: r.dst, dstLen: r.dstLen, via: r.gateway, metric: r.priority ?? 0})
-export const addressFactsOf = (a: Address): AddressFacts => (a.peer ? {family: a.family, address: a.address, prefixLen: a.prefixLen, peer: a.peer} : {family: a.family, address: a.address, prefixLen: a.prefixLen})
-
 interface RouteIndex {
-  byKey: Map<string, Route[]>
-  byOif: Map<number, Route[]>
+  byKey: Map<string, RouteState[]>
+  byOif: Map<number, RouteState[]>
 }
 
 /** The snapshot's routes by identity and by device, built once per snapshot (1000 devices stay linear). */
@@ -117,13 +150,13 @@ export function routesIndexed(snap: Snapshot): RouteIndex {
   let idx = routeIndexes.get(snap)
   if (!idx) {
     idx = {byKey: new Map(), byOif: new Map()}
-    const add = <K>(m: Map<K, Route[]>, k: K, r: Route) => {
+    const add = <K>(m: Map<K, RouteState[]>, k: K, r: RouteState) => {
       const list = m.get(k)
       if (list) list.push(r)
       else m.set(k, [r])
     }
     for (const r of snap.routes()) {
-      add(idx.byKey, routeKey(routeFactsOf(r)), r)
+      add(idx.byKey, routeKey(r), r)
       if (r.oif !== undefined) add(idx.byOif, r.oif, r)
     }
     routeIndexes.set(snap, idx)
