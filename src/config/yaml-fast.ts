@@ -73,6 +73,8 @@ const isFlowIndicator = (c: number) => c === COMMA || c === LBRACKET || c === RB
 function plainValue(s: string): string | number | boolean | null {
   const c = s.charCodeAt(0)
   if (c >= 0x30 && c <= 0x39) return numberOrText(s)
+  // Only texts of 1, 4 or 5 characters can be a null or a boolean: most scalars skip the comparisons.
+  if (s.length !== 4 && s.length !== 5 && s.length !== 1) return s
   switch (s) {
     case '~': case 'null': case 'Null': case 'NULL': return null
     case 'true': case 'True': case 'TRUE': return true

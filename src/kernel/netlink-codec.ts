@@ -3,7 +3,7 @@
  * path (including malformed input) is unit-tested without root.
  */
 import * as C from './constants'
-import {bytesToIp} from '../model/ip'
+import {bytesToIp, ipTextAt} from '../model/ip'
 import {formatMac} from '../model/mac'
 
 export class NetlinkParseError extends Error {
@@ -241,6 +241,17 @@ class AttrTable {
   bytes(type: number): Buffer | undefined {
     return this.at[type] >= 0 ? this.buf.subarray(this.at[type], this.at[type] + this.len[type]) : undefined
   }
+  /** An address attribute as text, read in place (bytesToIp's). */
+  ip(type: number): string {
+    return ipTextAt(this.buf, this.at[type], this.len[type])
+  }
+  /** Whether two attributes present hold the same bytes. */
+  same(a: number, b: number): boolean {
+    const n = this.len[a]
+    if (n !== this.len[b]) return false
+    for (let i = 0, x = this.at[a], y = this.at[b]; i < n; i++) if (this.buf[x + i] !== this.buf[y + i]) return false
+    return true
+  }
 }
 
 const linkAttrs = new AttrTable()
@@ -331,21 +342,21 @@ const addrAttrs = new AttrTable()
 
 export function decodeAddress(payload: Buffer): Address {
   if (payload.length < C.IFADDRMSG_LEN) throw new NetlinkParseError(`ifaddrmsg of ${payload.length} bytes`)
-  const family = payload.readUInt8(0) === C.AF_INET6 ? 6 : 4
+  const family = payload[0] === C.AF_INET6 ? 6 : 4
   const a = addrAttrs.scan(payload, C.IFADDRMSG_LEN, payload.length)
-  const local = a.bytes(C.IFA_LOCAL)
-  const address = a.bytes(C.IFA_ADDRESS)
-  const mine = local ?? address
+  // Read in place: a dump has an address or two per device, thousands of them.
+  const local = a.has(C.IFA_LOCAL)
+  const address = a.has(C.IFA_ADDRESS)
   const out: Address = {
     family,
-    prefixLen: payload.readUInt8(1),
-    flags: a.u32(C.IFA_FLAGS) ?? payload.readUInt8(2),
-    scope: payload.readUInt8(3),
+    prefixLen: payload[1],
+    flags: a.u32(C.IFA_FLAGS) ?? payload[2],
+    scope: payload[3],
     index: le32(payload, 4),
-    address: mine ? bytesToIp(mine) : '',
+    address: local ? a.ip(C.IFA_LOCAL) : address ? a.ip(C.IFA_ADDRESS) : '',
     label: a.str(C.IFA_LABEL),
   }
-  if (local && address && !local.equals(address)) out.peer = bytesToIp(address)
+  if (local && address && !a.same(C.IFA_LOCAL, C.IFA_ADDRESS)) out.peer = a.ip(C.IFA_ADDRESS)
   return out
 }
 

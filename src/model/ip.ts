@@ -115,23 +115,50 @@ export function ipToBytes(text: string): Buffer {
 }
 
 export function bytesToIp(buf: Buffer): string {
-  if (buf.length === 4) return `${buf[0]}.${buf[1]}.${buf[2]}.${buf[3]}`
-  if (buf.length !== 16) return buf.toString('hex')
-  const groups: number[] = []
-  for (let i = 0; i < 16; i += 2) groups.push((buf[i] << 8) | buf[i + 1])
+  return ipTextAt(buf, 0, buf.length)
+}
+
+/** Byte values as decimal text, and as hex text without and with a leading zero: tables, not a call per byte. */
+const DEC: string[] = Array.from({length: 256}, (_, i) => String(i))
+const HEX: string[] = Array.from({length: 256}, (_, i) => i.toString(16))
+const HEX2: string[] = Array.from({length: 256}, (_, i) => i.toString(16).padStart(2, '0'))
+
+/**
+ * The address in b[off, off + len) as text (bytesToIp without slicing it out first): the netlink decoders read
+ * thousands of addresses in place. IPv6 as RFC 5952 writes it; a length that is neither 4 nor 16 as hex.
+ */
+export function ipTextAt(b: Uint8Array, off: number, len: number): string {
+  if (len === 4) return `${DEC[b[off]]}.${DEC[b[off + 1]]}.${DEC[b[off + 2]]}.${DEC[b[off + 3]]}`
+  if (len !== 16) return Buffer.from(b.buffer, b.byteOffset + off, len).toString('hex')
   // RFC 5952: compress the longest run (length >= 2) of zero groups, the first one on a tie.
   let bestStart = -1
   let bestLen = 0
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue }
-    let j = i
-    while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i }
-    i = j
+  let runStart = -1
+  for (let i = 0; i < 8; i++) {
+    if (b[off + 2 * i] !== 0 || b[off + 2 * i + 1] !== 0) {
+      runStart = -1
+      continue
+    }
+    if (runStart < 0) runStart = i
+    const run = i - runStart + 1
+    if (run > bestLen && run >= 2) {
+      bestStart = runStart
+      bestLen = run
+    }
   }
-  const hex = groups.map((g) => g.toString(16))
-  if (bestStart < 0) return hex.join(':')
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`
+  let s = ''
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += '::'
+      i += bestLen - 1
+      continue
+    }
+    if (i > 0 && i !== bestStart + bestLen) s += ':'
+    const hi = b[off + 2 * i]
+    const lo = b[off + 2 * i + 1]
+    s += hi === 0 ? HEX[lo] : HEX[hi] + HEX2[lo]
+  }
+  return s
 }
 
 /**

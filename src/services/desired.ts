@@ -150,20 +150,27 @@ export function desiredForAdd(name: string, fixed: {mode: Mode; tunFlags: TunFla
   return d
 }
 
+/** The config keys whose value a DesiredDevice takes as it is, under the same name. */
+const COPIED_AS_IS = ['mtu', 'txqueuelen', 'up', 'promisc', 'allmulti', 'arp', 'multicast'] as const
+
 /**
  * A config entry (already validated by the loader). Keys the entry leaves out are not managed,
  * except ownership, which an entry states whole (no user: no owner), and the creation-time flags,
  * whose absence means off. Listed addresses and routes are exact: others on the device go.
  */
 export function desiredFromConfig(c: DeviceConfig, marker: string, linkGroup: number | undefined): DesiredDevice {
+  // Plain loops, no arrays or closures made per entry: this runs for each of thousands of devices.
   const d = emptyDesired(c.name)
   d.mode = c.mode
-  d.tunFlags = Object.fromEntries(TUN_FLAG_KEYS.map((k) => [k, Boolean(c[k])]))
+  const tunFlags: TunFlagValues = {}
+  for (let i = 0; i < TUN_FLAG_KEYS.length; i++) tunFlags[TUN_FLAG_KEYS[i]] = Boolean(c[TUN_FLAG_KEYS[i]])
+  d.tunFlags = tunFlags
   d.owner = c.user === undefined ? null : resolveUser(String(c.user))
   d.group = c.group === undefined ? null : resolveGroup(String(c.group))
   if (c.mac !== undefined) d.mac = parseMac(c.mac)
   if (c.master !== undefined) d.master = c.master
-  for (const k of ['mtu', 'txqueuelen', 'up', 'promisc', 'allmulti', 'arp', 'multicast'] as const) {
+  for (let i = 0; i < COPIED_AS_IS.length; i++) {
+    const k = COPIED_AS_IS[i]
     if (c[k] !== undefined) (d as unknown as Record<string, unknown>)[k] = c[k]
   }
   if (c.addresses !== undefined || c.peer !== undefined) {

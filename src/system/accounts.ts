@@ -30,14 +30,14 @@ function resolve(text: string, what: 'user' | 'group'): Account {
 }
 
 /** Look-ups are cached: a config of 1000 devices names the same few accounts again and again. */
-const resolved = new Map<string, Account>()
+const resolved = {user: new Map<string, Account>(), group: new Map<string, Account>()}
 
 function cachedResolve(text: string, what: 'user' | 'group'): Account {
-  const key = `${what}:${text}`
-  let hit = resolved.get(key)
+  const cache = resolved[what]
+  let hit = cache.get(text)
   if (!hit) {
     hit = resolve(text, what)
-    resolved.set(key, hit)
+    cache.set(text, hit)
   }
   return hit
 }

@@ -111,15 +111,33 @@ export function pinDirectory(dir: string): PinnedDirectory {
 }
 
 /**
+ * `bytes` random bytes as hex, for a temporary file's name: from /dev/urandom, which costs three system
+ * calls where loading node:crypto costs some 10 ms of CPU (apply saves its record at every change).
+ */
+function randomHex(bytes: number): string {
+  const buf = Buffer.alloc(bytes)
+  try {
+    const fd = fs.openSync('/dev/urandom', O_RDONLY)
+    try {
+      if (fs.readSync(fd, buf, 0, bytes, null) === bytes) return buf.toString('hex')
+    } finally {
+      fs.closeSync(fd)
+    }
+  } catch {
+    // no /dev/urandom here: the library's generator
+  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (require('node:crypto') as typeof import('node:crypto')).randomBytes(bytes).toString('hex')
+}
+
+/**
  * Write `content` to `target` with `mode`, atomically and without following any planted link.
  * `real` is the path used for the system calls when it differs from the one shown (a pinned directory).
  */
 export function writeFileSafely(target: string, content: string, mode: number, real = target): void {
   checkTarget(real, target)
   const dir = path.dirname(real)
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const {randomBytes} = require('node:crypto') as typeof import('node:crypto') // not at the top: its load costs about 2 ms
-  const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(8).toString('hex')}.tunadm-tmp`)
+  const tmp = path.join(dir, `.${path.basename(target)}.${randomHex(8)}.tunadm-tmp`)
   let fd: number
   try {
     fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)

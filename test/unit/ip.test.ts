@@ -4,7 +4,7 @@
  */
 import * as net from 'node:net'
 import fc from 'fast-check'
-import {bytesToIp, ipToBytes, isIPv4, isIPv6} from '../../src/model/ip'
+import {bytesToIp, ipTextAt, ipToBytes, isIPv4, isIPv6} from '../../src/model/ip'
 
 const params = {seed: 20261202, numRuns: 5000}
 
@@ -28,6 +28,23 @@ test('valid addresses round-trip through bytes as the kernel writes them', () =>
     expect(bytes.length).toBe(text.includes(':') ? 16 : 4)
     expect(ipToBytes(bytesToIp(bytes))).toEqual(bytes)
   }), params)
+})
+
+test('IPv6 text is RFC 5952\'s (the URL standard\'s serialisation): the longest run of zero groups compressed, the first on a tie', () => {
+  const group = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({min: 0, max: 0xffff}))
+  fc.assert(fc.property(fc.array(group, {minLength: 8, maxLength: 8}), fc.integer({min: 0, max: 5}), (groups, pad) => {
+    const full = groups.map((g) => g.toString(16)).join(':')
+    const bytes = Buffer.alloc(16)
+    groups.forEach((g, i) => bytes.writeUInt16BE(g, 2 * i))
+    const expected = new URL(`http://[${full}]/`).hostname.slice(1, -1)
+    expect(bytesToIp(bytes)).toBe(expected)
+    // In place, inside a larger buffer, as the netlink decoders read it.
+    const padded = Buffer.concat([Buffer.alloc(pad, 0xff), bytes, Buffer.alloc(3, 0xff)])
+    expect(ipTextAt(padded, pad, 16)).toBe(expected)
+  }), params)
+  expect(bytesToIp(Buffer.from([192, 0, 2, 255]))).toBe('192.0.2.255')
+  expect(ipTextAt(Buffer.from([9, 10, 0, 0, 1, 9]), 1, 4)).toBe('10.0.0.1')
+  expect(bytesToIp(Buffer.from([1, 2, 0xab]))).toBe('0102ab')
 })
 
 test('a zone is refused: an interface address has none', () => {
