@@ -79,8 +79,12 @@ export abstract class TunadmCommand {
 
   /** --json or -j before any `--` (or TUNADM_CONTENT_TYPE=json), decided from argv as oclif decides it. */
   jsonEnabled(): boolean {
-    return process.env.TUNADM_CONTENT_TYPE?.toLowerCase() === 'json' || wantsJson(this.argv)
+    // Asked for every line printed (an apply of 1000 devices prints 1000): decided once, as neither changes.
+    this.json ??= process.env.TUNADM_CONTENT_TYPE?.toLowerCase() === 'json' || wantsJson(this.argv)
+    return this.json
   }
+
+  private json?: boolean
 
   /** Run the command: its result printed under --json, its error turned into a message, the exit code set. */
   async execute(): Promise<void> {

@@ -44,16 +44,21 @@ export interface DeviceView {
 const isLinkLocal6 = (p: Prefix) => p.family === 6 && p.bytes[0] === 0xfe && (p.bytes[1] & 0xc0) === 0x80
 
 export function checkDevice(v: DeviceView): Problem[] {
+  // Indexed loops, and maps only where there can be two of a thing: the loader and the planner check
+  // each of thousands of devices, most with one address and no route.
   const problems: Problem[] = []
   const add = (p: Problem) => problems.push(p)
   if (v.hasMac && v.mode === 'tun') {
     add({code: 'MAC_ON_TUN', field: 'mac', message: `${v.label} is a TUN device, which has no MAC address (it carries IP packets, without an Ethernet header)`, expected: 'a MAC address only on a TAP device'})
   }
-  const seenAddr = new Map<string, AddressSpec>()
-  v.requestedAddresses.forEach((a, index) => {
+  const requested = v.requestedAddresses
+  const seenAddr = requested.length > 1 ? new Map<string, AddressSpec>() : undefined
+  for (let index = 0; index < requested.length; index++) {
+    const a = requested[index]
     if (a.peer && v.mode === 'tap') {
       add({code: 'INVALID_PEER', field: 'peer', message: `${v.label} is a TAP device, and a peer is for point-to-point TUN devices`, expected: 'the address with its prefix length instead, e.g. 192.168.0.1/24'})
     }
+    if (!seenAddr) continue
     const key = addressKey(addressFacts(a))
     const first = seenAddr.get(key)
     if (first) {
@@ -63,15 +68,18 @@ export function checkDevice(v: DeviceView): Problem[] {
         expected: 'each address once',
       })
     } else seenAddr.set(key, a)
-  })
-  const v6 = v.addresses.filter((a) => a.local.family === 6)
-  if (v.mtu !== undefined && v.mtu < IPV6_MIN_MTU && v6.length > 0) {
-    add({
-      code: 'MTU_TOO_SMALL_FOR_IPV6', field: v.mtuRequested ? 'mtu' : 'addresses',
-      message: `MTU ${v.mtu} is below ${IPV6_MIN_MTU}, where the kernel turns IPv6 off, but ${v.label} would have IPv6 address ${addressText(addressFacts(v6[0]))}`,
-      expected: `an MTU of ${IPV6_MIN_MTU} or more, or no IPv6 address`,
-    })
   }
+  if (v.mtu !== undefined && v.mtu < IPV6_MIN_MTU) {
+    const v6 = v.addresses.filter((a) => a.local.family === 6)
+    if (v6.length > 0) {
+      add({
+        code: 'MTU_TOO_SMALL_FOR_IPV6', field: v.mtuRequested ? 'mtu' : 'addresses',
+        message: `MTU ${v.mtu} is below ${IPV6_MIN_MTU}, where the kernel turns IPv6 off, but ${v.label} would have IPv6 address ${addressText(addressFacts(v6[0]))}`,
+        expected: `an MTU of ${IPV6_MIN_MTU} or more, or no IPv6 address`,
+      })
+    }
+  }
+  if (v.routes.length === 0) return problems
   const seenRoute = new Map<string, number>()
   v.routes.forEach((r, index) => {
     const facts = routeFacts(r)
