@@ -5,7 +5,7 @@ import {bindSocket, closeFd, getSocketU64, openSocket, recvBuffer, sendBuffer, s
 import {TunadmError} from '../errors'
 import {
   Address, Link, NlMessage, Route, attr, attrNested, attrString, attrU32, decodeAddress, decodeLink,
-  decodeMessages, decodeRoute, decodeStatus, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage, encodeRtmsg,
+  decodeMessages, decodeRoute, decodeStatus, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage, encodeMessages, encodeRtmsg,
 } from './netlink-codec'
 import {Prefix} from '../model/ip'
 
@@ -157,12 +157,12 @@ export class Netlink {
     for (let start = 0; start < requests.length; start += BATCH_SIZE) {
       const chunk = requests.slice(start, start + BATCH_SIZE)
       const bySeq = new Map<number, number>()
-      const msgs = chunk.map((r, i) => {
+      const seqs = chunk.map((_, i) => {
         const seq = this.nextSeq()
         bySeq.set(seq, start + i)
-        return encodeMessage(r.type, r.flags | C.NLM_F_REQUEST | C.NLM_F_ACK, seq, r.payload)
+        return seq
       })
-      sendBuffer(this.fd, Buffer.concat(msgs), 'netlink batch')
+      sendBuffer(this.fd, encodeMessages(chunk, seqs, C.NLM_F_REQUEST | C.NLM_F_ACK), 'netlink batch')
       while (bySeq.size > 0) {
         for (const msg of this.receive('netlink batch')) {
           const i = bySeq.get(msg.seq)

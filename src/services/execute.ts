@@ -83,6 +83,13 @@ const PHASES: Array<(s: Step) => boolean> = [
 
 const phaseOf = (s: Step) => PHASES.findIndex((p) => p(s))
 
+/** The steps of a group phase by phase, each phase's in the order of the devices and of their plans. */
+function stepsByPhase(group: Work[]): Array<Array<{w: Work; s: PlannedStep}>> {
+  const phases: Array<Array<{w: Work; s: PlannedStep}>> = PHASES.map(() => [])
+  for (const w of group) for (const s of w.plan.steps) phases[phaseOf(s.step)].push({w, s})
+  return phases
+}
+
 export function execute(nl: Netlink, plans: DevicePlan[]): Outcome[] {
   const work: Work[] = plans.map((plan) => ({plan, name: plan.name, index: plan.index, done: [], created: plan.steps.some((s) => s.step.kind === 'create')}))
   const fresh = work.filter((w) => w.created)
@@ -97,30 +104,25 @@ export function execute(nl: Netlink, plans: DevicePlan[]): Outcome[] {
 
 function runGroup(nl: Netlink, sock: NetdevSocket, group: Work[]): void {
   if (group.length === 0) return
-  const byPhase = group.map((w) => {
-    const phases: PlannedStep[][] = PHASES.map(() => [])
-    for (const s of w.plan.steps) phases[phaseOf(s.step)].push(s)
-    return phases
-  })
+  // Bucketed once (not 15 arrays per device): creating 1000 devices runs some 6000 steps.
+  const byPhase = stepsByPhase(group)
   try {
-    for (let phase = 0; phase < PHASES.length; phase++) {
+    for (const steps of byPhase) {
       const batch: Array<{w: Work; s: PlannedStep; req: NlRequest}> = []
-      group.forEach((w, i) => {
-        for (const s of byPhase[i][phase]) {
-          if (w.error) break
-          const req = netlinkRequest(w, s.step)
-          if (req) {
-            batch.push({w, s, req})
-            continue
-          }
-          try {
-            runIoctlStep(sock, w, s.step)
-            w.done.push(...s.changes)
-          } catch (err) {
-            fail(w, s, err)
-          }
+      for (const {w, s} of steps) {
+        if (w.error) continue
+        const req = netlinkRequest(w, s.step)
+        if (req) {
+          batch.push({w, s, req})
+          continue
         }
-      })
+        try {
+          runIoctlStep(sock, w, s.step)
+          w.done.push(...s.changes)
+        } catch (err) {
+          fail(w, s, err)
+        }
+      }
       if (batch.length === 0) continue
       const results = sendRetryingUnreachable(nl, batch)
       batch.forEach(({w, s}, i) => {

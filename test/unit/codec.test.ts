@@ -1,7 +1,7 @@
 import * as C from '../../src/kernel/constants'
 import {
   NetlinkParseError, attr, attrNested, attrString, attrU32, decodeAddress, decodeAttrs, decodeLink, decodeMessages,
-  decodeRoute, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage, encodeRtmsg, decodeError, decodeStatus,
+  decodeRoute, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage, encodeMessages, encodeRtmsg, decodeError, decodeStatus,
 } from '../../src/kernel/netlink-codec'
 import {ifreq, ifreqName, ifreqWithShort, ifreqShort, ifreqWithHwaddr, ifreqHwaddr, ifreqWithInt, ifreqInt, ifreqWithNewName} from '../../src/kernel/ifreq'
 import {bytesToIp, ipToBytes, parsePrefix, networkOf, prefixesOverlap} from '../../src/model/ip'
@@ -52,6 +52,17 @@ describe('netlink messages', () => {
     const b = encodeMessage(C.NLMSG_DONE, C.NLM_F_MULTI, 5, Buffer.alloc(4))
     const msgs = decodeMessages(Buffer.concat([a, b]))
     expect(msgs.map((m) => [m.type, m.seq])).toEqual([[C.RTM_NEWLINK, 5], [C.NLMSG_DONE, 5]])
+  })
+  test('a batch is written as one buffer, byte for byte the messages one by one, each padded to 4 bytes', () => {
+    const requests = [
+      {type: C.RTM_SETLINK, flags: 0, payload: Buffer.concat([encodeIfinfomsg(7), attr(C.IFLA_IFALIAS, Buffer.from('tunadm:x'))])},
+      {type: C.RTM_NEWADDR, flags: C.NLM_F_CREATE | C.NLM_F_EXCL, payload: Buffer.from([1, 2, 3, 4, 5])},
+      {type: C.RTM_DELLINK, flags: 0, payload: Buffer.alloc(0)},
+    ]
+    const flags = C.NLM_F_REQUEST | C.NLM_F_ACK
+    expect(encodeMessages(requests, [9, 10, 0xfffffffe], flags)).toEqual(Buffer.concat(requests.map((r, i) => encodeMessage(r.type, r.flags | flags, [9, 10, 0xfffffffe][i], r.payload))))
+    expect(attrU32(C.IFLA_GROUP, 0xfffffffe)).toEqual(attr(C.IFLA_GROUP, Buffer.from([0xfe, 0xff, 0xff, 0xff])))
+    expect(() => attr(1, Buffer.alloc(0x10000))).toThrow(/out of range/)
   })
   test('a tun link decodes with its IFLA_TUN_* attributes; -1 owner means unset', () => {
     const link = decodeLink(tunLinkPayload({owner: 1000, group: 0xffffffff}))
