@@ -371,9 +371,12 @@ class FastReader {
     const c0 = this.code(at)
     if (c0 === EOL || (c0 < 128 ? !(PLAIN[c0] & STARTS) : false)) throw DECLINE
     const allowed = inFlow ? IN_FLOW : IN_BLOCK
+    const {text, lineEnd} = this
     let i = at + 1
     for (;;) {
-      const c = this.code(i)
+      // The ordinary characters (most of every scalar) read in place, without a call each.
+      let c = i < lineEnd ? text.charCodeAt(i) : EOL
+      while (c >= 0 && c < 128 && c !== COLON && (PLAIN[c] & allowed) !== 0) c = ++i < lineEnd ? text.charCodeAt(i) : EOL
       if (c === EOL) return i
       if (c === COLON) {
         const d = this.code(i + 1)

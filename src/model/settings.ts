@@ -249,7 +249,11 @@ export function parseBoolean(key: string, value: unknown): {value: boolean} | {p
 /** The TUNSETIFF flags that create a device of `mode` with these TUN flags (absent: off). */
 export function createFlags(mode: Mode, values: TunFlagValues): number {
   let flags = mode === 'tap' ? IFF_TAP : IFF_TUN
-  for (const s of TUN_FLAGS) if (Boolean(values[s.key]) !== Boolean(s.inverted)) flags |= s.bit
+  // Indexed loops over the registry here and below: these run for each of thousands of devices.
+  for (let i = 0; i < TUN_FLAGS.length; i++) {
+    const s = TUN_FLAGS[i]
+    if (Boolean(values[s.key]) !== Boolean(s.inverted)) flags |= s.bit
+  }
   return flags
 }
 
@@ -289,7 +293,8 @@ export function tunFlagsOn(state: TunState): TunFlagKey[] {
 /** A creation-time setting the request gives and the device has otherwise, in words; unknown values are not claimed. */
 export function fixedDifferences(want: TunFlagValues, state: TunState): string[] {
   const out: string[] = []
-  for (const s of TUN_FLAGS) {
+  for (let i = 0; i < TUN_FLAGS.length; i++) {
+    const s = TUN_FLAGS[i]
     const w = want[s.key]
     const have = s.read(state)
     if (w !== undefined && have !== undefined && w !== have) out.push(`${s.key} is ${have}, the file says ${w}`)
@@ -300,7 +305,8 @@ export function fixedDifferences(want: TunFlagValues, state: TunState): string[]
 /** A rule between TUN flags a request breaks (napi_frags without napi, or on TUN), in words. */
 export function tunFlagProblems(mode: Mode | undefined, values: TunFlagValues, label: string): Array<{key: TunFlagKey; message: string; expected: string}> {
   const out: Array<{key: TunFlagKey; message: string; expected: string}> = []
-  for (const s of TUN_FLAGS) {
+  for (let i = 0; i < TUN_FLAGS.length; i++) {
+    const s = TUN_FLAGS[i]
     if (!values[s.key] || !s.needs) continue
     if (s.needs.napi && !values.napi) out.push({key: s.key, message: `${label} asks for ${s.key} without napi; ${s.needs.why}`, expected: `napi: true with ${s.key} (--napi with --${flagOf(s.key)})`})
     else if (s.needs.mode && mode && mode !== s.needs.mode) out.push({key: s.key, message: `${label} is a ${mode.toUpperCase()} device and asks for ${s.key}; ${s.needs.why}`, expected: `${s.key} only on a ${s.needs.mode.toUpperCase()} device`})

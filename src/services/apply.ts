@@ -26,7 +26,7 @@ import {desiredFromConfig} from './desired'
 import {execute} from './execute'
 import {explainKernelError} from './explain'
 import {normaliseError} from './normalise'
-import {Change, DevicePlan, plan, planDelete} from './plan'
+import {Change, DevicePlan, PlanOptions, plan, planDelete} from './plan'
 import {Snapshot, kernelSnapshot} from './snapshot'
 import {compareNames} from '../model/natural'
 
@@ -105,9 +105,10 @@ export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): Appl
       const ownership = new Ownership(identity, group, owners)
       const plans: Array<DevicePlan | DeviceOutcome> = []
       const invalid: Array<{name: string; error: InvalidInputError}> = []
+      const planOptions: PlanOptions = {intent: 'apply', adopt: opts.adopt, recreate: opts.recreate, owner: (l) => ownership.match(l)}
       for (const c of config.devices) {
         try {
-          const p = plan(snap, desiredFromConfig(c, identity.marker, group), {intent: 'apply', adopt: opts.adopt, recreate: opts.recreate, owner: (l) => ownership.match(l)})
+          const p = plan(snap, desiredFromConfig(c, identity.marker, group), planOptions)
           noteRestoredMarker(p, snap.link(p.name))
           plans.push(p)
         } catch (err) {
