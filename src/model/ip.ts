@@ -165,7 +165,17 @@ export function ipTextAt(b: Uint8Array, off: number, len: number): string {
  * Parse "ADDR/LEN" (or a bare address when `defaultHostPrefix`, which means /32 or /128).
  * `what` names the option in messages, e.g. "--address".
  */
+/**
+ * IPv4 prefixes already read, by their text: an address of a config is read by the loader's checks, the
+ * check across devices, the desired device and the planner, four times per device in an apply of
+ * thousands. Prefixes are values (nothing changes one once made), so one object serves every reader.
+ */
+const seenV4 = new Map<string, Prefix>()
+const SEEN_V4_MAX = 1 << 16
+
 export function parsePrefix(text: string, what: string, defaultHostPrefix = false): Prefix {
+  const seen = seenV4.get(text)
+  if (seen !== undefined) return seen
   // The common case first: an IPv4 address with a prefix length of one or two digits, read in place.
   const slash = text.indexOf('/')
   if (slash > 0 && slash >= text.length - 3 && slash < text.length - 1) {
@@ -175,7 +185,13 @@ export function parsePrefix(text: string, what: string, defaultHostPrefix = fals
     const two = slash + 2 < text.length
     if (v4 >= 0 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) {
       const prefixLen = two ? d1 * 10 + d2 : d1
-      if (prefixLen <= 32) return {family: 4, address: text.slice(0, slash), bytes: ipv4Bytes(v4), prefixLen}
+      if (prefixLen <= 32) {
+        // What this gives depends on the text alone (`what` and `defaultHostPrefix` only on a failure or without a /).
+        const p: Prefix = {family: 4, address: text.slice(0, slash), bytes: ipv4Bytes(v4), prefixLen}
+        if (seenV4.size >= SEEN_V4_MAX) seenV4.clear()
+        seenV4.set(text, p)
+        return p
+      }
     }
   }
   const [addr, len, extra] = text.split('/')
