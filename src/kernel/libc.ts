@@ -39,19 +39,34 @@ let libc: Libc | undefined
 /**
  * koffi's native module, loaded directly when it is where koffi's own package put it for this platform
  * (about 7 ms less than koffi's JS loader, which probes several places); otherwise through koffi.
- * The direct one is used only if its version is koffi's.
+ * The direct one is used only if its version is koffi's. Looked for first beside the bundle (dist/../
+ * node_modules, as npm and the Debian package install it) and opened with process.dlopen: resolving the
+ * package and require()'s path handling of a .node file cost about 1 ms more.
  */
 function loadKoffi(): any {
   /* eslint-disable @typescript-eslint/no-var-requires */
-  try {
-    const {platform, arch} = process
-    const path = require('node:path') as typeof import('node:path')
-    const fs = require('node:fs') as typeof import('node:fs')
-    // Found without require.resolve('koffi'): koffi's package.json has "exports", whose resolver costs ~1 ms to load.
-    const dir = path.dirname(require.resolve(`@koromix/koffi-${platform}-${arch}/package.json`))
-    const native = require(`${dir}/${platform}_${arch}/koffi.node`)
+  const {platform, arch} = process
+  const path = require('node:path') as typeof import('node:path')
+  const fs = require('node:fs') as typeof import('node:fs')
+  const native = (dir: string, open: (file: string) => any): any => {
     const {version} = JSON.parse(fs.readFileSync(path.join(dir, '..', '..', 'koffi', 'package.json'), 'utf8')) as {version: string}
-    if (native && typeof native.load === 'function' && native.version === version) return native
+    const mod = open(`${dir}/${platform}_${arch}/koffi.node`)
+    return mod && typeof mod.load === 'function' && mod.version === version ? mod : undefined
+  }
+  try {
+    const found = native(path.join(__dirname, '..', 'node_modules', '@koromix', `koffi-${platform}-${arch}`), (file) => {
+      const mod = {exports: {} as any}
+      process.dlopen(mod, file)
+      return mod.exports
+    })
+    if (found) return found
+  } catch {
+    // not beside the bundle (the sources run by the tests, another layout)
+  }
+  try {
+    // Found without require.resolve('koffi'): koffi's package.json has "exports", whose resolver costs ~1 ms to load.
+    const found = native(path.dirname(require.resolve(`@koromix/koffi-${platform}-${arch}/package.json`)), require)
+    if (found) return found
   } catch {
     // not there (another libc, another layout): koffi finds it
   }
