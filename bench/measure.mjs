@@ -74,3 +74,39 @@ export function machineLine() {
   } catch {}
   return `${model}, ${cores} cores, load ${load}${steal}`
 }
+
+/**
+ * A warning (on stderr, so the rows stay as they are) when the machine is not quiet at the start: a 1-minute
+ * load average above 0.5 on this kind of machine means another process shares the two cores, and every ratio
+ * to the floor then comes out higher and wider (bench/README.md).
+ */
+export function warnIfBusy(limit = 0.5) {
+  let load1 = 0
+  try {
+    load1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0])
+  } catch {
+    return
+  }
+  if (load1 > limit) {
+    process.stderr.write(`warning: load average ${load1} at the start (above ${limit}): the machine is not quiet; CPU ratios come out higher and wider than on a quiet one, wall ratios much more so (bench/README.md)\n`)
+  }
+}
+
+/**
+ * A warning when node, in the environment the benchmark runs tunadm in, refuses the code cache of the fast
+ * bundle: built by another Node, or V8 flags that differ between the build and this run (NODE_OPTIONS with
+ * --max-old-space-size is one), and every start compiles again (add: about 10 ms of CPU more).
+ */
+export function warnIfCacheRefused(root, env) {
+  const file = `${root}/dist/fast.js`
+  const r = spawnSync(process.execPath, ['-e', `
+    const fs = require('node:fs'), {Script} = require('node:vm'), Module = require('node:module')
+    let cachedData
+    try { cachedData = fs.readFileSync(process.argv[1] + '.cache') } catch { process.exit(3) }
+    const s = new Script(Module.wrap(fs.readFileSync(process.argv[1], 'utf8')), {filename: process.argv[1], cachedData})
+    process.exit(s.cachedDataRejected ? 4 : 0)`, file], {env})
+  if (r.status === 3 || r.status === 4) {
+    const what = r.status === 3 ? `no code cache beside ${file}` : `node refuses the code cache of ${file} (built by another Node, or V8 flags in NODE_OPTIONS that the build did not have)`
+    process.stderr.write(`warning: ${what}: every start compiles tunadm again; rebuild with npm run build in this environment\n`)
+  }
+}

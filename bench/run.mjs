@@ -10,7 +10,7 @@
 import {spawnSync} from 'node:child_process'
 import * as path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {benchEnv, machineLine, median, spread, timed} from './measure.mjs'
+import {benchEnv, machineLine, median, spread, timed, warnIfBusy, warnIfCacheRefused} from './measure.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const bin = path.join(root, 'bin', 'run.js')
@@ -61,6 +61,8 @@ if (process.getuid() !== 0) {
   console.error('bench needs root (it creates devices in its own network namespace)')
   process.exit(2)
 }
+warnIfBusy()
+warnIfCacheRefused(root, env)
 run('ip', ['netns', 'add', ns])
 const rows = []
 try {
