@@ -98,6 +98,21 @@ export function addressKey(a: AddressFacts): string {
   return `4 ${a.address}/${a.prefixLen} ${net}`
 }
 
+/**
+ * Whether two addresses are one address to the kernel: addressKey(a) === addressKey(b), without making
+ * the keys (the planner compares each device's few addresses, thousands of devices).
+ */
+export function sameAddressIdentity(a: AddressFacts, b: AddressFacts): boolean {
+  if (a.family !== b.family || a.address !== b.address) return false
+  if (a.family === 6) return true
+  if (a.prefixLen !== b.prefixLen) return false
+  const ap = a.peer ?? a.address
+  const bp = b.peer ?? b.address
+  if (ap === bp) return true
+  const mask = a.prefixLen === 0 ? 0 : (0xffffffff << (32 - a.prefixLen)) >>> 0
+  return ((ipv4Number(ap) & mask) >>> 0) === ((ipv4Number(bp) & mask) >>> 0)
+}
+
 /** Does the removal request `want` name the existing address `have`? */
 export function addressMatches(want: AddressSpec, have: AddressFacts): boolean {
   if (want.local.family !== have.family || canon(want.local) !== have.address) return false

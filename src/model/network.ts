@@ -5,8 +5,8 @@
  * destination and metric.
  */
 import {
-  AddressFacts, AddressSpec, DesiredDevice, RouteFacts, RouteSpec, addressFacts, addressKey, addressMatches, addressSpecOf,
-  addressText, routeFacts, routeKey, routeMatches, routeText,
+  AddressFacts, AddressSpec, DesiredDevice, RouteFacts, RouteSpec, addressFacts, addressMatches, addressSpecOf,
+  addressText, routeFacts, routeKey, routeMatches, routeText, sameAddressIdentity,
 } from './desired'
 import {Problem} from './rules'
 
@@ -26,18 +26,27 @@ export function planAddresses(name: string, have: Array<AddressFacts & {linkScop
     if (!hits.length) warnings.push(`${name} has no address ${addressText(addressFacts(want))}${want.anyPrefix ? '' : ' (with that prefix length)'}: nothing to remove`)
     for (const h of hits) removed.add(h)
   }
-  // Each identity worked out once: a device's addresses are compared with each other by these.
-  const haveKeys = have.map(addressKey)
+  // Identities compared in place (sameAddressIdentity), in plain loops: a device has a few addresses, an
+  // apply thousands of devices. A wanted address is matched as a map by identity would: the last of its identity.
   const wantFacts = d.addresses.map(addressFacts)
-  const wanted = new Map(wantFacts.map((f) => [addressKey(f), f]))
-  if (d.exactAddresses) have.forEach((h, i) => !h.linkScope && !sameAddress(wanted.get(haveKeys[i]), h) && removed.add(h))
+  if (d.exactAddresses) {
+    for (let i = 0; i < have.length; i++) {
+      const h = have[i]
+      if (h.linkScope) continue
+      let w: AddressFacts | undefined
+      for (let j = wantFacts.length - 1; j >= 0 && w === undefined; j--) if (sameAddressIdentity(wantFacts[j], h)) w = wantFacts[j]
+      if (!sameAddress(w, h)) removed.add(h)
+    }
+  }
   const adds: AddressSpec[] = []
-  for (const [i, a] of d.addresses.entries()) {
+  for (let i = 0; i < wantFacts.length; i++) {
     const f = wantFacts[i]
-    const existing = have[haveKeys.indexOf(addressKey(f))]
+    // The first address the device has of this identity.
+    let existing: AddressFacts | undefined
+    for (let k = 0; k < have.length && existing === undefined; k++) if (sameAddressIdentity(have[k], f)) existing = have[k]
     if (existing && !removed.has(existing) && sameAddress(f, existing)) continue
     if (existing) removed.add(existing) // IPv6: another prefix length or peer; the kernel has one per address
-    adds.push(a)
+    adds.push(d.addresses[i])
   }
   return {removed, adds, final: [...have.filter((h) => !removed.has(h) && !h.linkScope).map(addressSpecOf), ...adds]}
 }
