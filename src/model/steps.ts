@@ -1,6 +1,6 @@
 /** A device's plan in model terms: the steps that make the kernel match a request, and what each changes. */
 import type {LinkState} from './state'
-import {Mode} from './device'
+import {Holder, Mode} from './device'
 import {MatchedBy} from './identity'
 import {Prefix} from './ip'
 
@@ -68,10 +68,10 @@ export type Refusal =
   | {code: 'NOT_TUN'; name: string; kind: string}
   /** why: ownership's own reason (services/ownership.ts), else the alias says. */
   | {code: 'FOREIGN'; name: string; alias?: string; why?: string}
-  | {code: 'NEEDS_RECREATE'; name: string; diffs: string[]; heldBy?: string}
+  | {code: 'NEEDS_RECREATE'; name: string; diffs: string[]; heldBy?: Holder[]}
   | {code: 'NO_MASTER' | 'NOT_A_MASTER' | 'TUN_IN_BRIDGE'; name: string; master: string; kind?: string}
   | {code: 'CANNOT_UNSET'; name: string; mode: Mode}
-  | {code: 'OWNER_BUSY'; name: string; heldBy: string}
+  | {code: 'OWNER_BUSY'; name: string; heldBy: Holder[]}
   | {code: 'TUN_FLAGS_UNKNOWN'; name: string}
   | {code: 'EEXIST'; name: string; to: string}
   | {code: 'OUT_OF_RANGE'; name: string; mtu: number; lo: number; hi: number; mode: Mode; fresh: boolean}

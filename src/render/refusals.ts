@@ -43,7 +43,7 @@ export function refusal(r: Refusal): TunadmError {
     }
     case 'NEEDS_RECREATE':
       return new TunadmError(`${r.name} differs in what cannot change in place: ${r.diffs.join('; ')}`, {
-        code: 'NEEDS_RECREATE', fix: `run tunadm apply --recreate to delete and create it again (only while nothing is attached${r.heldBy ? `; now held by ${r.heldBy}` : ''})`,
+        code: 'NEEDS_RECREATE', fix: `run tunadm apply --recreate to delete and create it again (only while nothing is attached${r.heldBy ? `; now held by ${describeHolders(r.heldBy)}` : ''})`,
       })
     case 'NO_MASTER':
       return new TunadmError(`cannot make ${r.name} a port of ${r.master}: there is no device named ${r.master}`, {
@@ -65,7 +65,7 @@ export function refusal(r: Refusal): TunadmError {
         fix: `recreate it: tunadm del ${r.name} && tunadm add ${r.name} --mode ${r.mode} --any-user`,
       })
     case 'OWNER_BUSY':
-      return new TunadmError(`cannot change the owner of ${r.name}: it is in use by ${r.heldBy}`, {
+      return new TunadmError(`cannot change the owner of ${r.name}: it is in use by ${describeHolders(r.heldBy)}`, {
         code: 'EBUSY', why: 'owner and group are changed through an attached file descriptor, and a single-queue device takes one at a time',
         fix: 'stop that program, change the owner, and start it again',
       })

@@ -3,7 +3,6 @@
  * reads the snapshot, changes nothing, and checks every value and every rule (model/rules.ts, the
  * same as the config loader's) before execute() makes the first change. A dry run is the plan alone.
  */
-import * as C from '../kernel/constants'
 import {DesiredDevice, RouteFacts, addressFacts, addressText, routeFacts, routeKey, routeSpecOf, addressSpecOf, routeText} from '../model/desired'
 import {Mode, busy} from '../model/device'
 import {MatchedBy} from '../model/identity'
@@ -11,10 +10,9 @@ import {MTU_MAX, MTU_MIN, mtuMax} from '../model/limits'
 import {formatMac} from '../model/mac'
 import {keptThroughDown, planAddresses, planRoutes} from '../model/network'
 import {DeviceView, Problem, checkDevice} from '../model/rules'
-import {MASTER_KINDS, TUN_FLAGS, attachFlags, createFlags, fixedDifferences as registryDifferences, linkFlagBits} from '../model/settings'
+import {IFF_UP, MASTER_KINDS, TUN_FLAGS, attachFlags, createFlags, fixedDifferences as registryDifferences, linkFlagBits} from '../model/settings'
 import {LinkState} from '../model/state'
 import {isTemplate} from '../model/validate'
-import {describeHolders} from '../system/holders'
 import {busyError, refusal} from '../render/refusals'
 import {alreadyExists, kindOf, notFound, notTun, tunState} from './links'
 import {problemError} from './desired'
@@ -48,7 +46,7 @@ export function plan(snap: Snapshot, d: DesiredDevice, opts: PlanOptions): Devic
     const diffs = fixedDifferences(snap, d, link)
     if (diffs.length) {
       const holders = snap.holders(link.name)
-      if (!opts.recreate) throw refusal({code: 'NEEDS_RECREATE', name: d.name, diffs, heldBy: holders.length ? describeHolders(holders) : undefined})
+      if (!opts.recreate) throw refusal({code: 'NEEDS_RECREATE', name: d.name, diffs, heldBy: holders.length ? holders : undefined})
       const deletion = planDelete(snap, link, {asker: {recreate: diffs.join('; ')}})
       const p = planNew(snap, d, 'recreate', link)
       p.steps.unshift({...deletion.steps[0], label: `delete ${link.name} to create it again`, changes: []})
@@ -128,8 +126,8 @@ function planNew(snap: Snapshot, d: DesiredDevice, action: 'create' | 'recreate'
   if (master) linkChanges.push({what: 'master', from: null, to: master.name})
   if (Object.values(linkAttrs).some((v) => v !== undefined)) push({kind: 'link', ...linkAttrs}, 'set MTU, txqueuelen, master, alias and link group', linkChanges)
   const {set, clear, changes: flagChanges} = linkFlagBits(d, undefined)
-  if (set & ~C.IFF_UP || clear & ~C.IFF_UP) push({kind: 'flags', set: set & ~C.IFF_UP, clear: clear & ~C.IFF_UP, phase: 'other'}, 'set interface flags', flagChanges)
-  if (d.up) push({kind: 'flags', set: C.IFF_UP, clear: 0, phase: 'up'}, 'bring it up', [{what: 'up', from: null, to: true}])
+  if (set & ~IFF_UP || clear & ~IFF_UP) push({kind: 'flags', set: set & ~IFF_UP, clear: clear & ~IFF_UP, phase: 'other'}, 'set interface flags', flagChanges)
+  if (d.up) push({kind: 'flags', set: IFF_UP, clear: 0, phase: 'up'}, 'bring it up', [{what: 'up', from: null, to: true}])
   for (const a of d.addresses) push({kind: 'address', add: true, local: a.local, peer: a.peer}, `add address ${addressText(addressFacts(a))}`, [{what: 'address', from: null, to: addressText(addressFacts(a))}])
   const problems = checkDevice({
     label: name, mode, hasMac: d.mac !== undefined, mtu: d.mtu, mtuRequested: d.mtu !== undefined, up: d.up,
@@ -183,7 +181,7 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
   }
   if (ownerChanges.length) {
     const holders = snap.holders(name)
-    if (holders.length && !tun.multiQueue) throw refusal({code: 'OWNER_BUSY', name, heldBy: describeHolders(holders)})
+    if (holders.length && !tun.multiQueue) throw refusal({code: 'OWNER_BUSY', name, heldBy: holders})
     // Owner and group change through an attached fd, and attaching sets every TUN flag to what it asks:
     // all of them must be known (napi only from sysfs), or the change would silently clear what was not read.
     const attach = attachFlags(tunState(link, snap.tunFlags(link)))
@@ -193,9 +191,9 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
   }
 
   // Down first (when asked), rename.
-  const wasUp = (link.flags & C.IFF_UP) !== 0
+  const wasUp = (link.flags & IFF_UP) !== 0
   const goesDown = (d.up === false || Boolean(d.downFirst)) && wasUp
-  if (goesDown) push({kind: 'flags', set: 0, clear: C.IFF_UP, phase: 'down'}, 'bring it down', [])
+  if (goesDown) push({kind: 'flags', set: 0, clear: IFF_UP, phase: 'down'}, 'bring it down', [])
   if (d.rename !== undefined && d.rename !== name) {
     if (snap.link(d.rename)) throw refusal({code: 'EEXIST', name, to: d.rename})
     // Renamed as it is: the kernel renames a device that is up (and going down would drop its routes).
@@ -236,13 +234,13 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
   if (Object.keys(linkStep).length > 1) push(linkStep, linkChanges.map((c) => c.what === 'master' ? (c.to === null ? `take it out of ${c.from}` : `make it a port of ${c.to}`) : `set the ${c.what === 'managed' ? 'alias' : c.what}`).join(', '), linkChanges)
 
   // Flags, up last.
-  const afterDown = goesDown ? link.flags & ~C.IFF_UP : link.flags
+  const afterDown = goesDown ? link.flags & ~IFF_UP : link.flags
   const bits = linkFlagBits(d, afterDown)
-  const others = {set: bits.set & ~C.IFF_UP, clear: bits.clear & ~C.IFF_UP}
+  const others = {set: bits.set & ~IFF_UP, clear: bits.clear & ~IFF_UP}
   if (others.set || others.clear) push({kind: 'flags', ...others, phase: 'other'}, 'set interface flags', bits.changes)
   const isUp = d.up ?? wasUp
   const upChange: Change[] = isUp !== wasUp ? [{what: 'up', from: wasUp, to: isUp}] : []
-  if (isUp && !(afterDown & C.IFF_UP)) push({kind: 'flags', set: C.IFF_UP, clear: 0, phase: 'up'}, 'bring it up', upChange)
+  if (isUp && !(afterDown & IFF_UP)) push({kind: 'flags', set: IFF_UP, clear: 0, phase: 'up'}, 'bring it up', upChange)
   else if (upChange.length) steps.find((s) => s.step.kind === 'flags' && s.step.phase === 'down')?.changes.push(...upChange)
 
   if (d.carrier !== undefined && d.carrier !== link.carrier) {
