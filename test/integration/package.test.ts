@@ -5,6 +5,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import {spawnSync} from 'node:child_process'
 import {Netns, ROOT, describeKernel, json, npmEnv, sh} from '../helpers/kernel'
 
 describeKernel('the npm package', () => {
@@ -20,7 +21,8 @@ describeKernel('the npm package', () => {
   })
 
   test('npm pack builds it (prepack) and ships what runs; the installed tunadm works', () => {
-    const npm = (args: string[], cwd: string) => sh('sh', ['-c', `cd "$1" && shift && exec npm "$@"`, 'sh', cwd, ...args], {env: npmEnv()})
+    // With room for a build on a loaded machine (sh() stops a command at 60 s), as the Debian package test.
+    const npm = (args: string[], cwd: string) => spawnSync('sh', ['-c', `cd "$1" && shift && exec npm "$@"`, 'sh', cwd, ...args], {encoding: 'utf8', env: npmEnv(), timeout: 480000})
     // npm pack builds in the package's directory (prepack), while other test files run this checkout's
     // dist/ (jest runs files in parallel): pack a copy of the checkout, whose build rewrites only its own.
     const checkout = path.join(dir, 'checkout')
@@ -58,5 +60,5 @@ describeKernel('the npm package', () => {
     expect([list.status, json(list)]).toEqual([0, []])
     const add = sh(tunadm, ['add', 'tun0', '--user', 'nobody', '--netns', ns.name, '--json'])
     expect([add.status, json(add).name]).toEqual([0, 'tun0'])
-  }, 120000)
+  }, 600000)
 })
