@@ -20,7 +20,8 @@ export function identityLine(r: ApplyReport): string {
 export function outcomeLine(o: DeviceOutcome, st: Style, dryRun: boolean): string {
   const verb = dryRun ? {created: 'would create', recreated: 'would recreate', changed: 'would change', removed: 'would remove', unchanged: 'unchanged', failed: 'failed', foreign: 'foreign'}[o.action] : o.action
   const mark = o.action === 'failed' || o.action === 'foreign' ? st.bad(verb) : o.action === 'unchanged' ? st.dim(verb) : st.ok(verb)
-  const details = o.changes.filter((c) => c.what !== 'device').map(namedChange).map(dryRun ? describeWouldChange : describeChange).join('; ')
+  // Most lines of a large apply have no changes (unchanged): no arrays made for them.
+  const details = o.changes.length === 0 ? '' : o.changes.filter((c) => c.what !== 'device').map(namedChange).map(dryRun ? describeWouldChange : describeChange).join('; ')
   const err = o.error ? `${o.error.message}${o.error.fix ? `\n    fix: ${o.error.fix}` : ''}` : ''
   return `${o.name}: ${mark}${details ? ` (${details})` : ''}${err ? `: ${err}` : ''}`
 }
