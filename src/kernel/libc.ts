@@ -85,11 +85,13 @@ function load(): Libc {
   } catch {
     lib = koffi.load('libc.so.6')
   }
-  const passwd = koffi.struct('tunadm_passwd', {
+  // Anonymous structs: koffi's names are one registry per process, and a second load() (a test file's own
+  // module registry, in the same jest worker) would define the name again and fail.
+  const passwd = koffi.struct({
     pw_name: 'const char *', pw_passwd: 'const char *', pw_uid: 'uint32_t', pw_gid: 'uint32_t',
     pw_gecos: 'const char *', pw_dir: 'const char *', pw_shell: 'const char *',
   })
-  const group = koffi.struct('tunadm_group', {
+  const group = koffi.struct({
     gr_name: 'const char *', gr_passwd: 'const char *', gr_gid: 'uint32_t', gr_mem: 'void *',
   })
   libc = {
@@ -109,10 +111,10 @@ function load(): Libc {
     flock: lib.func('int flock(int fd, int op)'),
     // syscall() is variadic; pidfd_open and pidfd_getfd take at most three integers.
     syscall3: lib.func('syscall', 'long', ['long', 'long', 'long', 'long']),
-    getpwnam: lib.func('tunadm_passwd *getpwnam(const char *name)'),
-    getpwuid: lib.func('tunadm_passwd *getpwuid(uint32_t uid)'),
-    getgrnam: lib.func('tunadm_group *getgrnam(const char *name)'),
-    getgrgid: lib.func('tunadm_group *getgrgid(uint32_t gid)'),
+    getpwnam: lib.func('getpwnam', koffi.pointer(passwd), ['const char *']),
+    getpwuid: lib.func('getpwuid', koffi.pointer(passwd), ['uint32_t']),
+    getgrnam: lib.func('getgrnam', koffi.pointer(group), ['const char *']),
+    getgrgid: lib.func('getgrgid', koffi.pointer(group), ['uint32_t']),
     passwd,
     group,
   }
