@@ -148,26 +148,34 @@ export class Netlink {
   }
 
   /**
-   * Send many requests, up to BATCH_SIZE per datagram, each with NLM_F_ACK, and collect every ACK.
-   * The kernel runs the requests of a datagram in order and answers each, failed or not. Returns,
-   * per request, undefined or the KernelError it got.
+   * Send many requests, up to BATCH_SIZE per datagram, and collect their answers. The kernel runs the
+   * requests of a datagram in order, within the send, and answers a failed one with its error whether
+   * asked to or not: so only the last of each datagram asks for an ACK, and when that arrives every
+   * earlier error has arrived before it (one answer per datagram instead of one per request: 1000
+   * requests are 8 reads, not 2000). Returns, per request, undefined or the KernelError it got.
    */
   batch(requests: NlRequest[]): Array<KernelError | undefined> {
     const results: Array<KernelError | undefined> = new Array(requests.length).fill(undefined)
     for (let start = 0; start < requests.length; start += BATCH_SIZE) {
-      const chunk = requests.slice(start, start + BATCH_SIZE)
+      const end = Math.min(start + BATCH_SIZE, requests.length)
       const bySeq = new Map<number, number>()
+      const chunk = requests.slice(start, end)
       const seqs = chunk.map((_, i) => {
         const seq = this.nextSeq()
         bySeq.set(seq, start + i)
         return seq
       })
-      sendBuffer(this.fd, encodeMessages(chunk, seqs, C.NLM_F_REQUEST | C.NLM_F_ACK), 'netlink batch')
-      while (bySeq.size > 0) {
+      const lastSeq = seqs[seqs.length - 1]
+      const datagram = encodeMessages(chunk, seqs, C.NLM_F_REQUEST)
+      // The last request alone asks for its ACK: its header is the datagram's last, at its aligned length from the end.
+      const last = chunk[chunk.length - 1]
+      datagram.writeUInt16LE(last.flags | C.NLM_F_REQUEST | C.NLM_F_ACK, datagram.length - ((C.NLMSG_HDRLEN + last.payload.length + 3) & ~3) + 6)
+      sendBuffer(this.fd, datagram, 'netlink batch')
+      for (let done = false; !done;) {
         for (const msg of this.receive('netlink batch')) {
           const i = bySeq.get(msg.seq)
           if (i === undefined || msg.type !== C.NLMSG_ERROR) continue
-          bySeq.delete(msg.seq)
+          if (msg.seq === lastSeq) done = true
           const {errno, detail} = decodeStatus(msg)
           const r = requests[i]
           if (errno !== 0) results[i] = new KernelError(opNames[r.type] ?? `netlink type ${r.type}`, errno, r.target, detail)
@@ -328,6 +336,17 @@ export function setLinkRequest(index: number, name: string, a: {mtu?: number; tx
   if (a.carrier !== undefined) attrs.push(attr(C.IFLA_CARRIER, Buffer.from([a.carrier ? 1 : 0])))
   if (a.master !== undefined) attrs.push(attrU32(C.IFLA_MASTER, a.master))
   return {type: C.RTM_SETLINK, flags: 0, payload: Buffer.concat([encodeIfinfomsg(index), ...attrs]), target: name}
+}
+
+/** RTM_SETLINK of the link group alone, written in one buffer (down moves 1000 devices with it). */
+export function setGroupRequest(index: number, name: string, group: number): NlRequest {
+  const payload = Buffer.allocUnsafe(C.IFINFOMSG_LEN + 8)
+  payload.fill(0, 0, C.IFINFOMSG_LEN)
+  payload.writeInt32LE(index, 4)
+  payload.writeUInt16LE(8, C.IFINFOMSG_LEN)
+  payload.writeUInt16LE(C.IFLA_GROUP, C.IFINFOMSG_LEN + 2)
+  payload.writeUInt32LE(group >>> 0, C.IFINFOMSG_LEN + 4)
+  return {type: C.RTM_SETLINK, flags: 0, payload, target: name}
 }
 
 export function deleteLinkRequest(index: number, name: string): NlRequest {

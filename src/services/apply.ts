@@ -14,7 +14,7 @@
  */
 import {LinkState} from '../model/state'
 import {KernelError} from '../kernel/errno'
-import {LinkWatch, Netlink, setLinkRequest, withNetlink} from '../kernel/netlink'
+import {LinkWatch, Netlink, setGroupRequest, withNetlink} from '../kernel/netlink'
 import {InvalidInputError} from '../errors'
 import {TunadmConfig} from '../config/types'
 import {ManagedSet} from '../config/link-group'
@@ -217,7 +217,7 @@ function removeDevices(nl: Netlink, snap: Snapshot, links: LinkState[], opts: {o
   const result = deleteDevices({
     links: () => nl.links(),
     current: (indexes) => nl.linksByIndex(indexes),
-    setGroup: (targets, group) => nl.batch(targets.map((l) => setLinkRequest(l.index, l.name, {group}))),
+    setGroup: (targets, group) => nl.batch(targets.map((l) => setGroupRequest(l.index, l.name, group))),
     deleteGroup: (group) => nl.deleteGroup(group, `link group ${group}`),
     // One by one: the delete plans, executed (batched) as every other plan is.
     deleteEach: (targets) => {

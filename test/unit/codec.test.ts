@@ -5,6 +5,7 @@ import {
 } from '../../src/kernel/netlink-codec'
 import {ifreq, ifreqName, ifreqWithShort, ifreqShort, ifreqWithHwaddr, ifreqHwaddr, ifreqWithInt, ifreqInt, ifreqWithNewName} from '../../src/kernel/ifreq'
 import {bytesToIp, ipToBytes, parsePrefix, networkOf, prefixesOverlap} from '../../src/model/ip'
+import {setGroupRequest, setLinkRequest} from '../../src/kernel/netlink'
 
 describe('struct ifreq', () => {
   test('is 40 bytes with the name NUL-terminated and the union at 16', () => {
@@ -164,5 +165,16 @@ describe('netlink errors with the kernel\'s extended ACK', () => {
     expect(decodeStatus({type: C.NLMSG_ERROR, flags: 0, payload: Buffer.concat([errno(1), request])})).toEqual({errno: 1})
     expect(decodeStatus({type: C.NLMSG_ERROR, flags: C.NLM_F_ACK_TLVS, payload: errno(1)})).toEqual({errno: 1})
     expect(() => decodeStatus({type: C.NLMSG_ERROR, flags: C.NLM_F_ACK_TLVS | C.NLM_F_CAPPED, payload: Buffer.concat([errno(1), request.subarray(0, 16), Buffer.from([50, 0, 1, 0])])})).toThrow(NetlinkParseError)
+  })
+})
+
+describe('setGroupRequest', () => {
+  it('is the RTM_SETLINK of the group alone, byte for byte', () => {
+    for (const [index, group] of [[5, 70000], [2147483647, 2147483647], [1, 0]]) {
+      const fast = setGroupRequest(index, 'tap0', group)
+      const general = setLinkRequest(index, 'tap0', {group})
+      expect(fast).toEqual(general)
+      expect(fast.payload.equals(general.payload)).toBe(true)
+    }
   })
 })
