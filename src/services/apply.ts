@@ -15,10 +15,10 @@
 import {LinkState} from '../model/state'
 import {KernelError} from '../kernel/errno'
 import {LinkWatch, Netlink, setGroupRequest, withNetlink} from '../kernel/netlink'
-import {InvalidInputError} from '../errors'
+import {InvalidInputError, TunadmError} from '../errors'
 import {TunadmConfig} from '../config/types'
 import {ManagedSet} from '../config/link-group'
-import {Identity, MatchedBy} from '../model/identity'
+import {Identity, MatchedBy, isTunadmMarker} from '../model/identity'
 import {OwnerRecord} from '../system/owner-record'
 import {deleteDevices, groupDeleteEnabled} from './group-delete'
 import {Ownership, chooseGroup, requireIdentity, resolveIdentity} from './ownership'
@@ -139,6 +139,7 @@ export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): Appl
       }
       const removal = removeDevices(nl, snap, prunes, {ownership, dryRun: opts.dryRun, watch})
       for (const o of removal.out) record(o)
+      if (opts.prune) for (const o of unverified(snap.links().filter((l) => !config.devices.some((d) => d.name === l.name)), ownership, owners)) record(o)
       warnings.push(...removal.warnings)
       if (!opts.dryRun && identity.id !== undefined) {
         for (const index of removal.removed) present.delete(index)
@@ -191,6 +192,27 @@ function byName(links: LinkState[]): LinkState[] {
 function pruneCandidates(snap: Snapshot, config: TunadmConfig, ownership: Ownership): LinkState[] {
   const wanted = new Set(config.devices.map((d) => d.name))
   return byName(snap.links().filter((l) => !wanted.has(l.name) && ownership.owns(l)))
+}
+
+/**
+ * Devices whose ownership cannot be told because tunadm's record could not be read (a dry run as a user
+ * other than root: the record is root's): a TUN/TAP device in the config's link group whose alias is not
+ * a tunadm marker is the config's exactly when the record says so. Each is reported as failed (exit 1,
+ * status partial) with why, rather than left out of an answer that would then look complete.
+ */
+function unverified(links: Link[], ownership: Ownership, owners: OwnerRecord): DeviceOutcome[] {
+  if (!owners.unreadable || ownership.group === undefined) return []
+  const file = owners.unreadable
+  return byName(links.filter((l) => l.kind === 'tun' && l.group === ownership.group && !isTunadmMarker(l.alias) && !ownership.owns(l))).map((l) => ({
+    name: l.name,
+    action: 'failed' as const,
+    changes: [],
+    error: new TunadmError(`cannot tell whether ${l.name} is this config's: it carries the config's link group ${ownership.group} but not its marker (its alias is ${l.alias === undefined ? 'empty' : JSON.stringify(l.alias)}), and tunadm's record ${file} cannot be read by this user`, {
+      code: 'RECORD_UNREADABLE',
+      why: 'a device whose alias was changed is the config\'s only if tunadm\'s record (root\'s alone) says the config made it',
+      fix: 'run the same command as root (sudo) to know whether it is removed',
+    }).toJSON(),
+  }))
 }
 
 /**
@@ -277,6 +299,7 @@ export function downConfig(config: ManagedSet, opts: {dryRun?: boolean; force?: 
     const ownership = new Ownership(identity, group, owners)
     const managed = byName(snap.links().filter((l) => ownership.owns(l)))
     const removal = removeDevices(nl, snap, managed, {ownership, dryRun: opts.dryRun, force: opts.force, watch})
+    removal.out.push(...unverified(snap.links(), ownership, owners))
     warnings.push(...removal.warnings)
     if (!opts.dryRun) {
       const present = new Set(snap.links().map((l) => l.index))

@@ -33,6 +33,11 @@ export class OwnerRecord {
   private dirty = false
   /** Why the record could not be read, for a warning. */
   problem?: string
+  /**
+   * The record's path when it exists but this user may not read it (root's directory, a dry run as
+   * another user): the second witness is then unknown, not absent.
+   */
+  unreadable?: string
 
   private constructor(private readonly file: string | undefined, private readonly data: RecordFile) {}
 
@@ -67,7 +72,8 @@ export class OwnerRecord {
       }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      if (code !== 'ENOENT' && code !== 'EACCES') fresh.problem = `cannot read ${file} (${code ?? (err as Error).message}); it is ignored`
+      if (code === 'EACCES') fresh.unreadable = file
+      else if (code !== 'ENOENT') fresh.problem = `cannot read ${file} (${code ?? (err as Error).message}); it is ignored`
       return fresh
     }
     try {

@@ -200,4 +200,45 @@ describeKernel('which devices a config owns', () => {
       process.kill(-chaser.pid!, 'SIGKILL')
     }
   }, 120000)
+
+  test('a dry run as a user who cannot read tunadm\'s record says which devices it could not verify (exit 1), and root\'s answer is complete', () => {
+    // The record in a directory of root's alone (0700, as tunadm creates /run/tunadm); the config readable by all.
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-owner-nr-'))
+    fs.chmodSync(base, 0o755)
+    const state = path.join(base, 'state')
+    fs.mkdirSync(state, {mode: 0o700})
+    const config = path.join(base, 'tunadm.yaml')
+    fs.writeFileSync(config, `id: nr\n${pipeConfig(['u0', 'u1', 'u2'])}`, {mode: 0o644})
+    const stateEnv = {...env, TUNADM_STATE_DIR: state}
+    const asNobody = (args: string[]) => sh('ip', ['netns', 'exec', ns.name, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args],
+      {env: {...process.env, NO_COLOR: '1', TUNADM_STATE_DIR: state}})
+    try {
+      expect(ns.tunadm(['apply', '--config', config], {env: stateEnv}).status).toBe(0)
+      ns.ip(['link', 'set', 'u1', 'alias', 'vm web'])
+      // Marked devices are surely the config's; u1 is the config's only by the record nobody may read.
+      const down = asNobody(['down', '--config', config, '--dry-run', '--json'])
+      expect(down.status).toBe(1)
+      const out = JSON.parse(down.stdout)
+      expect(out.status).toBe('partial')
+      expect(out.result.devices.map((d: {name: string; action: string}) => [d.name, d.action])).toEqual([['u0', 'removed'], ['u2', 'removed'], ['u1', 'failed']])
+      expect(out.result.devices[2].error.code).toBe('RECORD_UNREADABLE')
+      expect(out.result.devices[2].error.message).toContain('cannot be read by this user')
+      const text = asNobody(['down', '--config', config, '--dry-run'])
+      expect(text.status).toBe(1)
+      expect(text.stdout).toMatch(/u1: failed: cannot tell whether u1 is this config's/)
+      // apply --prune --dry-run with u2 gone from the file: u2 would go, u1 cannot be told.
+      fs.writeFileSync(config, `id: nr\n${pipeConfig(['u0'])}`)
+      const prune = JSON.parse(asNobody(['apply', '--prune', '--config', config, '--dry-run', '--json']).stdout)
+      expect(prune.status).toBe('partial')
+      expect(prune.result.devices.map((d: {name: string; action: string}) => [d.name, d.action])).toEqual([['u0', 'unchanged'], ['u2', 'removed'], ['u1', 'failed']])
+      // Root reads the record: u1 is the config's, nothing is left unverified.
+      fs.writeFileSync(config, `id: nr\n${pipeConfig(['u0', 'u1', 'u2'])}`)
+      const root = ns.tunadm(['down', '--config', config, '--dry-run', '--json'], {env: stateEnv})
+      expect(root.status).toBe(0)
+      expect(json(root).devices.map((d: {name: string; action: string; matchedBy: string}) => [d.name, d.action, d.matchedBy])).toEqual([['u0', 'removed', 'marker'], ['u1', 'removed', 'link-group+record'], ['u2', 'removed', 'marker']])
+      expect(tunNames()).toEqual(['u0', 'u1', 'u2'])
+    } finally {
+      fs.rmSync(base, {recursive: true, force: true})
+    }
+  })
 })
