@@ -200,7 +200,7 @@ function pruneCandidates(snap: Snapshot, config: TunadmConfig, ownership: Owners
  * a tunadm marker is the config's exactly when the record says so. Each is reported as failed (exit 1,
  * status partial) with why, rather than left out of an answer that would then look complete.
  */
-function unverified(links: Link[], ownership: Ownership, owners: OwnerRecord): DeviceOutcome[] {
+function unverified(links: LinkState[], ownership: Ownership, owners: OwnerRecord): DeviceOutcome[] {
   if (!owners.unreadable || ownership.group === undefined) return []
   const file = owners.unreadable
   return byName(links.filter((l) => l.kind === 'tun' && l.group === ownership.group && !isTunadmMarker(l.alias) && !ownership.owns(l))).map((l) => ({

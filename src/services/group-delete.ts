@@ -9,16 +9,23 @@
  *
  * So the group that is deleted is never the config's, and is never shown for longer than it takes to
  * delete it. Before tunadm reads the links at all, it starts listening to the kernel's link announcements
- * (a new link is always announced; a changed one only while it is up). Right before deleting, the
- * verified devices are moved (by ifindex, which the kernel does not reuse) into a fresh private group: a
- * random number that no link has. Then every other link (those read at the start and those announced
- * since) is asked for again, all in one go, and the announcements are read again: only when none of them
- * is in the private group is it deleted, with one request; otherwise the devices are deleted one by one
- * by ifindex. Between the move and the delete there is no dump of the config's own devices, so the
- * private group exists for well under a millisecond when few other links exist; a program would have to
- * see it and move a link into it within that time, on purpose: only a privileged one could, and it could
- * delete the device itself. A bridge moved into the config's own group, by an admin or a script, is never
- * at risk. A dump afterwards names any device that vanished meanwhile, so even a lost race is said.
+ * (a new link is always announced, and a deleted one; a changed one only while it is up). Right before
+ * deleting, the verified devices are moved (by ifindex, which the kernel does not reuse) into a fresh
+ * private group: a random number from 65536 to 2^31-1 that no link has. The announcements of those moves
+ * are read first; then every other link (those read at the start and those announced since) is asked for
+ * again, all in one go, and the announcements are read once more: only when none of them is in the
+ * private group is it deleted, with one request; otherwise the devices are deleted one by one by ifindex.
+ *
+ * What remains, and cannot be closed from user space: the kernel offers no delete of a set of ifindexes,
+ * and no group delete that checks what it deletes; a link that is down is moved without an announcement.
+ * So a link moved into the private group between the last check (a few links asked for: well under a
+ * millisecond) and the delete goes with the config's devices. A program would have to find a group that
+ * existed for that instant and move a link into it: only a privileged one can (CAP_NET_ADMIN, which could
+ * delete the link itself), and only on purpose or by copying groups blindly. It is never lost without a
+ * word: the kernel announces every deleted link with the group it had, and a link of the private group
+ * that was not the config's is named in a warning (when those announcements were lost, a link that
+ * vanished meanwhile is named with both possible causes). A bridge moved into the config's own group,
+ * by an admin or a script, is never at risk.
  */
 import {LinkState} from '../model/state'
 import {KernelError} from '../kernel/errno'
@@ -59,8 +66,11 @@ export const groupDeleteEnabled = (): boolean => process.env.TUNADM_GROUP_DELETE
 
 /** Links the kernel announced since the watch started (undefined when it dropped some): services/apply.ts opens it before reading the links. */
 export interface Announcements {
-  /** `skip`: ifindexes whose announcements need not be read. */
-  drain(skip?: ReadonlySet<number>): LinkState[] | undefined
+  /**
+   * The links announced as new or changed. `skip`: ifindexes whose announcements need not be read;
+   * `deleted`: where the links announced as deleted go (as they were when deleted, with their group).
+   */
+  drain(skip?: ReadonlySet<number>, deleted?: LinkState[]): LinkState[] | undefined
 }
 
 /**
@@ -92,29 +102,45 @@ export function deleteDevices(io: DeleteIo, targets: LinkState[], known: LinkSta
 
   const ours = new Set(moved.map((t) => t.index))
   const others = [...all.keys()].filter((index) => !ours.has(index))
-  const now = io.current(others)
+  // The moves of the config's own devices first (1000 announcements take a while to read): the check
+  // that follows, and so the instant between it and the delete, is then as short as it can be.
   const announced = watch.drain(ours) // the config's own devices are expected in the group
+  const now = io.current(others)
+  const lastly = announced && watch.drain(ours)
+  const seen = announced && lastly ? [...announced, ...lastly] : undefined
   const inGroup = (ls: LinkState[]) => ls.filter((l) => l.group === group && (!ours.has(l.index) || l.kind !== 'tun'))
-  const intruders = [...inGroup(now), ...inGroup(announced ?? [])].filter((l, i, list) => list.findIndex((x) => x.index === l.index) === i)
+  const intruders = [...inGroup(now), ...inGroup(seen ?? [])].filter((l, i, list) => list.findIndex((x) => x.index === l.index) === i)
   if (intruders.length) {
     result.warnings.push(`the private link group ${group} tunadm moved the devices into also held ${someNames(intruders.map((l) => l.name))}, which tunadm did not put there: deleted one by one instead, and ${intruders.length === 1 ? 'it was' : 'they were'} left alone`)
     return oneByOne(io, moved, result)
   }
-  if (announced === undefined) return oneByOne(io, moved, result) // announcements lost: nothing can be promised
+  if (seen === undefined) return oneByOne(io, moved, result) // announcements lost: nothing can be promised
   const still = moved
-  const before = [...new Map([...now, ...announced.filter((l) => !ours.has(l.index))].map((l) => [l.index, l])).values()]
+  const before = [...new Map([...now, ...seen.filter((l) => !ours.has(l.index))].map((l) => [l.index, l])).values()]
   try {
     io.deleteGroup(group)
   } catch {
     // Refused as a whole (EOPNOTSUPP, EPERM): one by one says which device and why.
     return oneByOne(io, still, result)
   }
+  // What the delete took, in the kernel's own words: every deleted link is announced (up or down) with
+  // the group it had. One that is not the config's was moved into the private group in the instant
+  // between the check and the delete: it cannot be saved, but it is named exactly.
+  const deleted: LinkState[] = []
+  const told = watch.drain(ours, deleted) !== undefined
+  const taken = deleted.filter((l) => l.group === group).filter((l, i, list) => list.findIndex((x) => x.index === l.index) === i)
   const after = io.links()
   const left = new Set(after.map((l) => l.index))
   const survivors = still.filter((t) => left.has(t.index))
-  const vanished = before.filter((l) => l.group !== group && !left.has(l.index))
-  if (vanished.length) {
-    result.warnings.push(`${someNames(vanished.map((l) => l.name))} disappeared while tunadm deleted link group ${group}: another program deleted ${vanished.length === 1 ? 'it' : 'them'}, or moved ${vanished.length === 1 ? 'it' : 'them'} into that group in the instant between tunadm's check and the delete`)
+  const plural = (ls: LinkState[], one: string, many: string) => (ls.length === 1 ? one : many)
+  if (taken.length) {
+    result.warnings.push(`${someNames(taken.map((l) => l.name))} disappeared while tunadm deleted link group ${group}: another program moved ${plural(taken, 'it', 'them')} into that group in the instant between tunadm's check and the delete, and the kernel deleted ${plural(taken, 'it', 'them')} with the config's devices`)
+  } else if (!told) {
+    // The announcements were lost: a link that vanished may have been deleted by another program, or by this delete.
+    const vanished = before.filter((l) => l.group !== group && !left.has(l.index))
+    if (vanished.length) {
+      result.warnings.push(`${someNames(vanished.map((l) => l.name))} disappeared while tunadm deleted link group ${group}: another program deleted ${plural(vanished, 'it', 'them')}, or moved ${plural(vanished, 'it', 'them')} into that group in the instant between tunadm's check and the delete`)
+    }
   }
   result.byGroup = survivors.length === 0
   return survivors.length ? oneByOne(io, survivors, result) : result

@@ -230,7 +230,17 @@ class FakeKernel implements DeleteIo {
     return out
   }
 
-  watch = {drain: (): Link[] | undefined => (this.lostAnnouncements ? undefined : this.queue.splice(0).map((l) => ({...l})))}
+  /** Deletions announced to the watch (each link as it was, with its group). */
+  gone: Link[] = []
+
+  watch = {
+    drain: (skip?: ReadonlySet<number>, deleted?: Link[]): Link[] | undefined => {
+      if (this.lostAnnouncements) return undefined
+      const dropped = this.gone.splice(0)
+      if (deleted) deleted.push(...dropped.filter((l) => !skip?.has(l.index)).map((l) => ({...l})))
+      return this.queue.splice(0).map((l) => ({...l}))
+    },
+  }
 
   /** Change a link as another program would; the kernel announces it only while it is up (or when it is new). */
   move(index: number, group: number, announced = false): void {
@@ -265,6 +275,7 @@ class FakeKernel implements DeleteIo {
       if (l.group === group) {
         this.links_.delete(l.index)
         this.deleted.push(l.name)
+        this.gone.push({...l})
       }
     }
   }
@@ -348,11 +359,38 @@ describe('deleting many devices, never another', () => {
     expect(none.calls).toEqual(['dump', 'delete 3 one by one'])
   })
 
-  test('a link that is down moved in within the instant between the check and the delete: it cannot be seen, but it is said', () => {
+  test('a link that is down moved in within the instant between the check and the delete: it cannot be seen, but the kernel\'s announcement of its deletion names it', () => {
     const k = setup()
     k.beforeDelete = (group) => k.move(10, group)
     const r = del(k)
-    expect(r.warnings).toEqual(['br0 disappeared while tunadm deleted link group 123456789: another program deleted it, or moved it into that group in the instant between tunadm\'s check and the delete'])
+    expect(r.warnings).toEqual(['br0 disappeared while tunadm deleted link group 123456789: another program moved it into that group in the instant between tunadm\'s check and the delete, and the kernel deleted it with the config\'s devices'])
+    expect(k.calls).toEqual(['dump', 'move 3 to private group', 'read 2 others', 'delete group', 'dump'])
+  })
+
+  test('a link made after the check and put in the private group before the delete: no dump knew it, the announcements name it', () => {
+    const k = setup()
+    k.beforeDelete = (group) => {
+      k.add(bridge('br-late', 30, group))
+      k.queue.length = 0 // its creation announced too late to be read before the delete
+    }
+    const r = del(k)
+    expect(k.deleted.sort()).toEqual(['br-late', 't0', 't1', 't2'])
+    expect(r.warnings).toEqual(['br-late disappeared while tunadm deleted link group 123456789: another program moved it into that group in the instant between tunadm\'s check and the delete, and the kernel deleted it with the config\'s devices'])
+  })
+
+  test('a link another program deleted meanwhile is not said to be tunadm\'s doing; with the announcements lost after the delete, a vanished link is said with both causes', () => {
+    const k = setup()
+    k.beforeDelete = () => {
+      k.links_.delete(10)
+      k.gone.push(bridge('br0', 10, 0))
+    }
+    expect(del(k).warnings).toEqual([])
+    const lost = setup()
+    lost.beforeDelete = (group) => {
+      lost.move(10, group)
+      lost.lostAnnouncements = true
+    }
+    expect(del(lost).warnings).toEqual(['br0 disappeared while tunadm deleted link group 123456789: another program deleted it, or moved it into that group in the instant between tunadm\'s check and the delete'])
   })
 
   test('the random group is never one a link has; a device gone meanwhile is no error', () => {
