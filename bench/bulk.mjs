@@ -10,7 +10,9 @@
 // reported with the lowest and highest round, in wall time and in CPU time (bench/measure.mjs).
 //
 // Then, at N devices, tunadm apply and down again with TUNADM_GROUP_DELETE=0: down deleting one by one
-// (its fallback when the private group's check fails), the per-device loop the one request is held to.
+// (its fallback when the private group's check fails), the per-device loop the one request is held to;
+// and ip -batch deleting the same devices one by one (one RTM_DELLINK each): the kernel's own ratio of a
+// per-device loop to its group delete, the most any tool's one request can gain over a loop.
 //
 // --scale also runs every round at 4N devices, in a namespace of its own, and reports how each command's
 // own cost (its time less the floor of its round) grows from N to 4N devices: linear is 4x.
@@ -48,8 +50,10 @@ function setup(n) {
   fs.writeFileSync(config, `version: 1\ndefaults: {mode: tap, user: 0, up: true}\ndevices:\n${names.map((d, i) => `  - {name: ${d}, addresses: [${address(i)}]}`).join('\n')}\n`)
   const create = path.join(dir, `create-${n}.batch`)
   fs.writeFileSync(create, names.map((d, i) => `tuntap add dev ${d} mode tap user 0\nlink set ${d} up group ${GROUP}\naddress add ${address(i)} dev ${d}`).join('\n') + '\n')
+  const remove = path.join(dir, `remove-${n}.batch`)
+  fs.writeFileSync(remove, names.map((d) => `link del dev ${d}`).join('\n') + '\n')
   spawnSync('ip', ['netns', 'add', ns], {stdio: 'inherit'})
-  return {n, ns, config, create}
+  return {n, ns, config, create, remove}
 }
 
 function count(ns) {
@@ -79,13 +83,18 @@ function round(s) {
   const ipDown = timed('ip', ['-n', s.ns, 'link', 'del', 'group', String(GROUP)], {env})
   expectCount(s, 0, 'ip link del group')
   let downEach
+  let ipEach
   if (s.n === N) {
     timed(process.execPath, [bin, 'apply', '--config', s.config, '--netns', s.ns], {env})
     expectCount(s, s.n, 'tunadm apply')
     downEach = timed(process.execPath, [bin, 'down', '--config', s.config, '--netns', s.ns], {env: {...env, TUNADM_GROUP_DELETE: '0'}})
     expectCount(s, 0, 'tunadm down, one by one')
+    timed('ip', ['-n', s.ns, '-batch', s.create], {env})
+    expectCount(s, s.n, 'ip -batch create')
+    ipEach = timed('ip', ['-n', s.ns, '-batch', s.remove], {env})
+    expectCount(s, 0, 'ip -batch link del, one by one')
   }
-  return {create, noop, list, down, ipCreate, ipDown, downEach}
+  return {create, noop, list, down, ipCreate, ipDown, downEach, ipEach}
 }
 
 const sizes = [setup(N), ...(SCALE ? [setup(4 * N)] : [])]
@@ -97,7 +106,7 @@ try {
       rounds[i].push(x)
       process.stderr.write(`round ${r + 1}/${ROUNDS}, ${s.n} devices: floor ${x.noop.f.ms.toFixed(0)} ms, create ${x.create.t.ms.toFixed(0)} vs ip ${x.ipCreate.ms.toFixed(0)}, ` +
         `no-op ${x.noop.t.ms.toFixed(0)}, list ${x.list.t.ms.toFixed(0)}, down ${x.down.t.ms.toFixed(0)} vs ip ${x.ipDown.ms.toFixed(0)}` +
-        `${x.downEach ? `, down one by one ${x.downEach.ms.toFixed(0)}` : ''}\n`)
+        `${x.downEach ? `, down one by one ${x.downEach.ms.toFixed(0)}, ip one by one ${x.ipEach.ms.toFixed(0)}` : ''}\n`)
     })
   }
 } finally {
@@ -115,7 +124,10 @@ sizes.forEach((s, i) => {
     [`apply, no-op`, ms((x) => x.noop.t.ms), rs.map((x) => x.noop.t.ms / x.noop.f.ms), rs.map((x) => x.noop.t.cpu / x.noop.f.cpu), 'x node -e 0', '<= 3x'],
     [`apply, creating`, ms((x) => x.create.t.ms), rs.map((x) => x.create.t.ms / x.ipCreate.ms), rs.map((x) => x.create.t.cpu / x.ipCreate.cpu), `x ip -batch (${ms((x) => x.ipCreate.ms).trim()} ms)`, '<= 1.15x'],
     [`down`, ms((x) => x.down.t.ms), rs.map((x) => x.down.t.ms / x.ipDown.ms), rs.map((x) => x.down.t.cpu / x.ipDown.cpu), `x ip link del group (${ms((x) => x.ipDown.ms).trim()} ms)`, '<= 1.5x'],
-    ...(rs[0].downEach ? [[`down, one by one`, ms((x) => x.downEach.ms), rs.map((x) => x.downEach.ms / x.down.t.ms), rs.map((x) => x.downEach.cpu / x.down.t.cpu), 'x down (TUNADM_GROUP_DELETE=0: deleting each device)', '>= 40x']] : []),
+    ...(rs[0].downEach ? [
+      [`down, one by one`, ms((x) => x.downEach.ms), rs.map((x) => x.downEach.ms / x.down.t.ms), rs.map((x) => x.downEach.cpu / x.down.t.cpu), 'x down (TUNADM_GROUP_DELETE=0: deleting each device)', '>= 40x'],
+      [`ip, one by one`, ms((x) => x.ipEach.ms), rs.map((x) => x.ipEach.ms / x.ipDown.ms), rs.map((x) => x.ipEach.cpu / x.ipDown.cpu), 'x ip link del group (ip -batch, link del each: the kernel\'s own ratio, the bound of the row above)', '-'],
+    ] : []),
     [`list`, ms((x) => x.list.t.ms), rs.map((x) => x.list.t.ms / x.list.f.ms), rs.map((x) => x.list.t.cpu / x.list.f.cpu), 'x node -e 0', '-'],
   ]
   for (const [what, t, wall, cpu, of, target] of rows) {
