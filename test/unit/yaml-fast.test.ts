@@ -338,4 +338,22 @@ describe('down reads link_group with the reader apply uses', () => {
     if (group !== undefined && !text.includes('bogus')) expect(parseConfig(text, file).linkGroup).toBe(group)
     fs.rmSync(path.dirname(file), {recursive: true})
   })
+
+  // [text, the id down uses (undefined: none, the path), the warning's start]
+  test.each<[string, string | undefined, string | undefined]>([
+    ['version: 1\nid: vmhost\ndevices: []\n', 'vmhost', undefined],
+    ['version: 1\n"i\\x64": vmhost\ndevices: []\n', 'vmhost', undefined],
+    ['version: 1\nid: 12\ndevices: []\n', undefined, 'id in FILE is not valid (not text)'],
+    ['version: 1\nid: a\nid: b\ndevices: []\n', undefined, 'id in FILE is not valid (given twice)'],
+    ['version: 1\nid: vmhost\nlink_group: 0\ndevices: []\n', 'vmhost', 'link_group in FILE is not a whole number'],
+    ['version: 1\ndevices:\n  - {name: tun0, mode: tun}\n', undefined, undefined],
+  ])('id: %j', (text, id, warning) => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-lg-')), 'c.yaml')
+    fs.writeFileSync(file, text)
+    const got = readManagedSet(file)
+    expect([got.id, got.warning?.replaceAll(file, 'FILE').slice(0, warning?.length)]).toEqual([id, warning])
+    // apply reads the same id (or refuses the file for it)
+    if (id !== undefined && !warning) expect(parseConfig(text, file).id).toBe(id)
+    fs.rmSync(path.dirname(file), {recursive: true})
+  })
 })
