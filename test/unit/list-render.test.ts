@@ -11,6 +11,13 @@ import {IFF_NAPI, IFF_NAPI_FRAGS, IFF_NO_PI, IFF_TAP, IFF_TUN, IFF_VNET_HDR} fro
 import {table, visibleLength} from '../../src/render/style'
 import {tunFlagText} from '../../src/render/devices'
 
+// The accounts of a fixed system: libc's struct can be defined only once per jest worker, and another test
+// file in the same worker may have done it (the real look-up goes through libc, which the kernel tests exercise).
+jest.mock('../../src/system/accounts', () => ({
+  userName: (id: number) => ({0: 'root', 65534: 'nobody'} as Record<number, string>)[id],
+  groupName: (id: number) => ({0: 'root', 65534: 'nogroup'} as Record<number, string>)[id],
+}))
+
 /** The table as it was written before: columns padded to the widest cell, two spaces apart, lines trimmed. */
 function reference(headers: string[], rows: string[][], bold: (s: string) => string): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))))
