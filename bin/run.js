@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 'use strict'
 // Load a prebuilt bundle and hand over; nothing else happens here. Start-up time is a goal:
-//   dist/fast.js  the hot commands without oclif: taken when it can parse the arguments itself;
+//   dist/fast-ID.js  hot command ID alone, without oclif: taken when the command word is ID;
+//   dist/prebuilt.js  help pages, completion scripts and the version line, rendered at build time;
+//   dist/fast.js  every hot command without oclif (for their aliases): taken when it can parse the
+//                 arguments itself;
 //   dist/doctor.js  tunadm doctor, the same way;
 //   dist/cli.js   oclif and everything else, for help, versions and whatever the fast path declines;
 //   dist/yaml.js  the YAML library, for the commands that read a config.
@@ -14,15 +17,25 @@ const {Script} = require('node:vm')
 Module.enableCompileCache?.()
 
 const loaded = new Map()
-/** dist/NAME.js, once; a bundle reaches the others through module.tunadmLoad (yaml, see src/config/yaml.ts). */
-function load(name) {
+/**
+ * dist/NAME.js, once; a bundle reaches the others through module.tunadmLoad (yaml, see src/config/yaml.ts).
+ * With `ifAbsent`, that when there is no dist/NAME.js.
+ */
+function load(name, ...ifAbsent) {
   if (loaded.has(name)) return loaded.get(name)
   const file = path.join(__dirname, '..', 'dist', `${name}.js`)
+  let source
+  try {
+    source = fs.readFileSync(file, 'utf8')
+  } catch (e) {
+    if (ifAbsent.length && e.code === 'ENOENT') return ifAbsent[0]
+    throw e
+  }
   let cachedData
   try {
     cachedData = fs.readFileSync(file + '.cache')
   } catch {}
-  const script = new Script(Module.wrap(fs.readFileSync(file, 'utf8')), {filename: file, cachedData})
+  const script = new Script(Module.wrap(source), {filename: file, cachedData})
   const mod = new Module(file, module)
   mod.filename = file
   mod.paths = Module._nodeModulePaths(path.dirname(file))
@@ -38,4 +51,7 @@ const argv = process.argv.slice(2)
 // The command word: the first after any global flags (tunadm -n blue doctor), as src/cli/argv.ts reads them.
 let i = 0
 while (/^(--json|-j|--help|-h|--netns=.*)$/.test(argv[i] ?? '') || ((argv[i] === '--netns' || argv[i] === '-n') && ++i)) i++
-load(argv[i] === 'doctor' ? 'doctor' : 'fast').run(argv).then((done) => done || load('cli').run(__dirname))
+const word = argv[i] ?? ''
+const own = word === 'doctor' ? load('doctor') : /^[a-z]+$/.test(word) ? load(`fast-${word}`, null) : undefined
+;(own ? own.run(argv) : load('prebuilt').run(argv).then((done) => done || load('fast').run(argv)))
+  .then((done) => done || load('cli').run(__dirname))

@@ -1,5 +1,8 @@
-// Bundle src/ with esbuild into two files, each loaded much faster than the hundreds of modules behind it:
+// Bundle src/ with esbuild into a few files, each loaded much faster than the hundreds of modules behind it:
 //   dist/fast.js  the hot commands (add, del, list, show, set, apply, down) with no oclif in it;
+//   dist/fast-ID.js  each hot command alone, the same way (bin/run.js takes it when the command word is
+//                 ID): a third to a half of dist/fast.js, whose every start reads all of it;
+//   dist/prebuilt.js  the help pages, completion scripts and version line rendered here (below), alone;
 //   dist/doctor.js  tunadm doctor, the same way (its own bundle: the others do not load its code);
 //   dist/cli.js   everything, with oclif: help, versions, doctor, init, completion, and whatever the fast
 //                 path declines to parse.
@@ -16,13 +19,41 @@ import * as path from 'node:path'
 
 const bundles = {fast: 'src/fast.ts', doctor: 'src/fast-doctor.ts', cli: 'src/cli.ts', yaml: 'scripts/yaml-entry.cjs'}
 
+// One bundle per hot command, from src/fast.ts's table (HOT = {id: Class, ...}) and its imports: an entry
+// that runs that command alone as dist/fast.js runs them all (src/cli/fast.ts, runBundle).
+const fastSource = fs.readFileSync('src/fast.ts', 'utf8')
+const hotTable = /export const HOT = \{([^}]*)\}/.exec(fastSource)?.[1]
+if (!hotTable) {
+  console.error('build: src/fast.ts has no `export const HOT = {id: Class, ...}` to make the per-command bundles from')
+  process.exit(1)
+}
+for (const pair of hotTable.split(',')) {
+  const [id, cls] = pair.split(':').map((x) => x.trim())
+  const from = new RegExp(`^import ${cls} from '(\\./commands/[\\w-]+)'$`, 'm').exec(fastSource)?.[1]
+  if (!/^[a-z]+$/.test(id) || !from) {
+    console.error(`build: src/fast.ts: HOT's ${pair.trim()} is not an id (a-z) with a class imported from ./commands/`)
+    process.exit(1)
+  }
+  bundles[`fast-${id}`] = {
+    contents: `import C from '${from}'\nimport {runBundle} from './cli/fast'\nexport const run = (raw: string[]) => runBundle({${id}: C}, raw, __dirname)\n`,
+    resolveDir: path.resolve('src'), sourcefile: `src/fast-${id}.ts`, loader: 'ts',
+  }
+}
+for (const f of fs.existsSync('dist') ? fs.readdirSync('dist') : []) if (/^fast-.*\.js(\.cache|\.map)?$/.test(f)) fs.rmSync(path.join('dist', f))
+// The prebuilt answers alone (help pages, completion scripts, the version line), for a command line whose
+// word is none of those: bin/run.js tries it before dist/fast.js, which it then reads only for aliases.
+bundles.prebuilt = {
+  contents: `import {servePrebuilt} from './cli/prebuilt'\nimport {hoistGlobals} from './cli/argv'\nexport const run = async (raw: string[]) => servePrebuilt(hoistGlobals(raw), __dirname)\n`,
+  resolveDir: path.resolve('src'), sourcefile: 'src/prebuilt-entry.ts', loader: 'ts',
+}
+
 // The third-party packages bundled into dist/*.js, for the Debian package's copyright file (scripts/deb.mjs):
 // their directories, relative to here.
 const bundled = new Set()
-for (const [name, entry] of Object.entries(bundles)) {
+await Promise.all(Object.entries(bundles).map(async ([name, entry]) => {
   const {metafile} = await build({
     metafile: true,
-    entryPoints: [entry],
+    ...(typeof entry === 'string' ? {entryPoints: [entry]} : {stdin: entry}),
     // yaml is reached through bin/run.js's loader in the built tool; the require stays for the tests.
     ...(name === 'yaml' ? {} : {external: ['koffi', '@inquirer/prompts', 'typescript', 'ts-node', 'yaml']}),
     outfile: `dist/${name}.js`,
@@ -38,7 +69,7 @@ for (const [name, entry] of Object.entries(bundles)) {
     const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)
     if (m) bundled.add(path.relative('.', fs.realpathSync(m[1])))
   }
-}
+}))
 fs.writeFileSync('dist/bundled.json', JSON.stringify([...bundled].sort(), null, 1) + '\n')
 
 // `import * as fs from 'node:fs'` becomes `var fs = __toESM(require("node:fs"))`: a copy of the module made
@@ -57,7 +88,7 @@ for (const name of Object.keys(bundles)) {
 }
 
 // The fast bundles must stay free of oclif and yaml: that is their reason to exist.
-for (const name of ['fast', 'doctor']) {
+for (const name of Object.keys(bundles).filter((n) => n === 'doctor' || n === 'prebuilt' || n.startsWith('fast'))) {
   const text = fs.readFileSync(`dist/${name}.js`, 'utf8')
   for (const [what, re] of [['@oclif/core', /node_modules\/@oclif\/core/], ['yaml', /node_modules\/yaml\//]]) {
     if (re.test(text)) {
@@ -73,10 +104,12 @@ for (const name of ['fast', 'doctor']) {
 // CPU time for add, of the 25 it costs beyond node's own start). The hot bundles are compiled eagerly instead (--no-lazy
 // while compiling only: V8 keeps its flags in the cache and refuses a cache made under other flags), so their
 // cache holds every function; reading the larger cache costs less than compiling what a command runs.
-// The cli bundle (oclif, a megabyte) stays lazy: it runs for the rare requests, and most of it never runs.
+// The YAML library too (a config's parse took 16 ms of CPU with the lazy cache, 8 with this one). The cli
+// bundle (oclif, a megabyte) stays lazy: it runs for the rare requests, and most of it never runs.
 // A cache that node refuses (checked below in a fresh process) is made again the lazy way.
 const v8 = await import('node:v8')
-const EAGER = new Set(['fast', 'doctor'])
+process.setMaxListeners(0) // each bundle's top level, run here, may add an exit listener
+const EAGER = new Set(Object.keys(bundles).filter((n) => n !== 'cli'))
 function makeCache(name, eager) {
   const file = path.resolve(`dist/${name}.js`)
   if (eager) v8.setFlagsFromString('--no-lazy')
@@ -93,16 +126,23 @@ function makeCache(name, eager) {
   fs.writeFileSync(file + '.cache', script.createCachedData())
 }
 const {spawnSync: spawnCheck} = await import('node:child_process')
-const accepted = (name) => spawnCheck(process.execPath, ['-e', `
-  const fs = require('node:fs'), {Script} = require('node:vm'), Module = require('node:module')
-  const file = ${JSON.stringify(path.resolve(`dist/${name}.js`))}
-  const s = new Script(Module.wrap(fs.readFileSync(file, 'utf8')), {filename: file, cachedData: fs.readFileSync(file + '.cache')})
-  process.exit(s.cachedDataRejected ? 1 : 0)`]).status === 0
-for (const name of Object.keys(bundles)) {
-  makeCache(name, EAGER.has(name))
-  if (EAGER.has(name) && !accepted(name)) makeCache(name, false)
-  if (!accepted(name)) console.error(`build: node refuses the code cache of dist/${name}.js; it will compile at every start`)
+/** The bundles among `names` whose code cache a fresh node refuses (one process asks for all). */
+const refused = (names) => {
+  const r = spawnCheck(process.execPath, ['-e', `
+    const fs = require('node:fs'), {Script} = require('node:vm'), Module = require('node:module')
+    const out = []
+    for (const name of JSON.parse(process.argv[1])) {
+      const file = require('node:path').resolve('dist', name + '.js')
+      const s = new Script(Module.wrap(fs.readFileSync(file, 'utf8')), {filename: file, cachedData: fs.readFileSync(file + '.cache')})
+      if (s.cachedDataRejected) out.push(name)
+    }
+    process.stdout.write(JSON.stringify(out))`, JSON.stringify(names)], {encoding: 'utf8'})
+  return r.status === 0 ? JSON.parse(r.stdout) : names
 }
+for (const name of Object.keys(bundles)) makeCache(name, EAGER.has(name))
+const lazyAgain = refused(Object.keys(bundles)).filter((name) => EAGER.has(name))
+for (const name of lazyAgain) makeCache(name, false)
+for (const name of refused(lazyAgain.length ? Object.keys(bundles) : [])) console.error(`build: node refuses the code cache of dist/${name}.js; it will compile at every start`)
 
 // Output that depends only on the build, printed by the fast path without oclif (src/cli/prebuilt.ts says
 // when; a test compares each with the full path's at run time): oclif's help pages for a stdout that is

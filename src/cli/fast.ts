@@ -5,6 +5,17 @@
  */
 import {fastParse} from './parse'
 import type {TunadmCommandClass} from './oclif'
+import {servePrebuilt} from './prebuilt'
+import {hoistGlobals} from './argv'
+
+/**
+ * The run() of a fast bundle: a prebuilt page if argv asks for one, else one of `commands` if the fast
+ * parser reads argv. False: the full path (dist/cli.js) must answer. `dir` holds prebuilt.json.
+ */
+export async function runBundle(commands: Record<string, TunadmCommandClass>, raw: string[], dir: string): Promise<boolean> {
+  const argv = hoistGlobals(raw)
+  return servePrebuilt(argv, dir) || runFast(commands, argv)
+}
 
 export async function runFast(commands: Record<string, TunadmCommandClass>, argv: string[]): Promise<boolean> {
   const [id, ...rest] = argv
