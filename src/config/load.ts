@@ -8,8 +8,10 @@
 import type {Node, Pair, YAMLMap, YAMLSeq} from 'yaml'
 import {InvalidInputError, TunadmError} from '../errors'
 import {checkAcrossEntries, checkEntry} from '../model/rules'
+import {isCanonicalIPv4Prefix} from '../model/ip'
+import {TunFlagValues, tunFlagProblems} from '../model/settings'
 import {LINK_GROUP_MAX, idProblem} from '../model/identity'
-import {validateIfName} from '../model/validate'
+import {isPlainIfName, validateIfName} from '../model/validate'
 import {parseInteger, parsePrefixText, parseRouteTo, parseSetting, parseVia} from '../model/values'
 import {DEFAULT_KEYS, DEVICE_KEYS, ROUTE_KEYS, TOP_LEVEL_KEYS} from './keys'
 import {expandName} from './range'
@@ -42,9 +44,13 @@ export function loadConfig(file: string): TunadmConfig {
   return parseConfig(decodeUtf8(bytes, file), file)
 }
 
-/** Parse and validate config text; `source` names it in messages. Pure. */
-export function parseConfig(text: string, source: string): TunadmConfig {
+/**
+ * Parse and validate config text; `source` names it in messages. Pure. `full`: every entry read setting by
+ * setting, none by Checker.quickDevice (the test that holds the two to the same answers).
+ */
+export function parseConfig(text: string, source: string, opts: {full?: boolean} = {}): TunadmConfig {
   const check = new Checker(...readYaml(text), source, text)
+  if (opts.full) check.full = true
   const config = check.document()
   if (check.problems.length > 0 || check.capped) {
     const sorted = check.problems.sort((a, b) => a.line - b.line || a.col - b.col)
@@ -70,7 +76,42 @@ function valuesOf(settings: Settings): Record<string, unknown> {
   return out
 }
 
+/** What every entry that names only its name and addresses takes from defaults (Checker.quickDevice). */
+interface QuickBase {
+  mode: DeviceConfig['mode']
+  /** The settings device() copies from defaults, in its order, and their values. */
+  keys: string[]
+  values: unknown[]
+}
+
+/**
+ * The part of the entries defaults decide, when an entry with a name and IPv4 addresses alone breaks no
+ * rule of checkEntry: a mode, an owner (or any_user alone), TUN flags that go together. Undefined when
+ * they do not (each entry is then checked in full, and says so at its line).
+ */
+function quickBase(defaults: Settings): QuickBase | undefined {
+  const v = valuesOf(defaults)
+  const mode = v.mode
+  if (mode !== 'tun' && mode !== 'tap') return undefined
+  const owner = v.user !== undefined || v.group !== undefined
+  if (v.any_user === true ? owner : !owner) return undefined
+  // What device() may copy only from an entry (a MAC, routes; checkDevice's rules on them) is never a default.
+  if (v.mac !== undefined || v.peer !== undefined || v.routes !== undefined || v.addresses !== undefined) return undefined
+  if (tunFlagProblems(mode, v as TunFlagValues, 'defaults').length > 0) return undefined
+  const keys: string[] = []
+  const values: unknown[] = []
+  for (let i = 0; i < DEVICE_KEYS.length; i++) {
+    const k = DEVICE_KEYS[i]
+    if (k === 'name' || k === 'mode' || !(k in v) || v[k] === undefined || (k === 'any_user' && v[k] === false)) continue
+    keys.push(k)
+    values.push(v[k])
+  }
+  return {mode, keys, values}
+}
+
 class Checker extends YamlDoc {
+  /** No entry by quickDevice (parseConfig's `full`). */
+  full = false
   /** The keys written in defaults:, valid or not. */
   private defaultKeys = new Set<string>()
 
@@ -163,6 +204,7 @@ class Checker extends YamlDoc {
       this.problem(list ?? devicesPair, 'devices is not a list; expected entries such as "- name: tap0"')
       return config
     }
+    const quick = this.full ? undefined : quickBase(defaults)
     const seen = new Map<string, Origin>()
     let declared = 0 // names declared, duplicates included: they cost as much to check
     const maxDevices = CAPS.devices // read once: the environment costs microseconds a read, thousands of entries
@@ -172,7 +214,8 @@ class Checker extends YamlDoc {
         this.problem(entry ?? list, 'a device entry is not a mapping; expected keys such as name: tap0, mode: tap')
         continue
       }
-      const expanded = this.device(entry, defaults)
+      const quickOne = quick && this.quickDevice(entry as YAMLMap, quick)
+      const expanded = quickOne ? [quickOne] : this.device(entry, defaults)
       declared += expanded.length
       if (declared > maxDevices) {
         const {line, col} = this.lines.linePos(this.offsetOf(entry))
@@ -193,6 +236,49 @@ class Checker extends YamlDoc {
     // What one device cannot see on its own (model/rules.ts): the same address or route on two devices.
     for (const p of checkAcrossEntries(config.devices)) this.problem(seen.get(config.devices[p.device].name), p.message)
     return config
+  }
+
+  /**
+   * An entry of the shape nearly every entry of a large file has, a plain name and IPv4 addresses written
+   * as the checks would write them, with the rest from defaults that pass every rule (quickBase): the
+   * device exactly as device() makes it, without reading the entry setting by setting. Undefined for
+   * anything else, and device() then checks the entry and says what is wrong, where.
+   */
+  private quickDevice(entry: YAMLMap, base: QuickBase): [DeviceConfig, Origin] | undefined {
+    const items = entry.items
+    if (items.length === 0 || items.length > 2) return undefined
+    let name: string | undefined
+    let at: Origin | undefined
+    let addresses: string[] | undefined
+    for (let i = 0; i < items.length; i++) {
+      const pair = items[i]
+      const key = pair.key
+      const node = pair.value as Node | null
+      if (!this.yaml.isScalar(key) || !node || this.yaml.isAlias(node)) return undefined
+      if (key.value === 'name' && name === undefined) {
+        if (!this.yaml.isScalar(node) || typeof node.value !== 'string' || !isPlainIfName(node.value)) return undefined
+        name = node.value
+        at = node
+      } else if (key.value === 'addresses' && addresses === undefined) {
+        if (!this.yaml.isSeq(node)) return undefined
+        const list: string[] = []
+        for (let j = 0; j < node.items.length; j++) {
+          const n = node.items[j]
+          if (!this.yaml.isScalar(n) || typeof n.value !== 'string' || !isCanonicalIPv4Prefix(n.value) || list.includes(n.value)) return undefined
+          list.push(n.value)
+        }
+        addresses = list
+      } else return undefined
+    }
+    if (name === undefined) return undefined
+    // As device() builds it: name and mode, then the settings in DEVICE_KEYS's order (addresses after every default).
+    const d: DeviceConfig = {name, mode: base.mode}
+    for (let i = 0; i < base.keys.length; i++) {
+      const value = base.values[i]
+      ;(d as unknown as Record<string, unknown>)[base.keys[i]] = Array.isArray(value) ? [...value] : value
+    }
+    if (addresses !== undefined) d.addresses = addresses
+    return [d, at!]
   }
 
   /** Validate each setting of a device entry or of defaults. */

@@ -114,34 +114,45 @@ export function checkDevice(v: DeviceView): Problem[] {
  * the index of the device it is found on, the second of the two.
  */
 export function checkAcrossDevices(devices: ReadonlyArray<{name: string; addresses: AddressSpec[]; routes: RouteSpec[]}>): Array<{device: number; message: string}> {
+  return across(devices.length, (i) => devices[i].name, (i, j) => j < devices[i].addresses.length ? bytesToIp(devices[i].addresses[j].local.bytes) : undefined, (i) => devices[i].routes)
+}
+
+/**
+ * checkAcrossDevices over config entries (canonical ADDRESS/LEN texts and routes' destinations and metrics).
+ * A canonical text's address is the text before its '/', as bytesToIp writes it: not parsed again.
+ */
+export function checkAcrossEntries(devices: ReadonlyArray<{name: string; addresses?: string[]; routes?: Array<{to: string; metric?: number}>}>): Array<{device: number; message: string}> {
+  const noRoutes: RouteSpec[] = []
+  return across(devices.length, (i) => devices[i].name, (i, j) => {
+    const a = devices[i].addresses
+    return a !== undefined && j < a.length ? a[j].slice(0, a[j].indexOf('/')) : undefined
+  }, (i) => {
+    const r = devices[i].routes
+    return r === undefined || r.length === 0 ? noRoutes : r.map((x) => ({dst: parsePrefix(x.to, 'to'), metric: x.metric}))
+  })
+}
+
+/** The check of both: device i's name, its j-th address as text (undefined past the last), its routes. */
+function across(count: number, nameOf: (i: number) => string, addressOf: (i: number, j: number) => string | undefined, routesOf: (i: number) => RouteSpec[]): Array<{device: number; message: string}> {
   const out: Array<{device: number; message: string}> = []
   const addressOwner = new Map<string, string>()
   const routeOwner = new Map<string, string>()
-  devices.forEach((d, device) => {
-    for (const a of d.addresses) {
-      const ip = bytesToIp(a.local.bytes)
+  for (let device = 0; device < count; device++) {
+    const name = nameOf(device)
+    for (let j = 0, ip = addressOf(device, 0); ip !== undefined; ip = addressOf(device, ++j)) {
       const other = addressOwner.get(ip)
-      if (other) out.push({device, message: `address ${ip} is on both ${other} and ${d.name}; expected each address on one device`})
-      else addressOwner.set(ip, d.name)
+      if (other) out.push({device, message: `address ${ip} is on both ${other} and ${name}; expected each address on one device`})
+      else addressOwner.set(ip, name)
     }
-    for (const r of d.routes) {
+    for (const r of routesOf(device)) {
       const facts = routeFacts(r)
       const key = routeKey(facts)
       const other = routeOwner.get(key)
-      if (other) out.push({device, message: `the route to ${facts.dst}/${facts.dstLen} (metric ${facts.metric}) is on both ${other} and ${d.name}; the kernel keeps one; expected it on one device, or a different metric`})
-      else routeOwner.set(key, d.name)
+      if (other) out.push({device, message: `the route to ${facts.dst}/${facts.dstLen} (metric ${facts.metric}) is on both ${other} and ${name}; the kernel keeps one; expected it on one device, or a different metric`})
+      else routeOwner.set(key, name)
     }
-  })
+  }
   return out
-}
-
-/** checkAcrossDevices over config entries (canonical ADDRESS/LEN texts and routes' destinations and metrics). */
-export function checkAcrossEntries(devices: ReadonlyArray<{name: string; addresses?: string[]; routes?: Array<{to: string; metric?: number}>}>): Array<{device: number; message: string}> {
-  return checkAcrossDevices(devices.map((d) => ({
-    name: d.name,
-    addresses: (d.addresses ?? []).map((a) => ({local: parsePrefix(a, 'address')})),
-    routes: (d.routes ?? []).map((r) => ({dst: parsePrefix(r.to, 'to'), metric: r.metric})),
-  })))
 }
 
 function gatewayReachable(gw: Prefix, addresses: AddressSpec[]): boolean {

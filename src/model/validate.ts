@@ -44,6 +44,8 @@ export function validateIfName(name: string, opts: {template?: boolean; what?: s
  * "." or "..". Every rule above holds for them, so they pass without the full check (a config of
  * thousands of devices checks each name).
  */
+export const isPlainIfName = (name: string): boolean => plainName(name)
+
 function plainName(name: string): boolean {
   const n = name.length
   if (n === 0 || n > MAX_NAME_BYTES) return false
