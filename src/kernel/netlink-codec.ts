@@ -295,58 +295,162 @@ class AttrTable {
   }
 }
 
-const linkAttrs = new AttrTable()
-const infoAttrs = new AttrTable()
-const tunAttrs = new AttrTable()
-const portAttrs = new AttrTable()
+type Sliceable = Buffer & {utf8Slice(from: number, to: number): string}
+const hasUtf8Slice = typeof (Buffer.prototype as Partial<Sliceable>).utf8Slice === 'function'
 
-function decodeTunData(t: AttrTable): TunLinkData {
+/**
+ * A string attribute's text, read in place up to its first NUL. utf8Slice is what toString('utf8', ...)
+ * calls once it has checked its arguments (the same text), called directly: a list reads thousands of
+ * short names.
+ */
+function textAt(b: Buffer, from: number, to: number): string {
+  let end = from
+  while (end < to && b[end] !== 0) end++
+  return hasUtf8Slice ? (b as Sliceable).utf8Slice(from, end) : b.toString('utf8', from, end)
+}
+
+/*
+ * Link messages are decoded in one pass over their attributes, keeping the offsets of only the types a
+ * Link has (by slot: a type's slot is its index in the list given to slotsOf). A dump has ~40 attributes a
+ * link and thousands of links, read in a process too short for V8 to optimise anything: in the
+ * interpreter, every call and every read counts. The checks are decodeAttrs' and the last of a repeated
+ * type wins, as there.
+ */
+
+/** type -> slot + 1 (0: not kept). */
+const slotsOf = (types: number[]): Uint8Array => {
+  const slots = new Uint8Array(Math.max(...types) + 1)
+  types.forEach((t, i) => { slots[t] = i + 1 })
+  return slots
+}
+
+/**
+ * The message's memory as 32-bit words, when the message starts on a 4-byte boundary of it (a receive
+ * buffer, a pooled copy), else undefined: attributes are 4-byte aligned, so an attribute's header (length
+ * and type) or a u32 value is then one read instead of four.
+ */
+let wordsOf: ArrayBufferLike | undefined
+let words: Uint32Array = new Uint32Array(0)
+function wordView(b: Buffer): Uint32Array | undefined {
+  if ((b.byteOffset & 3) !== 0) return undefined
+  if (b.buffer !== wordsOf) {
+    words = new Uint32Array(b.buffer, 0, b.buffer.byteLength >> 2)
+    wordsOf = b.buffer
+  }
+  return words
+}
+
+/**
+ * Scan the attributes between `start` and `end` (offsets into b), recording those whose type has a slot
+ * into at/ends (-1: absent). Throws NetlinkParseError as decodeAttrs does.
+ */
+function scanSlots(b: Buffer, start: number, end: number, slots: Uint8Array, at: Int32Array, ends: Int32Array): void {
+  at.fill(-1)
+  const w = wordView(b)
+  const base = b.byteOffset
+  let off = start
+  while (off + 4 <= end) {
+    let len: number
+    let type: number
+    if (w !== undefined) {
+      const h = w[(base + off) >> 2]
+      len = h & 0xffff
+      type = (h >>> 16) & C.NLA_TYPE_MASK
+    } else {
+      len = b[off] | (b[off + 1] << 8)
+      type = (b[off + 2] | (b[off + 3] << 8)) & C.NLA_TYPE_MASK
+    }
+    if (len < 4) throw new NetlinkParseError(`attribute ${type} at offset ${off} has length ${len}`)
+    if (off + len > end) throw new NetlinkParseError(`attribute ${type} at offset ${off} runs past its message`)
+    const slot = type < slots.length ? slots[type] : 0
+    if (slot !== 0) {
+      at[slot - 1] = off + 4
+      ends[slot - 1] = off + len
+    }
+    off += (len + 3) & ~3
+  }
+}
+
+const LINK = slotsOf([
+  C.IFLA_IFNAME, C.IFLA_MTU, C.IFLA_MIN_MTU, C.IFLA_MAX_MTU, C.IFLA_TXQLEN, C.IFLA_IFALIAS, C.IFLA_GROUP, C.IFLA_MASTER,
+  C.IFLA_ADDRESS, C.IFLA_OPERSTATE, C.IFLA_CARRIER, C.IFLA_LINKINFO,
+])
+const INFO = slotsOf([C.IFLA_INFO_KIND, C.IFLA_INFO_DATA, C.IFLA_INFO_SLAVE_KIND, C.IFLA_INFO_SLAVE_DATA])
+const TUN = slotsOf([
+  C.IFLA_TUN_OWNER, C.IFLA_TUN_GROUP, C.IFLA_TUN_TYPE, C.IFLA_TUN_PI, C.IFLA_TUN_VNET_HDR, C.IFLA_TUN_PERSIST,
+  C.IFLA_TUN_MULTI_QUEUE, C.IFLA_TUN_NUM_QUEUES, C.IFLA_TUN_NUM_DISABLED_QUEUES,
+])
+const PORT = slotsOf([C.IFLA_BRPORT_STATE])
+const linkAt = new Int32Array(12)
+const linkEnd = new Int32Array(12)
+const nestAt = new Int32Array(9)
+const nestEnd = new Int32Array(9)
+
+/** The u32 / u8 / text of the attribute in slot i of `at`, undefined when absent or too short. */
+function u32Of(b: Buffer, at: Int32Array, ends: Int32Array, i: number): number | undefined {
+  const from = at[i]
+  if (from < 0 || ends[i] - from < 4) return undefined
+  const w = wordView(b)
+  return w !== undefined ? w[(b.byteOffset + from) >> 2] : le32(b, from)
+}
+const u8Of = (b: Buffer, at: Int32Array, ends: Int32Array, i: number): number | undefined => (at[i] >= 0 && ends[i] > at[i] ? b[at[i]] : undefined)
+const textOf = (b: Buffer, at: Int32Array, ends: Int32Array, i: number): string | undefined => (at[i] >= 0 ? textAt(b, at[i], ends[i]) : undefined)
+
+/** IFLA_INFO_DATA of a tun link, between start and end (none: start = end). */
+function decodeTunData(b: Buffer, start: number, end: number): TunLinkData {
+  scanSlots(b, start, end, TUN, nestAt, nestEnd)
   return {
-    type: t.u8(C.IFLA_TUN_TYPE) === C.IFF_TAP ? 'tap' : 'tun',
-    owner: unsetId(t.u32(C.IFLA_TUN_OWNER)),
-    group: unsetId(t.u32(C.IFLA_TUN_GROUP)),
-    pi: t.u8(C.IFLA_TUN_PI) === 1,
-    vnetHdr: t.u8(C.IFLA_TUN_VNET_HDR) === 1,
-    persist: t.u8(C.IFLA_TUN_PERSIST) === 1,
-    multiQueue: t.u8(C.IFLA_TUN_MULTI_QUEUE) === 1,
-    numQueues: t.u32(C.IFLA_TUN_NUM_QUEUES),
-    numDisabledQueues: t.u32(C.IFLA_TUN_NUM_DISABLED_QUEUES),
+    type: u8Of(b, nestAt, nestEnd, 2) === C.IFF_TAP ? 'tap' : 'tun',
+    owner: unsetId(u32Of(b, nestAt, nestEnd, 0)),
+    group: unsetId(u32Of(b, nestAt, nestEnd, 1)),
+    pi: u8Of(b, nestAt, nestEnd, 3) === 1,
+    vnetHdr: u8Of(b, nestAt, nestEnd, 4) === 1,
+    persist: u8Of(b, nestAt, nestEnd, 5) === 1,
+    multiQueue: u8Of(b, nestAt, nestEnd, 6) === 1,
+    numQueues: u32Of(b, nestAt, nestEnd, 7),
+    numDisabledQueues: u32Of(b, nestAt, nestEnd, 8),
   }
 }
 
 export function decodeLink(payload: Buffer): Link {
   if (payload.length < C.IFINFOMSG_LEN) throw new NetlinkParseError(`ifinfomsg of ${payload.length} bytes`)
-  const a = linkAttrs.scan(payload, C.IFINFOMSG_LEN, payload.length)
+  const b = payload
+  const at = linkAt
+  const ends = linkEnd
+  scanSlots(b, C.IFINFOMSG_LEN, b.length, LINK, at, ends)
   const link: Link = {
-    index: le32signed(payload, 4),
-    hwType: le16(payload, 2),
-    flags: le32(payload, 8),
-    name: a.str(C.IFLA_IFNAME) ?? '',
-    mtu: a.u32(C.IFLA_MTU),
-    minMtu: a.u32(C.IFLA_MIN_MTU),
-    maxMtu: a.u32(C.IFLA_MAX_MTU),
-    txqlen: a.u32(C.IFLA_TXQLEN),
-    alias: a.str(C.IFLA_IFALIAS) || undefined,
-    group: a.u32(C.IFLA_GROUP),
-    master: a.u32(C.IFLA_MASTER),
+    index: le32signed(b, 4),
+    hwType: le16(b, 2),
+    flags: le32(b, 8),
+    name: textOf(b, at, ends, 0) ?? '',
+    mtu: u32Of(b, at, ends, 1),
+    minMtu: u32Of(b, at, ends, 2),
+    maxMtu: u32Of(b, at, ends, 3),
+    txqlen: u32Of(b, at, ends, 4),
+    alias: textOf(b, at, ends, 5) || undefined,
+    group: u32Of(b, at, ends, 6),
+    master: u32Of(b, at, ends, 7),
   }
-  // In place (no subarray): one a link.
-  if (a.has(C.IFLA_ADDRESS) && a.end(C.IFLA_ADDRESS) > a.start(C.IFLA_ADDRESS)) link.mac = formatMac(payload, a.start(C.IFLA_ADDRESS), a.end(C.IFLA_ADDRESS))
-  const oper = a.u8(C.IFLA_OPERSTATE)
+  if (at[8] >= 0 && ends[8] > at[8]) link.mac = formatMac(b, at[8], ends[8])
+  const oper = u8Of(b, at, ends, 9)
   if (oper !== undefined) link.operstate = C.OPERSTATES[oper] ?? String(oper)
-  const carrier = a.u8(C.IFLA_CARRIER)
+  const carrier = u8Of(b, at, ends, 10)
   if (carrier !== undefined) link.carrier = carrier === 1
-  if (a.has(C.IFLA_LINKINFO)) {
-    const info = infoAttrs.scan(payload, a.start(C.IFLA_LINKINFO), a.end(C.IFLA_LINKINFO))
-    link.kind = info.str(C.IFLA_INFO_KIND)
-    if (link.kind === 'tun') {
-      link.tun = decodeTunData(info.has(C.IFLA_INFO_DATA) ? tunAttrs.scan(payload, info.start(C.IFLA_INFO_DATA), info.end(C.IFLA_INFO_DATA)) : tunAttrs.scan(payload, 0, 0))
-    }
-    const portKind = info.str(C.IFLA_INFO_SLAVE_KIND)
+  if (at[11] >= 0) {
+    scanSlots(b, at[11], ends[11], INFO, nestAt, nestEnd)
+    link.kind = textOf(b, nestAt, nestEnd, 0)
+    const portKind = textOf(b, nestAt, nestEnd, 2)
+    const dataAt = nestAt[1]
+    const dataEnd = nestEnd[1]
+    const portAt = nestAt[3]
+    const portEnd = nestEnd[3]
+    // Nested scans reuse nestAt: what the info scan found is read first.
+    if (link.kind === 'tun') link.tun = dataAt >= 0 ? decodeTunData(b, dataAt, dataEnd) : decodeTunData(b, 0, 0)
     if (portKind !== undefined) {
       link.port = {kind: portKind}
-      if (portKind === 'bridge' && info.has(C.IFLA_INFO_SLAVE_DATA)) {
-        const st = portAttrs.scan(payload, info.start(C.IFLA_INFO_SLAVE_DATA), info.end(C.IFLA_INFO_SLAVE_DATA)).u8(C.IFLA_BRPORT_STATE)
+      if (portKind === 'bridge' && portAt >= 0) {
+        scanSlots(b, portAt, portEnd, PORT, nestAt, nestEnd)
+        const st = u8Of(b, nestAt, nestEnd, 0)
         if (st !== undefined) link.port.state = C.BRPORT_STATES[st] ?? String(st)
       }
     }

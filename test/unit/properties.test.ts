@@ -12,7 +12,7 @@ import {ConfigError, parseConfig} from '../../src/config/load'
 import {InvalidInputError} from '../../src/errors'
 import {generate} from '../../src/init'
 import {shQuote} from '../../src/init/escape'
-import {NetlinkParseError, decodeAddress, decodeLink, decodeMessages, decodeRoute, decodeStatus} from '../../src/kernel/netlink-codec'
+import {Link, NetlinkParseError, attr, attrNested, decodeAddress, decodeAttrs, decodeLink, decodeMessages, decodeRoute, decodeStatus, encodeIfinfomsg} from '../../src/kernel/netlink-codec'
 import * as C from '../../src/kernel/constants'
 import {bytesToIp, ipToBytes, parsePrefix} from '../../src/model/ip'
 import {ID_UNSET, IFNAMSIZ} from '../../src/model/limits'
@@ -106,6 +106,84 @@ describe('the netlink decoder', () => {
       for (const decode of [decodeLink, decodeAddress, decodeRoute]) onlyThrows(() => decode(buf), NetlinkParseError)
       onlyThrows(() => decodeStatus({type, flags, payload: buf}), NetlinkParseError)
     }), {...params, numRuns: 2000})
+  })
+
+  /**
+   * decodeLink reads a message in one pass, keeping only some attributes, through 32-bit words when the
+   * message is 4-byte aligned in its memory: it must read what the generic attribute table (decodeAttrs)
+   * reads, at every alignment, with repeated, short, empty and unknown attributes, and refuse what it refuses.
+   */
+  test('a link message decodes as through the generic attribute table, at any alignment', () => {
+    const u8 = (b?: Buffer) => (b && b.length >= 1 ? b[0] : undefined)
+    const u32 = (b?: Buffer) => (b && b.length >= 4 ? b.readUInt32LE(0) : undefined)
+    const str = (b?: Buffer) => (b ? b.toString('utf8', 0, b.indexOf(0) < 0 ? b.length : b.indexOf(0)) : undefined)
+    const unset = (v?: number) => (v === undefined || v === ID_UNSET ? undefined : v)
+    const reference = (p: Buffer): Link => {
+      if (p.length < C.IFINFOMSG_LEN) throw new NetlinkParseError('short')
+      const a = decodeAttrs(p, C.IFINFOMSG_LEN)
+      const link: Link = {
+        index: p.readInt32LE(4), hwType: p.readUInt16LE(2), flags: p.readUInt32LE(8), name: str(a.get(C.IFLA_IFNAME)) ?? '',
+        mtu: u32(a.get(C.IFLA_MTU)), minMtu: u32(a.get(C.IFLA_MIN_MTU)), maxMtu: u32(a.get(C.IFLA_MAX_MTU)),
+        txqlen: u32(a.get(C.IFLA_TXQLEN)), alias: str(a.get(C.IFLA_IFALIAS)) || undefined,
+        group: u32(a.get(C.IFLA_GROUP)), master: u32(a.get(C.IFLA_MASTER)),
+      }
+      const mac = a.get(C.IFLA_ADDRESS)
+      if (mac && mac.length > 0) link.mac = [...mac].map((x) => x.toString(16).padStart(2, '0')).join(':')
+      const oper = u8(a.get(C.IFLA_OPERSTATE))
+      if (oper !== undefined) link.operstate = C.OPERSTATES[oper] ?? String(oper)
+      const carrier = u8(a.get(C.IFLA_CARRIER))
+      if (carrier !== undefined) link.carrier = carrier === 1
+      const info = a.get(C.IFLA_LINKINFO)
+      if (info) {
+        const i = decodeAttrs(info)
+        link.kind = str(i.get(C.IFLA_INFO_KIND))
+        if (link.kind === 'tun') {
+          const t = decodeAttrs(i.get(C.IFLA_INFO_DATA) ?? Buffer.alloc(0))
+          link.tun = {
+            type: u8(t.get(C.IFLA_TUN_TYPE)) === C.IFF_TAP ? 'tap' : 'tun', owner: unset(u32(t.get(C.IFLA_TUN_OWNER))),
+            group: unset(u32(t.get(C.IFLA_TUN_GROUP))), pi: u8(t.get(C.IFLA_TUN_PI)) === 1, vnetHdr: u8(t.get(C.IFLA_TUN_VNET_HDR)) === 1,
+            persist: u8(t.get(C.IFLA_TUN_PERSIST)) === 1, multiQueue: u8(t.get(C.IFLA_TUN_MULTI_QUEUE)) === 1,
+            numQueues: u32(t.get(C.IFLA_TUN_NUM_QUEUES)), numDisabledQueues: u32(t.get(C.IFLA_TUN_NUM_DISABLED_QUEUES)),
+          }
+        }
+        const portKind = str(i.get(C.IFLA_INFO_SLAVE_KIND))
+        if (portKind !== undefined) {
+          link.port = {kind: portKind}
+          const data = i.get(C.IFLA_INFO_SLAVE_DATA)
+          if (portKind === 'bridge' && data) {
+            const st = u8(decodeAttrs(data).get(C.IFLA_BRPORT_STATE))
+            if (st !== undefined) link.port.state = C.BRPORT_STATES[st] ?? String(st)
+          }
+        }
+      }
+      return link
+    }
+    const outcome = (fn: () => Link) => {
+      try {
+        return fn()
+      } catch (err) {
+        if (err instanceof NetlinkParseError) return 'NetlinkParseError'
+        throw err
+      }
+    }
+    // Values: empty, short, the usual sizes, names with and without a NUL, bytes that are not UTF-8.
+    const value = fc.oneof(fc.uint8Array({maxLength: 9}), fc.constantFrom(Buffer.from('tap0\0'), Buffer.from('b\xff\xfe\0x'), Buffer.from([0xff, 0xff, 0xff, 0xff])))
+    const leaf = (types: number[]) => fc.tuple(fc.constantFrom(...types), value).map(([t, v]) => attr(t, v))
+    const tunData = fc.array(leaf([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), {maxLength: 12}).map((a) => attrNested(C.IFLA_INFO_DATA, a))
+    const portData = fc.array(leaf([C.IFLA_BRPORT_STATE, 2]), {maxLength: 3}).map((a) => attrNested(C.IFLA_INFO_SLAVE_DATA, a))
+    const kind = fc.constantFrom('tun', 'bridge', 'veth').map((k) => attr(C.IFLA_INFO_KIND, Buffer.from(`${k}\0`)))
+    const portKind = fc.constantFrom('bridge', 'bond').map((k) => attr(C.IFLA_INFO_SLAVE_KIND, Buffer.from(`${k}\0`)))
+    const info = fc.array(fc.oneof(kind, tunData, portKind, portData, leaf([3, 6])), {maxLength: 6}).map((a) => attrNested(C.IFLA_LINKINFO, a))
+    const top = fc.oneof(leaf([1, 2, 3, 4, 10, 13, 16, 20, 27, 33, 50, 51, 99, 200]), info)
+    // Sometimes a header cut short or a length past the end, to check that both refuse alike.
+    const tail = fc.constantFrom(Buffer.alloc(0), Buffer.from([2, 0, 3, 0]), Buffer.from([40, 0, 3, 0, 0x61, 0, 0, 0]), Buffer.from([7]))
+    fc.assert(fc.property(fc.array(top, {maxLength: 14}), tail, fc.integer({min: 0, max: 3}), fc.integer({min: -5, max: 0xffff}), (attrs, end, shift, index) => {
+      const message = Buffer.concat([encodeIfinfomsg(index, C.AF_UNSPEC, 0x1003), ...attrs, end])
+      const memory = Buffer.alloc(message.length + 8)
+      message.copy(memory, shift)
+      const placed = memory.subarray(shift, shift + message.length)
+      expect(outcome(() => decodeLink(placed))).toStrictEqual(outcome(() => reference(message)))
+    }), {...params, numRuns: 1500})
   })
 })
 
