@@ -81,7 +81,12 @@ export interface AddressFacts {
   peer?: string
 }
 
-const canon = (p: Prefix) => bytesToIp(p.bytes)
+/**
+ * A prefix's address as the kernel writes it. An IPv4 prefix's text is that already (parsePrefix reads only
+ * dotted quads without leading zeros, and every other prefix is made from one or from bytesToIp): not
+ * written again from the bytes for each of thousands of addresses.
+ */
+const canon = (p: Prefix) => (p.family === 4 ? p.address : bytesToIp(p.bytes))
 
 export function addressFacts(a: AddressSpec): AddressFacts {
   const f: AddressFacts = {family: a.local.family, address: canon(a.local), prefixLen: a.local.prefixLen}

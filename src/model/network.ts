@@ -29,13 +29,18 @@ export function planAddresses(name: string, have: Array<AddressFacts & {linkScop
   // Identities compared in place (sameAddressIdentity), in plain loops: a device has a few addresses, an
   // apply thousands of devices. A wanted address is matched as a map by identity would: the last of its identity.
   const wantFacts = d.addresses.map(addressFacts)
+  // A kept address that is exactly a wanted one without a peer (the same family, address and length) is
+  // the final list's as that request gives it, not read again from the kernel's text (addressSpecOf).
+  const keptAs: Array<AddressSpec | undefined> = []
   if (d.exactAddresses) {
     for (let i = 0; i < have.length; i++) {
       const h = have[i]
       if (h.linkScope) continue
       let w: AddressFacts | undefined
-      for (let j = wantFacts.length - 1; j >= 0 && w === undefined; j--) if (sameAddressIdentity(wantFacts[j], h)) w = wantFacts[j]
+      let j = wantFacts.length - 1
+      for (; j >= 0 && w === undefined; j--) if (sameAddressIdentity(wantFacts[j], h)) w = wantFacts[j]
       if (!sameAddress(w, h)) removed.add(h)
+      else if (w!.peer === undefined && h.peer === undefined) keptAs[i] = d.addresses[j + 1]
     }
   }
   const adds: AddressSpec[] = []
@@ -48,7 +53,10 @@ export function planAddresses(name: string, have: Array<AddressFacts & {linkScop
     if (existing) removed.add(existing) // IPv6: another prefix length or peer; the kernel has one per address
     adds.push(d.addresses[i])
   }
-  return {removed, adds, final: [...have.filter((h) => !removed.has(h) && !h.linkScope).map(addressSpecOf), ...adds]}
+  const final: AddressSpec[] = []
+  for (let i = 0; i < have.length; i++) if (!removed.has(have[i]) && !have[i].linkScope) final.push(keptAs[i] ?? addressSpecOf(have[i]))
+  for (let i = 0; i < adds.length; i++) final.push(adds[i])
+  return {removed, adds, final}
 }
 
 /**

@@ -88,6 +88,12 @@ export function parseRoute(text: string, defaultVia?: string, what = '--route'):
 }
 
 function addressesWithPeer(list: string[], peerText: string | undefined, label: string, what: string): AddressSpec[] {
+  if (peerText === undefined) {
+    // Without a peer (nearly every device of a config): each address as it is, no pairs made first.
+    const out: AddressSpec[] = new Array(list.length)
+    for (let i = 0; i < list.length; i++) out[i] = {local: parsePrefix(list[i], what)}
+    return out
+  }
   const locals = list.map((t) => ({prefix: parsePrefix(t, what, peerText !== undefined), bare: !t.includes('/')}))
   if (peerText === undefined) return locals.map((l) => ({local: l.prefix}))
   const paired = pairPeer(locals, parsePrefix(peerText, '--peer', true), label)

@@ -155,6 +155,19 @@ describe('every rule is checked before the first change', () => {
     expect(refusal(() => planSet(snap, 'tap0', {delAddresses: ['10.9.0.1/24'], routes: ['10.50.0.0/16 via 10.9.0.254']})).code).toBe('GATEWAY_UNREACHABLE')
   })
 
+  test('apply: the addresses a device keeps count for its gateways and its MTU, as those it gains do', () => {
+    const link = tap0({flags: C.IFF_UP | C.IFF_BROADCAST, alias: 'tunadm:/c.yaml'})
+    const entry = (more: object) => desiredFromConfig({name: 'tap0', mode: 'tap', user: 1000, up: true, addresses: ['10.9.0.1/24', 'fd00::1/64'], ...more}, 'tunadm:/c.yaml', 0)
+    const snap = staticSnapshot({links: [link], addresses: [addr(3, '10.9.0.1', 24), addr(3, 'fd00::1', 64)], routes: [route(3, '10.50.0.0', 16, {gateway: '10.9.0.254'})]})
+    const opts: PlanOptions = {intent: 'apply'}
+    expect(plan(snap, entry({routes: [{to: '10.50.0.0/16', via: '10.9.0.254'}]}), opts).action).toBe('unchanged')
+    expect(refusal(() => plan(snap, entry({routes: [{to: '10.50.0.0/16', via: '10.8.0.254'}]}), opts)).code).toBe('GATEWAY_UNREACHABLE')
+    expect(refusal(() => plan(snap, entry({routes: [{to: '10.50.0.0/16', via: '10.9.0.1'}]}), opts)).code).toBe('GATEWAY_IS_LOCAL')
+    expect(refusal(() => plan(snap, entry({mtu: 1200}), opts)).code).toBe('MTU_TOO_SMALL_FOR_IPV6')
+    // Another length is another address: the gateway is judged by the one the device will have.
+    expect(refusal(() => plan(snap, entry({addresses: ['10.9.0.1/30'], routes: [{to: '10.50.0.0/16', via: '10.9.0.254'}]}), opts)).code).toBe('GATEWAY_UNREACHABLE')
+  })
+
   test('a MAC on a TUN device, and a peer with a subnet local address, are refused', () => {
     expect(refusal(() => planSet({links: [tunLink('tun0', 2)]}, 'tun0', {mac: '02:00:00:00:00:02'})).code).toBe('MAC_ON_TUN')
     expect(refusal(() => desiredFromFlags('tun0', {addresses: ['10.0.0.1/24'], peer: '10.0.0.2'})).code).toBe('INVALID_PEER')
