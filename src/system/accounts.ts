@@ -9,11 +9,17 @@ export interface Account {
   name?: string
 }
 
+/** Names by id (getpwuid/getgrgid), kept for the run: an id is named again and again in a list or a plan. */
+const userNames = new Map<number, string | undefined>()
+const groupNames = new Map<number, string | undefined>()
+
 function resolve(text: string, what: 'user' | 'group'): Account {
   const flag = what === 'user' ? '--user' : '--group'
   const id = parseNumericId(text.trim(), what)
   if (id !== undefined) {
     const entry = what === 'user' ? lookupUserById(id) : lookupGroupById(id)
+    const names = what === 'user' ? userNames : groupNames
+    names.set(id, entry?.name) // what userName/groupName would look up again to show the device's owner
     return {id, name: entry?.name}
   }
   if (!looksLikeAccountName(text)) {
@@ -44,9 +50,6 @@ function cachedResolve(text: string, what: 'user' | 'group'): Account {
 
 export const resolveUser = (text: string) => cachedResolve(text, 'user')
 export const resolveGroup = (text: string) => cachedResolve(text, 'group')
-
-const userNames = new Map<number, string | undefined>()
-const groupNames = new Map<number, string | undefined>()
 
 export function userName(uid: number): string | undefined {
   if (!userNames.has(uid)) userNames.set(uid, lookupUserById(uid)?.name)
