@@ -317,22 +317,21 @@ function textAt(b: Buffer, from: number, to: number): string {
  * type wins, as there.
  */
 
-/** type -> slot + 1 (0: not kept). */
+/** type -> slot + 1 (0: not kept), for every type (NLA_TYPE_MASK + 1 entries: no bounds check). */
 const slotsOf = (types: number[]): Uint8Array => {
-  const slots = new Uint8Array(Math.max(...types) + 1)
+  const slots = new Uint8Array(C.NLA_TYPE_MASK + 1)
   types.forEach((t, i) => { slots[t] = i + 1 })
   return slots
 }
 
 /**
- * The message's memory as 32-bit words, when the message starts on a 4-byte boundary of it (a receive
- * buffer, a pooled copy), else undefined: attributes are 4-byte aligned, so an attribute's header (length
- * and type) or a u32 value is then one read instead of four.
+ * The message's memory as 32-bit words (attributes are 4-byte aligned, so an attribute's header, length
+ * and type, or a u32 value is one read instead of four), for messages that start on a 4-byte boundary
+ * of it: a receive buffer's, a pooled copy's. decodeLink copies any other first.
  */
 let wordsOf: ArrayBufferLike | undefined
 let words: Uint32Array = new Uint32Array(0)
-function wordView(b: Buffer): Uint32Array | undefined {
-  if ((b.byteOffset & 3) !== 0) return undefined
+function wordView(b: Buffer): Uint32Array {
   if (b.buffer !== wordsOf) {
     words = new Uint32Array(b.buffer, 0, b.buffer.byteLength >> 2)
     wordsOf = b.buffer
@@ -341,34 +340,30 @@ function wordView(b: Buffer): Uint32Array | undefined {
 }
 
 /**
- * Scan the attributes between `start` and `end` (offsets into b), recording those whose type has a slot
- * into at/ends (-1: absent). Throws NetlinkParseError as decodeAttrs does.
+ * Scan the attributes between `start` and `end` (offsets into b, which is 4-byte aligned), recording
+ * those whose type has a slot into at/ends (-1: absent). Throws NetlinkParseError as decodeAttrs does.
  */
-function scanSlots(b: Buffer, start: number, end: number, slots: Uint8Array, at: Int32Array, ends: Int32Array): void {
+function scanSlots(b: Buffer, w: Uint32Array, start: number, end: number, slots: Uint8Array, at: Int32Array, ends: Int32Array): void {
   at.fill(-1)
-  const w = wordView(b)
   const base = b.byteOffset
   let off = start
   while (off + 4 <= end) {
-    let len: number
-    let type: number
-    if (w !== undefined) {
-      const h = w[(base + off) >> 2]
-      len = h & 0xffff
-      type = (h >>> 16) & C.NLA_TYPE_MASK
-    } else {
-      len = b[off] | (b[off + 1] << 8)
-      type = (b[off + 2] | (b[off + 3] << 8)) & C.NLA_TYPE_MASK
-    }
-    if (len < 4) throw new NetlinkParseError(`attribute ${type} at offset ${off} has length ${len}`)
-    if (off + len > end) throw new NetlinkParseError(`attribute ${type} at offset ${off} runs past its message`)
-    const slot = type < slots.length ? slots[type] : 0
+    const h = w[(base + off) >> 2]
+    const len = h & 0xffff
+    if (len < 4 || off + len > end) throw badAttribute(b, off, end)
+    const slot = slots[(h >>> 16) & C.NLA_TYPE_MASK]
     if (slot !== 0) {
       at[slot - 1] = off + 4
       ends[slot - 1] = off + len
     }
     off += (len + 3) & ~3
   }
+}
+
+function badAttribute(b: Buffer, off: number, end: number): NetlinkParseError {
+  const len = le16(b, off)
+  const type = le16(b, off + 2) & C.NLA_TYPE_MASK
+  return new NetlinkParseError(len < 4 ? `attribute ${type} at offset ${off} has length ${len}` : `attribute ${type} at offset ${off} runs past its message`)
 }
 
 const LINK = slotsOf([
@@ -387,49 +382,50 @@ const nestAt = new Int32Array(9)
 const nestEnd = new Int32Array(9)
 
 /** The u32 / u8 / text of the attribute in slot i of `at`, undefined when absent or too short. */
-function u32Of(b: Buffer, at: Int32Array, ends: Int32Array, i: number): number | undefined {
-  const from = at[i]
-  if (from < 0 || ends[i] - from < 4) return undefined
-  const w = wordView(b)
-  return w !== undefined ? w[(b.byteOffset + from) >> 2] : le32(b, from)
-}
+const u32Of = (b: Buffer, w: Uint32Array, at: Int32Array, ends: Int32Array, i: number): number | undefined =>
+  (at[i] >= 0 && ends[i] - at[i] >= 4 ? w[(b.byteOffset + at[i]) >> 2] : undefined)
 const u8Of = (b: Buffer, at: Int32Array, ends: Int32Array, i: number): number | undefined => (at[i] >= 0 && ends[i] > at[i] ? b[at[i]] : undefined)
 const textOf = (b: Buffer, at: Int32Array, ends: Int32Array, i: number): string | undefined => (at[i] >= 0 ? textAt(b, at[i], ends[i]) : undefined)
 
 /** IFLA_INFO_DATA of a tun link, between start and end (none: start = end). */
-function decodeTunData(b: Buffer, start: number, end: number): TunLinkData {
-  scanSlots(b, start, end, TUN, nestAt, nestEnd)
+function decodeTunData(b: Buffer, w: Uint32Array, start: number, end: number): TunLinkData {
+  scanSlots(b, w, start, end, TUN, nestAt, nestEnd)
   return {
     type: u8Of(b, nestAt, nestEnd, 2) === C.IFF_TAP ? 'tap' : 'tun',
-    owner: unsetId(u32Of(b, nestAt, nestEnd, 0)),
-    group: unsetId(u32Of(b, nestAt, nestEnd, 1)),
+    owner: unsetId(u32Of(b, w, nestAt, nestEnd, 0)),
+    group: unsetId(u32Of(b, w, nestAt, nestEnd, 1)),
     pi: u8Of(b, nestAt, nestEnd, 3) === 1,
     vnetHdr: u8Of(b, nestAt, nestEnd, 4) === 1,
     persist: u8Of(b, nestAt, nestEnd, 5) === 1,
     multiQueue: u8Of(b, nestAt, nestEnd, 6) === 1,
-    numQueues: u32Of(b, nestAt, nestEnd, 7),
-    numDisabledQueues: u32Of(b, nestAt, nestEnd, 8),
+    numQueues: u32Of(b, w, nestAt, nestEnd, 7),
+    numDisabledQueues: u32Of(b, w, nestAt, nestEnd, 8),
   }
 }
 
 export function decodeLink(payload: Buffer): Link {
   if (payload.length < C.IFINFOMSG_LEN) throw new NetlinkParseError(`ifinfomsg of ${payload.length} bytes`)
-  const b = payload
+  let b = payload
+  if ((b.byteOffset & 3) !== 0) {
+    b = Buffer.alloc(payload.length) // its own memory, at offset 0
+    payload.copy(b)
+  }
+  const w = wordView(b)
   const at = linkAt
   const ends = linkEnd
-  scanSlots(b, C.IFINFOMSG_LEN, b.length, LINK, at, ends)
+  scanSlots(b, w, C.IFINFOMSG_LEN, b.length, LINK, at, ends)
   const link: Link = {
     index: le32signed(b, 4),
     hwType: le16(b, 2),
     flags: le32(b, 8),
     name: textOf(b, at, ends, 0) ?? '',
-    mtu: u32Of(b, at, ends, 1),
-    minMtu: u32Of(b, at, ends, 2),
-    maxMtu: u32Of(b, at, ends, 3),
-    txqlen: u32Of(b, at, ends, 4),
+    mtu: u32Of(b, w, at, ends, 1),
+    minMtu: u32Of(b, w, at, ends, 2),
+    maxMtu: u32Of(b, w, at, ends, 3),
+    txqlen: u32Of(b, w, at, ends, 4),
     alias: textOf(b, at, ends, 5) || undefined,
-    group: u32Of(b, at, ends, 6),
-    master: u32Of(b, at, ends, 7),
+    group: u32Of(b, w, at, ends, 6),
+    master: u32Of(b, w, at, ends, 7),
   }
   if (at[8] >= 0 && ends[8] > at[8]) link.mac = formatMac(b, at[8], ends[8])
   const oper = u8Of(b, at, ends, 9)
@@ -437,7 +433,7 @@ export function decodeLink(payload: Buffer): Link {
   const carrier = u8Of(b, at, ends, 10)
   if (carrier !== undefined) link.carrier = carrier === 1
   if (at[11] >= 0) {
-    scanSlots(b, at[11], ends[11], INFO, nestAt, nestEnd)
+    scanSlots(b, w, at[11], ends[11], INFO, nestAt, nestEnd)
     link.kind = textOf(b, nestAt, nestEnd, 0)
     const portKind = textOf(b, nestAt, nestEnd, 2)
     const dataAt = nestAt[1]
@@ -445,11 +441,11 @@ export function decodeLink(payload: Buffer): Link {
     const portAt = nestAt[3]
     const portEnd = nestEnd[3]
     // Nested scans reuse nestAt: what the info scan found is read first.
-    if (link.kind === 'tun') link.tun = dataAt >= 0 ? decodeTunData(b, dataAt, dataEnd) : decodeTunData(b, 0, 0)
+    if (link.kind === 'tun') link.tun = dataAt >= 0 ? decodeTunData(b, w, dataAt, dataEnd) : decodeTunData(b, w, 0, 0)
     if (portKind !== undefined) {
       link.port = {kind: portKind}
       if (portKind === 'bridge' && portAt >= 0) {
-        scanSlots(b, portAt, portEnd, PORT, nestAt, nestEnd)
+        scanSlots(b, w, portAt, portEnd, PORT, nestAt, nestEnd)
         const st = u8Of(b, nestAt, nestEnd, 0)
         if (st !== undefined) link.port.state = C.BRPORT_STATES[st] ?? String(st)
       }
