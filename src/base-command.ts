@@ -12,6 +12,7 @@ import {Flags, FlagSpec} from './cli/spec'
 import {wantsJson} from './cli/argv'
 import {InvalidInputError, TunadmError} from './errors'
 import {isKernelError} from './kernel/errno'
+import {enterNetnsPath} from './kernel/libc'
 import {CommandLine, normaliseError} from './services/normalise'
 import {errorInNetns} from './services/in-netns'
 import {explainKernelError} from './services/explain'
@@ -179,8 +180,6 @@ export function enterNetns(name: string): void {
   if (!NETNS_NAME.test(name) || name === '.' || name === '..') {
     throw new InvalidInputError(`"${name}" is not a network namespace name`, {code: 'INVALID_NETNS', why: 'names are those in /run/netns (ip netns list)'})
   }
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const {enterNetnsPath} = require('./kernel/libc') as typeof import('./kernel/libc')
   try {
     enterNetnsPath(`/run/netns/${name}`, name)
   } catch (err) {

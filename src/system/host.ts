@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import {heldDeviceNetns} from '../kernel/tun'
 
 export class Host {
   constructor(readonly root = '/') {}
@@ -56,8 +57,6 @@ export class Host {
    */
   tunDeviceNetns(pid: number, fd: number): string | undefined {
     if (this.root !== '/') return undefined
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const {heldDeviceNetns} = require('../kernel/tun') as typeof import('../kernel/tun')
     try {
       return heldDeviceNetns(pid, fd)
     } catch {
