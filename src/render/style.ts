@@ -34,6 +34,10 @@ export function style(fd: 1 | 2 = 1): Style {
 // eslint-disable-next-line no-control-regex
 export const visibleLength = (s: string) => (s.includes('\x1b') ? s.replace(/\x1b\[[0-9;]*m/g, '').length : s.length)
 
+/** Runs of spaces by length, made once each: a table pads most of its cells. */
+const padding: string[] = []
+const spaces = (n: number): string => padding[n] ?? (padding[n] = ' '.repeat(n))
+
 /**
  * A plain-text table: columns padded to the widest cell, two spaces apart; trailing blanks trimmed from
  * each line. Built in one string with indexed loops: list makes one of thousands of rows.
@@ -60,10 +64,13 @@ export function table(headers: string[], rows: string[][], st: Style = plain): s
       text += cells[i]
       if (i < last) {
         const w = r < 0 || i >= columns ? visibleLength(cells[i]) : cellWidths[r * columns + i]
-        if (widths[i] > w) text += ' '.repeat(widths[i] - w)
+        if (widths[i] > w) text += spaces(widths[i] - w)
       }
     }
-    return text.trimEnd()
+    // Nothing to trim when the line ends in a printable ASCII character other than a space (most lines).
+    const end = last >= 0 ? cells[last] : ''
+    const c = end.length > 0 ? end.charCodeAt(end.length - 1) : 0
+    return c > 0x20 && c < 0x7f ? text : text.trimEnd()
   }
   let text = st.bold(line(headers, -1))
   for (let r = 0; r < rows.length; r++) text += '\n' + line(rows[r], r)
