@@ -616,10 +616,14 @@ export const fastYaml = {
 
 /** Line and column (1-based) of an offset, like yaml's LineCounter.linePos (same answers, also out of range). */
 export function lineCounterFor(text: string): {linePos(offset: number): {line: number; col: number}} {
-  const starts = [0]
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1)
+  // The lines found when a position is first asked for: a valid config (most runs) never asks.
+  let starts: number[] | undefined
   return {
     linePos(offset: number) {
+      if (starts === undefined) {
+        starts = [0]
+        for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1)
+      }
       // The first line start not before the offset.
       let low = 0
       let high = starts.length

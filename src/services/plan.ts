@@ -81,8 +81,11 @@ function fixedDifferences(snap: Snapshot, d: DesiredDevice, link: LinkState): st
   const diffs: string[] = []
   if (d.mode && t.type !== d.mode) diffs.push(`mode is ${t.type}, the file says ${d.mode}`)
   // What only sysfs tells (napi) is read when the entry turns it on: a device this config made without it cannot gain it.
-  const wantsSysfs = TUN_FLAGS.some((s) => s.source === 'sysfs tun_flags' && d.tunFlags?.[s.key])
-  diffs.push(...registryDifferences(d.tunFlags ?? {}, tunState(link, wantsSysfs ? snap.tunFlags(link) : undefined)))
+  // Plain loops, no callbacks or spreads: asked for each of thousands of devices.
+  let wantsSysfs = false
+  for (let i = 0; i < TUN_FLAGS.length && !wantsSysfs; i++) wantsSysfs = TUN_FLAGS[i].source === 'sysfs tun_flags' && Boolean(d.tunFlags?.[TUN_FLAGS[i].key])
+  const registry = registryDifferences(d.tunFlags ?? {}, tunState(link, wantsSysfs ? snap.tunFlags(link) : undefined))
+  for (let i = 0; i < registry.length; i++) diffs.push(registry[i])
   if (d.owner === null && t.owner !== undefined) diffs.push(`it has owner ${t.owner}, the file names no user (the kernel cannot unset an owner)`)
   if (d.group === null && t.group !== undefined) diffs.push(`it has group ${t.group}, the file names no group (the kernel cannot unset a group)`)
   return diffs
@@ -157,6 +160,9 @@ function routeElsewhere(snap: Snapshot, want: RouteFacts, ownIndex?: number): ((
 
 // ---- an existing device -----------------------------------------------------------------------
 
+const clears = (want: unknown, cur: number | undefined) => want === null && cur !== undefined
+const routeChange = (f: RouteFacts, add: boolean): Change => (add ? {what: 'route', from: null, to: routeText(f)} : {what: 'route', from: routeText(f), to: null})
+
 function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): DevicePlan {
   const tun = link.tun!
   const mode = tun.type
@@ -167,7 +173,6 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
   const push = (step: Step, label: string, changes: Change[]) => steps.push({step, label, changes})
 
   // Owner and group: the kernel cannot unset them once set.
-  const clears = (want: unknown, cur: number | undefined) => want === null && cur !== undefined
   if (clears(d.owner, tun.owner) || clears(d.group, tun.group)) throw refusal({code: 'CANNOT_UNSET', name, mode})
   const ownerChanges: Change[] = []
   const ownerStep: Step & {kind: 'owner'} = {kind: 'owner', attach: 0}
@@ -255,14 +260,13 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
   const touchesRoutes = d.routes.length > 0 || d.delRoutes.length > 0 || d.exactRoutes
   const mine = touchesRoutes || goesDown ? routesIndexed(snap).byOif.get(link.index) ?? [] : []
   const routes = planRoutes(name, touchesRoutes ? mine : [], d, warnings, (f, index) => routeElsewhere(snap, f, link.index)?.(index, name))
-  problems.push(...routes.problems)
+  for (let i = 0; i < routes.problems.length; i++) problems.push(routes.problems[i])
   if (goesDown) {
     const v6 = snap.addresses(link.index).filter((a) => a.family === 6 && !a.linkScope)
     const kept = keptThroughDown(name, isUp, {addresses: v6, routes: mine.filter((r) => r.ours)}, {removed: [...addrs.removed, ...addrs.adds.map(addressFacts)], routes: [...routes.dels, ...routes.adds.map(routeFacts)]}, warnings)
     for (const a of kept.addresses) push({kind: 'address', add: true, ...addressSpecOf(a)}, `add address ${addressText(a)} again`, [])
     for (const f of kept.routes) push({kind: 'route', add: true, ...routeSpecOf(f), metric: f.metric}, `add route ${routeText(f)} again`, [])
   }
-  const routeChange = (f: RouteFacts, add: boolean): Change => (add ? {what: 'route', from: null, to: routeText(f)} : {what: 'route', from: routeText(f), to: null})
   for (const f of routes.dels) push({kind: 'route', add: false, ...routeSpecOf(f), metric: f.metric}, `remove route ${routeText(f)}`, [routeChange(f, false)])
   for (const h of addrs.removed) push({kind: 'address', add: false, ...addressSpecOf(h)}, `remove address ${addressText(h)}`, [{what: 'address', from: addressText(h), to: null}])
   for (const a of addrs.adds) push({kind: 'address', add: true, local: a.local, peer: a.peer}, `add address ${addressText(addressFacts(a))}`, [{what: 'address', from: null, to: addressText(addressFacts(a))}])
@@ -272,8 +276,9 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
     label: name, mode, hasMac: d.mac !== undefined, mtu: d.mtu ?? link.mtu, mtuRequested: d.mtu !== undefined, up: isUp,
     addresses: addrs.final, requestedAddresses: d.addresses, routes: d.routes,
   }
-  problems.unshift(...checkDevice(view))
+  const deviceProblems = checkDevice(view)
+  if (deviceProblems.length) problems.unshift(...deviceProblems)
   if (problems.length) throw problemError(problems)
-  const changes = steps.flatMap((s) => s.changes)
+  const changes = steps.length === 0 ? [] : steps.flatMap((s) => s.changes)
   return {name, action: changes.length ? 'change' : 'unchanged', index: link.index, mode, multiQueue: tun.multiQueue, steps, changes, warnings}
 }
