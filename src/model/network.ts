@@ -65,6 +65,8 @@ export function planAddresses(name: string, have: Array<AddressFacts & {linkScop
  */
 export function planRoutes(name: string, mine: Array<RouteFacts & {ours: boolean}>, d: Pick<DesiredDevice, 'routes' | 'delRoutes' | 'exactRoutes'>, warnings: string[],
   elsewhere: (f: RouteFacts, index: number) => Problem | undefined): {dels: Set<RouteFacts>; adds: RouteSpec[]; problems: Problem[]} {
+  // Nothing asked of the routes (most devices of a config): nothing to compare, no map of them made.
+  if (d.routes.length === 0 && d.delRoutes.length === 0 && !(d.exactRoutes && mine.length > 0)) return {dels: new Set(), adds: [], problems: []}
   const dels = new Set<RouteFacts>()
   const problems: Problem[] = []
   for (const want of d.delRoutes) {

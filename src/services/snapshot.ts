@@ -64,9 +64,11 @@ export function isMainUnicast(r: Route): boolean {
   return r.table === C.RT_TABLE_MAIN && r.type === C.RTN_UNICAST
 }
 
-function byDevice(list: AddressState[]): Map<number, AddressState[]> {
+/** The kernel's addresses in model terms, by device (one pass: no list of them all made first). */
+function byDevice(list: Address[], toState: (a: Address) => AddressState): Map<number, AddressState[]> {
   const out = new Map<number, AddressState[]>()
-  for (const a of list) {
+  for (let i = 0; i < list.length; i++) {
+    const a = toState(list[i])
     const l = out.get(a.index)
     if (l) l.push(a)
     else out.set(a.index, [a])
@@ -83,7 +85,7 @@ function linkHolders(link: LinkState | undefined, candidates: Holder[]): Holder[
 export function staticSnapshot(data: {links: Link[]; addresses?: Address[]; routes?: Route[]; holders?: Map<string, Holder[]>; tunFlags?: Map<string, number>}): Snapshot {
   const links = data.links.map(linkState)
   const byName = new Map(links.map((l) => [l.name, l]))
-  const byIndex = byDevice((data.addresses ?? []).map(addressState))
+  const byIndex = byDevice(data.addresses ?? [], addressState)
   const routes = (data.routes ?? []).filter(isMainUnicast).map(routeState)
   return {
     link: (name) => byName.get(name),
@@ -104,7 +106,12 @@ export function kernelSnapshot(nl: Netlink): Snapshot {
   let holders: Map<string, Holder[]> | undefined
   const flags = new Map<string, number | undefined>()
   const allLinks = () => {
-    links ??= new Map(nl.links().map((l) => [l.name, linkState(l)]))
+    if (links === undefined) {
+      // A loop, not a map to pairs: no array made per link of a dump of thousands.
+      const dump = nl.links()
+      links = new Map()
+      for (let i = 0; i < dump.length; i++) links.set(dump[i].name, linkState(dump[i]))
+    }
     return links
   }
   const snap: Snapshot = {
@@ -119,7 +126,7 @@ export function kernelSnapshot(nl: Netlink): Snapshot {
     },
     links: () => [...allLinks().values()],
     addresses(index) {
-      addresses ??= byDevice(nl.addresses().map(addressState))
+      addresses ??= byDevice(nl.addresses(), addressState)
       return addresses.get(index) ?? []
     },
     routes() {
