@@ -118,17 +118,26 @@ export function bytesToIp(buf: Buffer): string {
   return ipTextAt(buf, 0, buf.length)
 }
 
-/** Byte values as decimal text, and as hex text without and with a leading zero: tables, not a call per byte. */
-const DEC: string[] = Array.from({length: 256}, (_, i) => String(i))
-const HEX: string[] = Array.from({length: 256}, (_, i) => i.toString(16))
-const HEX2: string[] = Array.from({length: 256}, (_, i) => i.toString(16).padStart(2, '0'))
+/**
+ * Byte values as decimal text, and as hex text without and with a leading zero: tables, not a call per byte.
+ * Made at the first address written (768 strings: a command that writes none, add or del, does not make them).
+ */
+let DEC: string[] | undefined
+let HEX: string[] = []
+let HEX2: string[] = []
+function byteTexts(): string[] {
+  HEX = Array.from({length: 256}, (_, i) => i.toString(16))
+  HEX2 = Array.from({length: 256}, (_, i) => i.toString(16).padStart(2, '0'))
+  return (DEC = Array.from({length: 256}, (_, i) => String(i)))
+}
 
 /**
  * The address in b[off, off + len) as text (bytesToIp without slicing it out first): the netlink decoders read
  * thousands of addresses in place. IPv6 as RFC 5952 writes it; a length that is neither 4 nor 16 as hex.
  */
 export function ipTextAt(b: Uint8Array, off: number, len: number): string {
-  if (len === 4) return `${DEC[b[off]]}.${DEC[b[off + 1]]}.${DEC[b[off + 2]]}.${DEC[b[off + 3]]}`
+  const dec = DEC ?? byteTexts()
+  if (len === 4) return `${dec[b[off]]}.${dec[b[off + 1]]}.${dec[b[off + 2]]}.${dec[b[off + 3]]}`
   if (len !== 16) return Buffer.from(b.buffer, b.byteOffset + off, len).toString('hex')
   // RFC 5952: compress the longest run (length >= 2) of zero groups, the first one on a tie.
   let bestStart = -1
