@@ -49,6 +49,7 @@ function measure(what, t, i, after = () => {}, ipAfter = () => {}, kernelBase) {
   return {
     what, rounds,
     tunadm: median(col((x) => x.a.ms)), ip: median(col((x) => x.b.ms)), floor: median(col((x) => x.f.ms)),
+    ipCpu: median(col((x) => x.b.cpu)), floorCpu: median(col((x) => x.f.cpu)),
     ratioFloor: col((x) => x.a.ms / x.f.ms), ratioIp: col((x) => x.a.ms / x.b.ms), cpuFloor: col((x) => x.a.cpu / x.f.cpu),
     rss: Math.max(...col((x) => x.a.rssMb)),
     kernel: kernelBase ? median(col((x) => x.k)) : undefined,
@@ -91,12 +92,16 @@ try {
 const targets = {'add': '<= 1.3x', 'list, 1000 devices': '<= 2x', 'list --json, 1000 devices': '<= 2.5x'}
 console.log(`node ${process.version}, ${ROUNDS} rounds; medians of per-round ratios [lowest-highest round]; NODE_EXTRA_CA_CERTS unset`)
 console.log(machineLine())
-console.log('operation                  tunadm ms  ip ms  floor ms  tunadm/ip           wall/floor          CPU/floor           target  RSS MB  (ip side)')
+console.log('operation                  tunadm ms  ip ms  floor ms  tunadm/ip           wall/floor          CPU/floor           target  RSS MB  ip CPU ms  (ip side)')
 const ipSide = {'add': 'ip tuntap add', 'del': 'ip tuntap del', 'list, 0 devices': 'ip tuntap show', '--help': 'ip -V', 'doctor, 0 devices': 'ip -d link show', 'completion bash': 'ip -V',
   'list, 1000 devices': 'ip tuntap show', 'show, 1000 devices': 'ip -d link show DEV', 'list --json, 1000 devices': 'ip -j -d link show type tun'}
 for (const r of rows) {
-  console.log(`${r.what.padEnd(26)} ${r.tunadm.toFixed(1).padStart(9)} ${r.ip.toFixed(1).padStart(6)} ${r.floor.toFixed(1).padStart(9)}  ${spread(r.ratioIp).padEnd(18)}  ${spread(r.ratioFloor).padEnd(18)}  ${spread(r.cpuFloor).padEnd(18)}  ${(targets[r.what] ?? '-').padStart(7)} ${r.rss.toFixed(0).padStart(7)}  (${ipSide[r.what]})`)
+  console.log(`${r.what.padEnd(26)} ${r.tunadm.toFixed(1).padStart(9)} ${r.ip.toFixed(1).padStart(6)} ${r.floor.toFixed(1).padStart(9)}  ${spread(r.ratioIp).padEnd(18)}  ${spread(r.ratioFloor).padEnd(18)}  ${spread(r.cpuFloor).padEnd(18)}  ${(targets[r.what] ?? '-').padStart(7)} ${r.rss.toFixed(0).padStart(7)}  ${r.ipCpu.toFixed(1).padStart(9)}  (${ipSide[r.what]})`)
 }
 for (const r of rows.filter((x) => x.kernel !== undefined)) {
   console.log(`${r.what}: the kernel's own work ${r.kernel.toFixed(1)} ms (ip side minus ip tuntap show); tunadm less it: ${spread(r.lessKernel)} x the floor in wall time, ${spread(r.lessKernelCpu)} in CPU time (target <= 1.3x)`)
+}
+{
+  const all = rows.flatMap((r) => r.rounds.map((x) => x.f.cpu))
+  console.log(`floor (node -e 0) CPU: median ${median(all).toFixed(1)} ms over every round [${Math.min(...all).toFixed(1)}-${Math.max(...all).toFixed(1)}]; 'ip CPU ms' is the ip side's CPU time, mostly the kernel's`)
 }
