@@ -222,7 +222,10 @@ class Checker extends YamlDoc {
         this.capped = {file: this.file, line, col, message: `the file declares more than ${CAPS.devices} devices (after ranges); expected fewer, or raise the cap: TUNADM_MAX_DEVICES=N`}
         break
       }
-      for (const [device, at] of expanded) {
+      // Indexed, not destructured: an iterator and a pair a device in the interpreter, for thousands of entries.
+      for (let k = 0; k < expanded.length; k++) {
+        const device = expanded[k][0]
+        const at = expanded[k][1]
         const first = seen.get(device.name)
         if (first) {
           const {line} = this.lines.linePos(this.offsetOf(first))

@@ -130,7 +130,12 @@ export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): Appl
         const o = done.get(p)
         const matchedBy = p.matchedBy ?? 'new'
         if (o?.error) record({name: o.name, action: 'failed', changes: o.done, error: o.error.toJSON()})
-        else record({name: o?.name ?? p.name, action: ACTIONS[p.action], changes: o?.done ?? p.changes, matchedBy, ...(p.warnings.length ? {warnings: p.warnings} : {})})
+        else {
+          // Its warnings set after the other fields (the same order), not spread in: one object a device.
+          const outcome: DeviceOutcome = {name: o?.name ?? p.name, action: ACTIONS[p.action], changes: o?.done ?? p.changes, matchedBy}
+          if (p.warnings.length) outcome.warnings = p.warnings
+          record(outcome)
+        }
         const index = o?.index ?? p.index
         if (!o?.error && index !== undefined && identity.id !== undefined) {
           present.add(index)
