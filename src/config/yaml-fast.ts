@@ -61,13 +61,6 @@ for (let c = 0; c < 128; c++) {
 }
 
 /**
- * The everyday entry of a large config, from its `{` to the end of its line (spaces only after the `}`): a name
- * starting with a letter, of characters that are all plain in a flow (so the name ends at the comma), and one
- * IPv4 address with a length (digits, dots and a slash: text to the core schema, never a number).
- */
-const EVERYDAY_ENTRY = /\{name: ([A-Za-z][A-Za-z0-9._-]*), addresses: \[((?:[0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2})\]\} *$/my
-
-/**
  * Controls (tabs and CR among them), C1 controls, the BOM and the Unicode line separators: left to the
  * package, whose rules for them are subtle. One character class, so no backtracking; native, so much
  * faster than a loop on the first (cold) run, which is the one a CLI makes.
@@ -158,8 +151,7 @@ class FastReader {
   private lineEnd = 0
   private next = 0
 
-  /** `everyday`: everydayEntry in use (the test turns it off to compare the two). */
-  constructor(private readonly text: string, private readonly everyday = true) {}
+  constructor(private readonly text: string) {}
 
   read(): FastNode | null {
     const {text} = this
@@ -286,7 +278,7 @@ class FastReader {
       return
     }
     if (c === LBRACKET || c === LBRACE) {
-      const value = (c === LBRACE && this.everydayEntry(at)) || this.lineValue(at)
+      const value = this.lineValue(at)
       seq.items.push(value)
       frame.last = value
       return
@@ -351,34 +343,6 @@ class FastReader {
    * The value that ends a block line: a flow collection or a scalar, then only a comment. Its range runs
    * to the end of the line, line feed included, as the package's does.
    */
-  /**
-   * `{name: NAME, addresses: [A.B.C.D/LEN]}` alone on its line, the entry of most lines of a large config:
-   * its nodes made at once, from one match, as lineValue would make them (the same nodes, ranges included:
-   * the test holds the two to each other). Undefined for anything else, which lineValue reads.
-   */
-  private everydayEntry(at: number): FastMap | undefined {
-    if (!this.everyday) return undefined
-    EVERYDAY_ENTRY.lastIndex = at
-    const m = EVERYDAY_ENTRY.exec(this.text)
-    if (m === null) return undefined
-    const name = m[1]
-    const address = m[2]
-    if (plainValue(name) !== name) return undefined // null, true, false: not text
-    const n0 = at + 7 // after `{name: `
-    const n1 = n0 + name.length
-    const k1 = n1 + 2 // after `, `
-    const s0 = k1 + 11 // the `[` after `addresses: `
-    const v1 = s0 + 1 + address.length
-    return {
-      kind: 'map',
-      items: [
-        {kind: 'pair', key: scalar('name', at + 1, at + 5, at + 5), value: scalar(name, n0, n1, n1)},
-        {kind: 'pair', key: scalar('addresses', k1, k1 + 9, k1 + 9), value: {kind: 'seq', items: [scalar(address, s0 + 1, v1, v1)], range: [s0, v1 + 1, v1 + 1]}},
-      ],
-      range: [at, v1 + 2, this.next],
-    }
-  }
-
   private lineValue(at: number, already?: FastScalar): FastNode {
     const c = this.code(at)
     const node = already ?? (c === LBRACKET || c === LBRACE ? this.flowCollection(at, 1) : this.scalarAt(at, false))
@@ -592,10 +556,10 @@ class FastReader {
 }
 
 /** The parse of `text`, or undefined when it is outside the subset (the caller then uses the yaml package). */
-export function parseFast(text: string, opts: {everyday?: boolean} = {}): {contents: FastNode | null} | undefined {
+export function parseFast(text: string): {contents: FastNode | null} | undefined {
   if (ODD_CHARACTER.test(text)) return undefined
   try {
-    return {contents: new FastReader(text, opts.everyday ?? true).read()}
+    return {contents: new FastReader(text).read()}
   } catch (err) {
     if (err === DECLINE) return undefined
     throw err

@@ -357,36 +357,3 @@ describe('down reads link_group with the reader apply uses', () => {
     fs.rmSync(path.dirname(file), {recursive: true})
   })
 })
-
-describe('the everyday device entry, read from one match', () => {
-  const NAMES = ['b0', 'tap-web', 'vm.12', 'x', 'X_y', 'null', 'Null', 'true', 'False', 'TRUE', 'nul', 'truex', '0b', '-a', '.a', 'a:b', 'a b', 'é']
-  const ADDRESSES = ['10.100.0.1/24', '1.2.3.4/5', '255.255.255.255/32', '01.2.3.4/8', '1.2.3/4', '1.2.3.4', '1.2.3.4/123', '1.2.3.4.5/6', '1234.1.1.1/8', '10.0.0.1/24, 10.0.1.1/24', 'fd00::1/64', '"10.0.0.1/24"']
-  const SHAPES = [
-    (n: string, a: string) => `{name: ${n}, addresses: [${a}]}`, (n: string, a: string) => `{name: ${n}, addresses: [${a}]}   `,
-    (n: string, a: string) => `{name: ${n}, addresses: [${a}]} # c`, (n: string, a: string) => `{name: ${n}, addresses: [${a}]}x`,
-    (n: string, a: string) => `{name: ${n},  addresses: [${a}]}`, (n: string, a: string) => `{ name: ${n}, addresses: [${a}]}`,
-    (n: string, a: string) => `{name: ${n}, addresses: [ ${a} ]}`, (n: string, a: string) => `{name: ${n}, addresses: [${a}], up: true}`,
-    (n: string, a: string) => `{addresses: [${a}], name: ${n}}`, (n: string, a: string) => `{name: ${n}, addresses: [${a}],}`,
-  ]
-  /** The tree as JSON (kinds, values, ranges, key order), read with and without the one-match entry. */
-  const both = (text: string) => [parseFast(text), parseFast(text, {everyday: false})].map((t) => JSON.stringify(t))
-
-  it('gives the nodes the general reader gives, ranges included, and the yaml package agrees', () => {
-    let matched = 0
-    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...SHAPES), fc.constantFrom(...NAMES), fc.constantFrom(...ADDRESSES)), {minLength: 1, maxLength: 4}),
-      fc.constantFrom('', '  ', '\n', '# end\n'), (entries, tail) => {
-        const text = `version: 1\ndevices:\n${entries.map(([shape, n, a]) => `  - ${shape(n, a)}\n`).join('')}${tail}`
-        const [fast, general] = both(text)
-        expect(fast).toBe(general)
-        if (agree(text) === 'accepted' && entries.some(([shape]) => shape === SHAPES[0])) matched++
-      }), {seed: 23, numRuns: 1500})
-    expect(matched).toBeGreaterThan(100)
-  })
-
-  it('reads the bench config\'s entries the same both ways', () => {
-    const text = `version: 1\ndefaults: {mode: tap, user: 0, up: true}\ndevices:\n${Array.from({length: 300}, (_, i) => `  - {name: b${i}, addresses: [10.${100 + (i >> 8)}.${i & 255}.1/24]}\n`).join('')}`
-    const [fast, general] = both(text)
-    expect(fast).toBe(general)
-    expect(agree(text)).toBe('accepted')
-  })
-})
