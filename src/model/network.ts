@@ -36,11 +36,12 @@ export function planAddresses(name: string, have: Array<AddressFacts & {linkScop
     for (let i = 0; i < have.length; i++) {
       const h = have[i]
       if (h.linkScope) continue
-      let w: AddressFacts | undefined
-      let j = wantFacts.length - 1
-      for (; j >= 0 && w === undefined; j--) if (sameAddressIdentity(wantFacts[j], h)) w = wantFacts[j]
+      // The last wanted address of this identity, and where it is in the request.
+      let at = wantFacts.length - 1
+      while (at >= 0 && !sameAddressIdentity(wantFacts[at], h)) at--
+      const w = at >= 0 ? wantFacts[at] : undefined
       if (!sameAddress(w, h)) removed.add(h)
-      else if (w!.peer === undefined && h.peer === undefined) keptAs[i] = d.addresses[j + 1]
+      else if (w!.peer === undefined && h.peer === undefined) keptAs[i] = d.addresses[at]
     }
   }
   const adds: AddressSpec[] = []
