@@ -14,18 +14,26 @@ describeKernel('on a terminal', () => {
   let ns: Netns
   let dir: string
   const session = `tunadm-t-${process.pid}`
+  // A tmux server of this file's own (-L), kept alive by an idle session for the whole file: killing the
+  // last session makes a server exit, and a new-session sent while it is exiting fails ("server exited
+  // unexpectedly"), which a loaded machine made happen. Each command gets a session of its own beside it.
+  const socket = `tunadm-test-${process.pid}`
+  const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'})
   beforeAll(() => {
     if (!hasTmux && process.env.CI) throw new Error('tmux is not installed; .ci/run installs it')
     ns = new Netns('tty')
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-tty-'))
+    if (hasTmux) {
+      const keeper = tmux('new-session', '-d', '-s', `${session}-keeper`, 'sleep 600')
+      if (keeper.status !== 0) throw new Error(`tmux could not start a server: ${keeper.stderr}`)
+    }
   })
   afterAll(() => {
-    spawnSync('tmux', ['kill-session', '-t', session])
+    if (hasTmux) tmux('kill-server')
     ns?.remove()
     fs.rmSync(dir, {recursive: true, force: true})
   })
 
-  const tmux = (...args: string[]) => spawnSync('tmux', args, {encoding: 'utf8'})
   const screen = () => tmux('capture-pane', '-p', '-e', '-t', session).stdout
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -35,8 +43,10 @@ describeKernel('on a terminal', () => {
     // A person at a terminal: neither CI (which turns prompts off) nor NO_COLOR unless the test sets them.
     const env = Object.entries({NO_COLOR: '', CI: '', ...opts.env}).map(([k, v]) => (v === '' ? `-u ${k}` : `${k}='${v}'`)).join(' ')
     const cmd = `env ${env} ${process.execPath} ${BIN} ${args.map((a) => `'${a}'`).join(' ')}; echo $? > ${rcFile}; sleep 30`
-    spawnSync('tmux', ['kill-session', '-t', session])
-    expect(tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '40', cmd).status).toBe(0)
+    tmux('kill-session', '-t', session)
+    const started = tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '40', cmd)
+    expect(started.stderr).toBe('')
+    expect(started.status).toBe(0)
     if (opts.waitFor) {
       for (let i = 0; i < 100 && !opts.waitFor.test(screen()); i++) await sleep(100)
       expect(screen()).toMatch(opts.waitFor)
