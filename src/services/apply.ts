@@ -20,6 +20,7 @@ import {TunadmConfig} from '../config/types'
 import {ManagedSet} from '../config/link-group'
 import {Identity, MatchedBy, isTunadmMarker} from '../model/identity'
 import {OwnerRecord} from '../system/owner-record'
+import {randomInt} from '../system/files'
 import {deleteDevices, groupDeleteEnabled} from './group-delete'
 import {Ownership, chooseGroup, requireIdentity, resolveIdentity} from './ownership'
 import {desiredFromConfig} from './desired'
@@ -251,8 +252,7 @@ function removeDevices(nl: Netlink, snap: Snapshot, links: LinkState[], opts: {o
       const plans = new Map(doomed.map(({link, p}) => [link.index, p]))
       return execute(nl, targets.map((t) => plans.get(t.index)!)).map((o) => o.error)
     },
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    random: (min, max) => (require('node:crypto') as typeof import('node:crypto')).randomInt(min, max + 1),
+    random: randomInt,
   }, doomed.map((d) => d.link), snap.links(), opts.watch, {groupDelete: groupDeleteEnabled()})
   const removed: number[] = []
   for (const {link, o} of doomed) {

@@ -111,15 +111,15 @@ export function pinDirectory(dir: string): PinnedDirectory {
 }
 
 /**
- * `bytes` random bytes as hex, for a temporary file's name: from /dev/urandom, which costs three system
- * calls where loading node:crypto costs some 10 ms of CPU (apply saves its record at every change).
+ * `bytes` random bytes: from /dev/urandom, which costs three system calls where loading node:crypto costs
+ * some 10 ms of CPU (apply saves its record at every change, down picks a private link group).
  */
-function randomHex(bytes: number): string {
+function randomBytes(bytes: number): Buffer {
   const buf = Buffer.alloc(bytes)
   try {
     const fd = fs.openSync('/dev/urandom', O_RDONLY)
     try {
-      if (fs.readSync(fd, buf, 0, bytes, null) === bytes) return buf.toString('hex')
+      if (fs.readSync(fd, buf, 0, bytes, null) === bytes) return buf
     } finally {
       fs.closeSync(fd)
     }
@@ -127,7 +127,26 @@ function randomHex(bytes: number): string {
     // no /dev/urandom here: the library's generator
   }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return (require('node:crypto') as typeof import('node:crypto')).randomBytes(bytes).toString('hex')
+  return (require('node:crypto') as typeof import('node:crypto')).randomBytes(bytes)
+}
+
+/** `bytes` random bytes as hex, for a temporary file's name. */
+function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString('hex')
+}
+
+/**
+ * A uniformly random whole number in [min, max] (max - min < 2^32), as node:crypto's randomInt gives one,
+ * from /dev/urandom: values of the last, incomplete span of 2^32 are drawn again, so that none is likelier.
+ */
+export function randomInt(min: number, max: number): number {
+  const span = max - min + 1
+  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || span < 1 || span > 0x100000000) throw new RangeError(`randomInt: no whole numbers from ${min} to ${max}`)
+  const limit = Math.floor(0x100000000 / span) * span
+  for (;;) {
+    const v = randomBytes(4).readUInt32LE(0)
+    if (v < limit) return min + (v % span)
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {writeFiles} from '../../src/init/install'
-import {pinDirectory, writeFileSafely} from '../../src/system/files'
+import {pinDirectory, randomInt, writeFileSafely} from '../../src/system/files'
 import {TunadmError} from '../../src/errors'
 import {describeKernel} from '../helpers/kernel'
 
@@ -109,5 +109,36 @@ describe('writing generated files', () => {
     expect(fs.readdirSync(victimDir)).toEqual([])
     expect(fs.readdirSync(path.join(dir, 'moved'))).toEqual(['tunadm'])
     expect(fs.statSync(path.join(dir, 'moved', 'tunadm')).mode & 0o777).toBe(0o755)
+  })
+})
+
+describe('randomInt (down\'s private link group, from /dev/urandom)', () => {
+  test('every value of a small range comes up, and none outside it', () => {
+    const seen = new Map<number, number>()
+    for (let i = 0; i < 4000; i++) {
+      const v = randomInt(3, 6)
+      seen.set(v, (seen.get(v) ?? 0) + 1)
+    }
+    expect([...seen.keys()].sort()).toEqual([3, 4, 5, 6])
+    // Uniform: each of the four about 1000 times (a bias of the modulo kind would show far beyond this).
+    for (const n of seen.values()) expect(Math.abs(n - 1000)).toBeLessThan(200)
+  })
+
+  test('the link group range: whole numbers from 65536 to 2^31-1, not all the same', () => {
+    const values = Array.from({length: 50}, () => randomInt(65536, 0x7fffffff))
+    for (const v of values) {
+      expect(Number.isInteger(v)).toBe(true)
+      expect(v).toBeGreaterThanOrEqual(65536)
+      expect(v).toBeLessThanOrEqual(0x7fffffff)
+    }
+    expect(new Set(values).size).toBeGreaterThan(45)
+    expect(randomInt(7, 7)).toBe(7)
+    expect(randomInt(0, 0xffffffff)).toBeLessThanOrEqual(0xffffffff)
+  })
+
+  test('a range without whole numbers is refused', () => {
+    expect(() => randomInt(5, 4)).toThrow(RangeError)
+    expect(() => randomInt(0, 0x100000000)).toThrow(RangeError)
+    expect(() => randomInt(0.5, 3)).toThrow(RangeError)
   })
 })
