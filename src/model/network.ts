@@ -60,14 +60,19 @@ export function planAddresses(name: string, have: Array<AddressFacts & {linkScop
   return {removed, adds, final}
 }
 
+/** planRoutes' answer when nothing is asked of the routes: one object for every such device (its callers only read it). */
+const NO_ROUTE_CHANGES: {dels: Set<RouteFacts>; adds: RouteSpec[]; problems: Problem[]} = Object.freeze({
+  dels: new Set<RouteFacts>(), adds: Object.freeze([]) as unknown as RouteSpec[], problems: Object.freeze([]) as unknown as Problem[],
+})
+
 /**
  * `mine`: the main-table routes through the device; `ours` is false for those the kernel or a router
  * advertisement made (never removed unasked). `elsewhere`: the problem when another device has a route.
  */
 export function planRoutes(name: string, mine: Array<RouteFacts & {ours: boolean}>, d: Pick<DesiredDevice, 'routes' | 'delRoutes' | 'exactRoutes'>, warnings: string[],
   elsewhere: (f: RouteFacts, index: number) => Problem | undefined): {dels: Set<RouteFacts>; adds: RouteSpec[]; problems: Problem[]} {
-  // Nothing asked of the routes (most devices of a config): nothing to compare, no map of them made.
-  if (d.routes.length === 0 && d.delRoutes.length === 0 && !(d.exactRoutes && mine.length > 0)) return {dels: new Set(), adds: [], problems: []}
+  // Nothing asked of the routes (most devices of a config): nothing to compare, nothing made.
+  if (d.routes.length === 0 && d.delRoutes.length === 0 && !(d.exactRoutes && mine.length > 0)) return NO_ROUTE_CHANGES
   const dels = new Set<RouteFacts>()
   const problems: Problem[] = []
   for (const want of d.delRoutes) {

@@ -156,6 +156,11 @@ export function desiredForAdd(name: string, fixed: {mode: Mode; tunFlags: TunFla
   return d
 }
 
+/** An empty list of addresses or routes, shared (frozen: nothing adds to a desired device's lists). */
+const NONE: never[] = Object.freeze([]) as unknown as never[]
+/** The TUN flags of a config entry by their bits (TUN_FLAG_KEYS' order), made once each. */
+const tunFlagValues: Array<Readonly<TunFlagValues> | undefined> = []
+
 /** The config keys whose value a DesiredDevice takes as it is, under the same name. */
 const COPIED_AS_IS = ['mtu', 'txqueuelen', 'up', 'promisc', 'allmulti', 'arp', 'multicast'] as const
 
@@ -165,12 +170,14 @@ const COPIED_AS_IS = ['mtu', 'txqueuelen', 'up', 'promisc', 'allmulti', 'arp', '
  * whose absence means off. Listed addresses and routes are exact: others on the device go.
  */
 export function desiredFromConfig(c: DeviceConfig, marker: string, linkGroup: number | undefined): DesiredDevice {
-  // Plain loops, no arrays or closures made per entry: this runs for each of thousands of devices.
-  const d = emptyDesired(c.name)
+  // Plain loops, no arrays or closures made per entry: this runs for each of thousands of devices. The
+  // lists a config entry leaves empty are one shared empty list, and its TUN flags one shared object for
+  // each of their 32 combinations: nothing changes a DesiredDevice's values once it is made.
+  const d: DesiredDevice = {name: c.name, addresses: NONE, delAddresses: NONE, routes: NONE, delRoutes: NONE}
   d.mode = c.mode
-  const tunFlags: TunFlagValues = {}
-  for (let i = 0; i < TUN_FLAG_KEYS.length; i++) tunFlags[TUN_FLAG_KEYS[i]] = Boolean(c[TUN_FLAG_KEYS[i]])
-  d.tunFlags = tunFlags
+  let bits = 0
+  for (let i = 0; i < TUN_FLAG_KEYS.length; i++) if (c[TUN_FLAG_KEYS[i]]) bits |= 1 << i
+  d.tunFlags = tunFlagValues[bits] ??= Object.freeze(Object.fromEntries(TUN_FLAG_KEYS.map((k, i) => [k, (bits & (1 << i)) !== 0])))
   d.owner = c.user === undefined ? null : resolveUser(String(c.user))
   d.group = c.group === undefined ? null : resolveGroup(String(c.group))
   if (c.mac !== undefined) d.mac = parseMac(c.mac)

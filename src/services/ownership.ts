@@ -92,6 +92,9 @@ export interface Match {
 }
 
 /** A config's claim on the kernel's links: its identity, its link group, and tunadm's record. */
+/** The answer for a device that carries the config's marker (nearly every one): one object, which callers only read. */
+const BY_MARKER: Match = Object.freeze({by: 'marker'})
+
 export class Ownership {
   constructor(readonly identity: Identity, readonly group: number | undefined, private readonly record?: OwnerRecord) {}
 
@@ -100,7 +103,7 @@ export class Ownership {
     if (link.kind !== 'tun') return {foreign: 'it is not a TUN/TAP device'}
     const {identity} = this
     const alias = link.alias
-    if (alias === identity.marker) return {by: 'marker'}
+    if (alias === identity.marker) return BY_MARKER
     if (alias !== undefined && identity.oldMarkers.includes(alias)) return {by: 'old-marker'}
     if (identity.id === undefined && alias !== undefined && isOldPipeMarker(alias)) return {by: 'old-marker'}
     if (isTunadmMarker(alias)) return {foreign: `it is managed by another config (its alias is "${alias}")`}

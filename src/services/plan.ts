@@ -167,24 +167,27 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
   const tun = link.tun!
   const mode = tun.type
   const name = link.name
+  // A step's objects are made only where something changes: most devices of an apply of thousands have
+  // nothing to do, and every object made for one of them is garbage to collect.
   const steps: PlannedStep[] = []
   const warnings: string[] = []
-  const problems: Problem[] = []
   const push = (step: Step, label: string, changes: Change[]) => steps.push({step, label, changes})
 
   // Owner and group: the kernel cannot unset them once set.
   if (clears(d.owner, tun.owner) || clears(d.group, tun.group)) throw refusal({code: 'CANNOT_UNSET', name, mode})
-  const ownerChanges: Change[] = []
-  const ownerStep: Step & {kind: 'owner'} = {kind: 'owner', attach: 0}
-  if (d.owner && d.owner.id !== tun.owner) {
-    ownerStep.owner = d.owner.id
-    ownerChanges.push({what: 'owner', from: tun.owner ?? null, to: d.owner.id})
-  }
-  if (d.group && d.group.id !== tun.group) {
-    ownerStep.group = d.group.id
-    ownerChanges.push({what: 'group', from: tun.group ?? null, to: d.group.id})
-  }
-  if (ownerChanges.length) {
+  const newOwner = d.owner && d.owner.id !== tun.owner
+  const newGroup = d.group && d.group.id !== tun.group
+  if (newOwner || newGroup) {
+    const ownerChanges: Change[] = []
+    const ownerStep: Step & {kind: 'owner'} = {kind: 'owner', attach: 0}
+    if (newOwner) {
+      ownerStep.owner = d.owner!.id
+      ownerChanges.push({what: 'owner', from: tun.owner ?? null, to: d.owner!.id})
+    }
+    if (newGroup) {
+      ownerStep.group = d.group!.id
+      ownerChanges.push({what: 'group', from: tun.group ?? null, to: d.group!.id})
+    }
     const holders = snap.holders(name)
     if (holders.length && !tun.multiQueue) throw refusal({code: 'OWNER_BUSY', name, heldBy: holders})
     // Owner and group change through an attached fd, and attaching sets every TUN flag to what it asks:
@@ -212,41 +215,48 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
     const hi = link.maxMtu || MTU_MAX
     if (d.mtu < lo || d.mtu > hi) throw refusal({code: 'OUT_OF_RANGE', name, mtu: d.mtu, lo, hi, mode, fresh: false})
   }
-  const linkStep: Step & {kind: 'link'} = {kind: 'link'}
-  const linkChanges: Change[] = []
-  if (d.mtu !== undefined && d.mtu !== link.mtu) {
-    linkStep.mtu = d.mtu
-    linkChanges.push({what: 'mtu', from: link.mtu ?? null, to: d.mtu})
-  }
-  if (d.txqueuelen !== undefined && d.txqueuelen !== link.txqlen) {
-    linkStep.txqlen = d.txqueuelen
-    linkChanges.push({what: 'txqueuelen', from: link.txqlen ?? null, to: d.txqueuelen})
-  }
-  if (d.alias !== undefined && d.alias !== link.alias) {
-    linkStep.alias = d.alias
-    linkChanges.push({what: 'managed', from: link.alias ?? null, to: d.alias})
-  }
-  if (d.linkGroup !== undefined && d.linkGroup !== link.group) {
-    linkStep.group = d.linkGroup
-    linkChanges.push({what: 'link group', from: link.group ?? null, to: d.linkGroup})
-  }
   const master = masterOf(snap, d, mode)
-  if (master !== undefined && (master?.index ?? 0) !== (link.master ?? 0)) {
-    linkStep.master = master?.index ?? 0
-    const now = link.master ? snap.links().find((l) => l.index === link.master)?.name ?? `ifindex ${link.master}` : null
-    linkChanges.push({what: 'master', from: now, to: master?.name ?? null})
+  const newMtu = d.mtu !== undefined && d.mtu !== link.mtu
+  const newTxqlen = d.txqueuelen !== undefined && d.txqueuelen !== link.txqlen
+  const newAlias = d.alias !== undefined && d.alias !== link.alias
+  const newLinkGroup = d.linkGroup !== undefined && d.linkGroup !== link.group
+  const newMaster = master !== undefined && (master?.index ?? 0) !== (link.master ?? 0)
+  if (newMtu || newTxqlen || newAlias || newLinkGroup || newMaster) {
+    const linkStep: Step & {kind: 'link'} = {kind: 'link'}
+    const linkChanges: Change[] = []
+    if (newMtu) {
+      linkStep.mtu = d.mtu
+      linkChanges.push({what: 'mtu', from: link.mtu ?? null, to: d.mtu!})
+    }
+    if (newTxqlen) {
+      linkStep.txqlen = d.txqueuelen
+      linkChanges.push({what: 'txqueuelen', from: link.txqlen ?? null, to: d.txqueuelen!})
+    }
+    if (newAlias) {
+      linkStep.alias = d.alias
+      linkChanges.push({what: 'managed', from: link.alias ?? null, to: d.alias!})
+    }
+    if (newLinkGroup) {
+      linkStep.group = d.linkGroup
+      linkChanges.push({what: 'link group', from: link.group ?? null, to: d.linkGroup!})
+    }
+    if (newMaster) {
+      linkStep.master = master?.index ?? 0
+      const now = link.master ? snap.links().find((l) => l.index === link.master)?.name ?? `ifindex ${link.master}` : null
+      linkChanges.push({what: 'master', from: now, to: master?.name ?? null})
+    }
+    push(linkStep, linkChanges.map((c) => c.what === 'master' ? (c.to === null ? `take it out of ${c.from}` : `make it a port of ${c.to}`) : `set the ${c.what === 'managed' ? 'alias' : c.what}`).join(', '), linkChanges)
   }
-  if (Object.keys(linkStep).length > 1) push(linkStep, linkChanges.map((c) => c.what === 'master' ? (c.to === null ? `take it out of ${c.from}` : `make it a port of ${c.to}`) : `set the ${c.what === 'managed' ? 'alias' : c.what}`).join(', '), linkChanges)
 
   // Flags, up last.
   const afterDown = goesDown ? link.flags & ~IFF_UP : link.flags
   const bits = linkFlagBits(d, afterDown)
-  const others = {set: bits.set & ~IFF_UP, clear: bits.clear & ~IFF_UP}
-  if (others.set || others.clear) push({kind: 'flags', ...others, phase: 'other'}, 'set interface flags', bits.changes)
+  const otherSet = bits.set & ~IFF_UP
+  const otherClear = bits.clear & ~IFF_UP
+  if (otherSet || otherClear) push({kind: 'flags', set: otherSet, clear: otherClear, phase: 'other'}, 'set interface flags', bits.changes)
   const isUp = d.up ?? wasUp
-  const upChange: Change[] = isUp !== wasUp ? [{what: 'up', from: wasUp, to: isUp}] : []
-  if (isUp && !(afterDown & IFF_UP)) push({kind: 'flags', set: IFF_UP, clear: 0, phase: 'up'}, 'bring it up', upChange)
-  else if (upChange.length) steps.find((s) => s.step.kind === 'flags' && s.step.phase === 'down')?.changes.push(...upChange)
+  if (isUp && !(afterDown & IFF_UP)) push({kind: 'flags', set: IFF_UP, clear: 0, phase: 'up'}, 'bring it up', isUp !== wasUp ? [{what: 'up', from: wasUp, to: isUp}] : [])
+  else if (isUp !== wasUp) steps.find((s) => s.step.kind === 'flags' && s.step.phase === 'down')?.changes.push({what: 'up', from: wasUp, to: isUp})
 
   if (d.carrier !== undefined && d.carrier !== link.carrier) {
     push({kind: 'carrier', on: d.carrier}, `turn the carrier ${d.carrier ? 'on' : 'off'}`, [{what: 'carrier', from: link.carrier ?? null, to: d.carrier}])
@@ -260,7 +270,6 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
   const touchesRoutes = d.routes.length > 0 || d.delRoutes.length > 0 || d.exactRoutes
   const mine = touchesRoutes || goesDown ? routesIndexed(snap).byOif.get(link.index) ?? [] : []
   const routes = planRoutes(name, touchesRoutes ? mine : [], d, warnings, (f, index) => routeElsewhere(snap, f, link.index)?.(index, name))
-  for (let i = 0; i < routes.problems.length; i++) problems.push(routes.problems[i])
   if (goesDown) {
     const v6 = snap.addresses(link.index).filter((a) => a.family === 6 && !a.linkScope)
     const kept = keptThroughDown(name, isUp, {addresses: v6, routes: mine.filter((r) => r.ours)}, {removed: [...addrs.removed, ...addrs.adds.map(addressFacts)], routes: [...routes.dels, ...routes.adds.map(routeFacts)]}, warnings)
@@ -277,8 +286,7 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
     addresses: addrs.final, requestedAddresses: d.addresses, routes: d.routes,
   }
   const deviceProblems = checkDevice(view)
-  if (deviceProblems.length) problems.unshift(...deviceProblems)
-  if (problems.length) throw problemError(problems)
+  if (deviceProblems.length || routes.problems.length) throw problemError([...deviceProblems, ...routes.problems])
   const changes = steps.length === 0 ? [] : steps.flatMap((s) => s.changes)
   return {name, action: changes.length ? 'change' : 'unchanged', index: link.index, mode, multiQueue: tun.multiQueue, steps, changes, warnings}
 }

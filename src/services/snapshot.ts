@@ -28,17 +28,13 @@ export interface Snapshot {
   tunFlags(link: LinkState): number | undefined
 }
 
-/** A kernel link in model terms. */
+/**
+ * A kernel link in model terms. The decoder's Link is a LinkState already (with the wire's hardware type and
+ * port besides, which the model does not read): it is taken as it is, not copied field by field into a new
+ * object and a new tun object for each of the thousands of links of a dump. Nothing changes a LinkState.
+ */
 export function linkState(l: Link): LinkState {
-  const t = l.tun
-  return {
-    index: l.index, name: l.name, flags: l.flags, mtu: l.mtu, minMtu: l.minMtu, maxMtu: l.maxMtu, txqlen: l.txqlen, mac: l.mac,
-    operstate: l.operstate, carrier: l.carrier, alias: l.alias, group: l.group, master: l.master, kind: l.kind,
-    tun: t && {
-      type: t.type, owner: t.owner, group: t.group, pi: t.pi, vnetHdr: t.vnetHdr, persist: t.persist, multiQueue: t.multiQueue,
-      numQueues: t.numQueues, numDisabledQueues: t.numDisabledQueues,
-    },
-  }
+  return l
 }
 
 /** A kernel address in model terms (model/desired.ts's identity). */
