@@ -72,3 +72,17 @@ test('parsePrefix reads ADDRESS/LENGTH as the plain rule says, also on its fast 
     expect([text, got]).toEqual([text, ok ? {family, address: addr, hex: ipToBytes(addr).toString('hex'), prefixLen: Number(len)} : 'refused'])
   }), params)
 })
+
+test('an IPv4 prefix made on the fast path (its bytes made when first read) is a value like any other', () => {
+  const {parsePrefix} = require('../../src/model/ip') as typeof import('../../src/model/ip')
+  const p = parsePrefix('10.20.30.40/24', 'x')
+  // Spread, compared and written as JSON as a prefix with its bytes in place: the same fields, in the same order.
+  const plain = {family: 4, address: '10.20.30.40', bytes: Buffer.from([10, 20, 30, 40]), prefixLen: 24}
+  expect(p).toEqual(plain)
+  expect({...p}).toEqual(plain)
+  expect(Object.keys(p)).toEqual(['family', 'address', 'bytes', 'prefixLen'])
+  expect(JSON.stringify(p)).toBe(JSON.stringify(plain))
+  // One Buffer, read as often as asked: the same object each time (nothing copies it behind the reader's back).
+  expect(p.bytes).toBe(p.bytes)
+  expect(parsePrefix('10.20.30.40/24', 'y')).toBe(p)
+})
