@@ -340,13 +340,23 @@ export function setLinkRequest(index: number, name: string, a: {mtu?: number; tx
 
 /** RTM_SETLINK of the link group alone, written in one buffer (down moves 1000 devices with it). */
 export function setGroupRequest(index: number, name: string, group: number): NlRequest {
+  // Written byte by byte: Buffer's write methods check their arguments at every call, a thousand devices.
   const payload = Buffer.allocUnsafe(C.IFINFOMSG_LEN + 8)
-  payload.fill(0, 0, C.IFINFOMSG_LEN)
-  payload.writeInt32LE(index, 4)
-  payload.writeUInt16LE(8, C.IFINFOMSG_LEN)
-  payload.writeUInt16LE(C.IFLA_GROUP, C.IFINFOMSG_LEN + 2)
-  payload.writeUInt32LE(group >>> 0, C.IFINFOMSG_LEN + 4)
+  putLE32(payload, 0, 0) // family, pad, type
+  putLE32(payload, 4, index)
+  putLE32(payload, 8, 0) // flags
+  putLE32(payload, 12, 0) // change
+  putLE32(payload, C.IFINFOMSG_LEN, 8 | (C.IFLA_GROUP << 16)) // the attribute's length and type
+  putLE32(payload, C.IFINFOMSG_LEN + 4, group)
   return {type: C.RTM_SETLINK, flags: 0, payload, target: name}
+}
+
+/** A 32-bit value (signed or not: its low 32 bits) at `o`, little-endian. */
+function putLE32(b: Buffer, o: number, v: number): void {
+  b[o] = v & 0xff
+  b[o + 1] = (v >>> 8) & 0xff
+  b[o + 2] = (v >>> 16) & 0xff
+  b[o + 3] = (v >>> 24) & 0xff
 }
 
 export function deleteLinkRequest(index: number, name: string): NlRequest {
@@ -437,9 +447,12 @@ export class LinkWatch {
       }
       // The kernel sends each announcement on its own: one of the config's own devices, or of a kind not
       // asked for, is passed over by its header alone (a down of 1000 reads ~3000 of them).
-      if (n >= C.NLMSG_HDRLEN + 8 && ((this.rx.readUInt32LE(0) + 3) & ~3) >= n) {
-        const type = this.rx.readUInt16LE(4)
-        if ((type !== C.RTM_NEWLINK && (type !== C.RTM_DELLINK || !deleted)) || skip?.has(this.rx.readInt32LE(C.NLMSG_HDRLEN + 4))) continue
+      // The header read by hand (Buffer's read methods check their arguments at each of thousands of calls).
+      const rx = this.rx
+      if (n >= C.NLMSG_HDRLEN + 8 && ((((rx[0] | (rx[1] << 8) | (rx[2] << 16)) + rx[3] * 0x1000000) + 3) & ~3) >= n) {
+        const type = rx[4] | (rx[5] << 8)
+        const at = C.NLMSG_HDRLEN + 4
+        if ((type !== C.RTM_NEWLINK && (type !== C.RTM_DELLINK || !deleted)) || skip?.has(rx[at] | (rx[at + 1] << 8) | (rx[at + 2] << 16) | (rx[at + 3] << 24))) continue
       }
       for (const m of decodeMessages(this.rx, n)) {
         // ifinfomsg: family, pad, type (u16), then the ifindex (s32) at offset 4.

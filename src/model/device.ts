@@ -129,7 +129,7 @@ export type Busy = {code: 'HELD'; holders: Holder[]} | {code: 'ATTACHED_UNSEEN';
  * merely bears the name may hold another namespace's device: it never makes an idle device busy.
  */
 export function busy(d: Pick<TunDevice, 'multiQueue' | 'queues' | 'disabledQueues' | 'carrier'>, holders: Holder[]): Busy | undefined {
-  const state = queueState({...d, processes: holders})
+  const state = queueState({multiQueue: d.multiQueue, queues: d.queues, disabledQueues: d.disabledQueues, carrier: d.carrier, processes: holders})
   if (!state.held) return undefined
   // Name the holders that surely hold it (confirmed, or running here) before those that only may.
   const confirmed = holders.filter((h) => h.verified)
