@@ -74,51 +74,66 @@ function loadKoffi(): any {
   /* eslint-enable @typescript-eslint/no-var-requires */
 }
 
+/**
+ * How to bind each function, on its first use: a command binds only what it calls (add and del some ten
+ * of these; binding one costs koffi a parse of its prototype and a trampoline, ~30 us each).
+ */
+const BINDINGS: {[K in Exclude<keyof Libc, 'koffi'>]: (lib: any, koffi: any, l: Libc) => any} = {
+  open: (lib) => lib.func('int open(const char *path, int flags, int mode)'),
+  close: (lib) => lib.func('int close(int fd)'),
+  // ioctl is variadic in C; we bind one fixed prototype per argument kind.
+  ioctlPtr: (lib) => lib.func('ioctl', 'int', ['int', 'unsigned long', 'void *']),
+  ioctlInt: (lib) => lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']),
+  socket: (lib) => lib.func('int socket(int domain, int type, int protocol)'),
+  setns: (lib) => lib.func('int setns(int fd, int nstype)'),
+  send: (lib) => lib.func('long send(int fd, void *buf, size_t len, int flags)'),
+  recv: (lib) => lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
+  bind: (lib) => lib.func('int bind(int fd, void *addr, uint32_t len)'),
+  setsockopt: (lib) => lib.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
+  getsockopt: (lib) => lib.func('int getsockopt(int fd, int level, int name, void *value, void *len)'),
+  flock: (lib) => lib.func('int flock(int fd, int op)'),
+  // syscall() is variadic; pidfd_open and pidfd_getfd take at most three integers.
+  syscall3: (lib) => lib.func('syscall', 'long', ['long', 'long', 'long', 'long']),
+  getpwnam: (lib, koffi, l) => lib.func('getpwnam', koffi.pointer(l.passwd), ['const char *']),
+  getpwuid: (lib, koffi, l) => lib.func('getpwuid', koffi.pointer(l.passwd), ['uint32_t']),
+  getgrnam: (lib, koffi, l) => lib.func('getgrnam', koffi.pointer(l.group), ['const char *']),
+  getgrgid: (lib, koffi, l) => lib.func('getgrgid', koffi.pointer(l.group), ['uint32_t']),
+  // Anonymous structs: koffi's names are one registry per process, and a second load() (a test file's own
+  // module registry, in the same jest worker) would define the name again and fail.
+  passwd: (_lib, koffi) => koffi.struct({
+    pw_name: 'const char *', pw_passwd: 'const char *', pw_uid: 'uint32_t', pw_gid: 'uint32_t',
+    pw_gecos: 'const char *', pw_dir: 'const char *', pw_shell: 'const char *',
+  }),
+  group: (_lib, koffi) => koffi.struct({
+    gr_name: 'const char *', gr_passwd: 'const char *', gr_gid: 'uint32_t', gr_mem: 'void *',
+  }),
+}
+
 function load(): Libc {
   if (libc) return libc
   const koffi = loadKoffi()
   // The process's own symbols (libc is always loaded into Node): no dlopen, 3 ms less than load('libc.so.6').
-  let lib
+  let lib: any
   try {
     lib = koffi.load(null)
     lib.func('int getpid()')
   } catch {
     lib = koffi.load('libc.so.6')
   }
-  // Anonymous structs: koffi's names are one registry per process, and a second load() (a test file's own
-  // module registry, in the same jest worker) would define the name again and fail.
-  const passwd = koffi.struct({
-    pw_name: 'const char *', pw_passwd: 'const char *', pw_uid: 'uint32_t', pw_gid: 'uint32_t',
-    pw_gecos: 'const char *', pw_dir: 'const char *', pw_shell: 'const char *',
-  })
-  const group = koffi.struct({
-    gr_name: 'const char *', gr_passwd: 'const char *', gr_gid: 'uint32_t', gr_mem: 'void *',
-  })
-  libc = {
-    koffi,
-    open: lib.func('int open(const char *path, int flags, int mode)'),
-    close: lib.func('int close(int fd)'),
-    // ioctl is variadic in C; we bind one fixed prototype per argument kind.
-    ioctlPtr: lib.func('ioctl', 'int', ['int', 'unsigned long', 'void *']),
-    ioctlInt: lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']),
-    socket: lib.func('int socket(int domain, int type, int protocol)'),
-    setns: lib.func('int setns(int fd, int nstype)'),
-    send: lib.func('long send(int fd, void *buf, size_t len, int flags)'),
-    recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
-    bind: lib.func('int bind(int fd, void *addr, uint32_t len)'),
-    setsockopt: lib.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
-    getsockopt: lib.func('int getsockopt(int fd, int level, int name, void *value, void *len)'),
-    flock: lib.func('int flock(int fd, int op)'),
-    // syscall() is variadic; pidfd_open and pidfd_getfd take at most three integers.
-    syscall3: lib.func('syscall', 'long', ['long', 'long', 'long', 'long']),
-    getpwnam: lib.func('getpwnam', koffi.pointer(passwd), ['const char *']),
-    getpwuid: lib.func('getpwuid', koffi.pointer(passwd), ['uint32_t']),
-    getgrnam: lib.func('getgrnam', koffi.pointer(group), ['const char *']),
-    getgrgid: lib.func('getgrgid', koffi.pointer(group), ['uint32_t']),
-    passwd,
-    group,
+  const l = {koffi} as Libc
+  for (const name of Object.keys(BINDINGS) as Array<keyof typeof BINDINGS>) {
+    // Bound at the first read, then kept as a plain value.
+    Object.defineProperty(l, name, {
+      configurable: true, enumerable: true,
+      get() {
+        const value = BINDINGS[name](lib, koffi, l)
+        Object.defineProperty(l, name, {value, enumerable: true})
+        return value
+      },
+    })
   }
-  return libc
+  libc = l
+  return l
 }
 
 function check(ret: number | bigint, op: string, target?: string): number {

@@ -223,53 +223,92 @@ function deleteAsOwner(link: LinkState): Error | undefined {
 /**
  * Delete devices by name. Every name is checked first (an invalid one refuses the whole request
  * before anything is deleted); then each device is checked against the kernel (exists, is TUN/TAP,
- * not held unless forced) from one snapshot and one /proc scan, and the deletions go as one batch.
+ * not held unless forced) from one snapshot and, unless the kernel itself says that nobody holds them
+ * (idleByKernel), one /proc scan; the deletions go as one batch.
  */
 export function deleteDevices(names: string[], opts: {force?: boolean; ifExists?: boolean} = {}): DeleteResult[] {
-  return withNetlink((nl) => {
-    const snap = kernelSnapshot(nl)
-    if (names.length > 16) snap.links()
-    for (const name of names) acceptName(snap, name)
-    const results: DeleteResult[] = []
-    const doomed: Array<{r: DeleteResult; p: DevicePlan; link: LinkState}> = []
-    const seen = new Set<string>()
-    for (const name of names) {
-      if (seen.has(name)) continue
-      seen.add(name)
-      const link = snap.link(name)
-      const r: DeleteResult = {name, deleted: false}
-      results.push(r)
-      if (!link) {
-        if (opts.ifExists) r.absent = true
-        else r.error = notFound(name)
-        continue
-      }
-      if (link.kind !== 'tun' || !link.tun) {
-        r.error = notTun(link)
-        continue
-      }
-      r.mode = link.tun.type
-      try {
-        doomed.push({r, p: planDelete(snap, link, {force: opts.force, asker: 'del'}), link})
-      } catch (err) {
-        r.error = normaliseError(err)
-        continue
-      }
-      const reason = busy({multiQueue: link.tun.multiQueue, queues: link.tun.numQueues, disabledQueues: link.tun.numDisabledQueues, carrier: link.carrier ?? false}, snap.holders(name))
-      if (reason?.code === 'HELD') r.detached = reason.holders
+  const probes: TunHandle[] = []
+  try {
+    return withNetlink((nl) => deleteIn(nl, names, opts, probes))
+  } finally {
+    for (const p of probes) p.close()
+  }
+}
+
+/** At most this many devices are kept attached (one descriptor each) until their delete; the rest are scanned for. */
+const MAX_PROBES = 64
+
+/**
+ * Whether the kernel itself says that no program holds `link` open, so that its holders need not be
+ * looked for in /proc (a scan of every process's descriptors: most of del's own time). A multi-queue
+ * device counts its attached and disabled queues: none, nobody. A single-queue device with its carrier
+ * on is held (the scan then names the holders); with its carrier off, it is held only by a program that
+ * turned the carrier off. Root attaches to it (TUNSETIFF with the device's own flags), which the kernel
+ * refuses with EBUSY while another file is attached, and keeps that attachment in `probes` until the
+ * delete is done: nobody can attach in between. Anything else (refused, not root, too many): false,
+ * and the scan decides as it always did.
+ */
+function idleByKernel(link: LinkState, probes: TunHandle[]): boolean {
+  const tun = link.tun!
+  if (tun.multiQueue) return tun.numQueues === 0 && tun.numDisabledQueues === 0
+  if (link.carrier !== false || process.geteuid?.() !== 0 || probes.length >= MAX_PROBES) return false
+  try {
+    probes.push(TunHandle.attachExisting(link.name, createFlags(tun.type, {pi: tun.pi, vnet_hdr: tun.vnetHdr})))
+    return true
+  } catch {
+    return false
+  }
+}
+
+function deleteIn(nl: Netlink, names: string[], opts: {force?: boolean; ifExists?: boolean}, probes: TunHandle[]): DeleteResult[] {
+  const kernel = kernelSnapshot(nl)
+  // Devices the kernel says nobody holds (idleByKernel) have no holders to look for.
+  const idle = new Set<string>()
+  const snap: Snapshot = {...kernel, holders: (name) => (idle.has(name) ? [] : kernel.holders(name))}
+  if (names.length > 16) snap.links()
+  for (const name of names) acceptName(snap, name)
+  const results: DeleteResult[] = []
+  const doomed: Array<{r: DeleteResult; p: DevicePlan; link: LinkState}> = []
+  const seen = new Set<string>()
+  for (const name of names) {
+    if (seen.has(name)) continue
+    seen.add(name)
+    const link = snap.link(name)
+    const r: DeleteResult = {name, deleted: false}
+    results.push(r)
+    if (!link) {
+      if (opts.ifExists) r.absent = true
+      else r.error = notFound(name)
+      continue
     }
-    const outcomes = execute(nl, doomed.map(({p}) => p))
-    doomed.forEach(({r, link}, i) => {
-      // RTM_DELLINK needs CAP_NET_ADMIN; the device's owner may still remove its own device the way the
-      // kernel allows it: attach (TUNSETIFF) and make it non-persistent, so it goes when the fd closes.
-      let error: Error | undefined = outcomes[i].error
-      if (error && (error as TunadmError).code === 'EPERM') {
-        const owner = deleteAsOwner(link)
-        error = owner && normaliseError(explainKernelError(owner, {action: `delete ${r.name}`, device: r.name}))
-      }
-      if (error) r.error = error as TunadmError
-      else r.deleted = true
-    })
-    return results
+    if (link.kind !== 'tun' || !link.tun) {
+      r.error = notTun(link)
+      continue
+    }
+    r.mode = link.tun.type
+    if (idleByKernel(link, probes)) idle.add(name)
+    try {
+      doomed.push({r, p: planDelete(snap, link, {force: opts.force, asker: 'del'}), link})
+    } catch (err) {
+      r.error = normaliseError(err)
+      continue
+    }
+    const reason = busy({multiQueue: link.tun.multiQueue, queues: link.tun.numQueues, disabledQueues: link.tun.numDisabledQueues, carrier: link.carrier ?? false}, snap.holders(name))
+    if (reason?.code === 'HELD') r.detached = reason.holders
+  }
+  const outcomes = execute(nl, doomed.map(({p}) => p))
+  // Detached by the delete already; closed before an owner's delete, which attaches itself.
+  for (const p of probes.splice(0)) p.close()
+  doomed.forEach(({r, link}, i) => {
+    // RTM_DELLINK needs CAP_NET_ADMIN; the device's owner may still remove its own device the way the
+    // kernel allows it: attach (TUNSETIFF) and make it non-persistent, so it goes when the fd closes.
+    let error: Error | undefined = outcomes[i].error
+    if (error && (error as TunadmError).code === 'EPERM') {
+      const owner = deleteAsOwner(link)
+      error = owner && normaliseError(explainKernelError(owner, {action: `delete ${r.name}`, device: r.name}))
+    }
+    if (error) r.error = error as TunadmError
+    else r.deleted = true
   })
+  return results
 }

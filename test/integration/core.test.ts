@@ -167,6 +167,40 @@ describeKernel('core commands against the kernel', () => {
     }
   })
 
+  test('del without a /proc scan where the kernel says nobody holds the device; a holder that turned the carrier off is still found', async () => {
+    // Carrier off and nobody attached: root attaches to it itself until the delete (the kernel would
+    // refuse that with EBUSY were anybody attached); pi and vnet_hdr as the device has them.
+    ns.tunadm(['add', 'tun9', '--pi', '--vnet-hdr'])
+    ns.tunadm(['add', 'tap9', '--multi-queue'])
+    expect(ns.link('tun9')?.linkinfo?.info_data).toMatchObject({pi: true, vnet_hdr: true})
+    const both = ns.tunadm(['del', 'tun9', 'tap9', '--json'])
+    expect([both.status, json(both)]).toEqual([0, [{name: 'tun9', deleted: true, mode: 'tun'}, {name: 'tap9', deleted: true, mode: 'tap'}]])
+    expect(ns.link('tun9')).toBeUndefined()
+    expect(ns.link('tap9')).toBeUndefined()
+    // A holder with the carrier off: the kernel refuses the attach, and the scan names the holder as before.
+    for (const [name, mode, flags] of [['tun10', 'tun', ['carrier_off']], ['tap10', 'tap', ['pi', 'carrier_off']]] as const) {
+      ns.tunadm(['add', name, ...(flags.includes('pi') ? ['--pi'] : [])])
+      const held = await hold(ns.name, name, mode, {flags: [...flags]})
+      try {
+        expect(held.outcome).toBe(`attached ${name}`)
+        expect(json(ns.tunadm(['show', name, '--json'])).carrier).toBe(false)
+        const r = ns.tunadm(['del', name])
+        expect(r.status).toBe(1)
+        expect(r.stderr).toMatch(new RegExp(`${name} is in use by python3 \\(pid \\d+\\)`))
+        expect(ns.link(name)).toBeDefined()
+        // The refused attach changed nothing: the holder's flags are the device's still, its carrier off.
+        expect(json(ns.tunadm(['show', name, '--json'])).carrier).toBe(false)
+        expect(ns.link(name)?.linkinfo?.info_data).toMatchObject({pi: flags.includes('pi')})
+        const f = ns.tunadm(['del', '--force', name, '--json'])
+        expect(f.status).toBe(0)
+        expect(json(f)[0]).toMatchObject({name, deleted: true, detached: [expect.objectContaining({command: 'python3'})]})
+        expect(ns.link(name)).toBeUndefined()
+      } finally {
+        await held.release()
+      }
+    }
+  })
+
   test('a holder tunadm cannot see (a chroot\'s node, or the device moved to another namespace): del still refuses', async () => {
     // A program in a chroot opens its own copy of the node: its fd is not literally /dev/net/tun.
     const jail = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-jail-'))
