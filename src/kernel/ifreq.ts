@@ -6,38 +6,59 @@ import {IFNAMSIZ, IFREQ_SIZE} from './constants'
 
 const UNION = IFNAMSIZ
 
+/*
+ * Bytes written and read by hand where a name is ASCII and for the union's integers: Buffer's write,
+ * toString, indexOf and readX/writeX are JavaScript of Node's that V8 compiles at their first call in
+ * each process (50-150 us each), where add or del makes one or two ifreqs.
+ */
+
 export function ifreq(name = ''): Buffer {
   const buf = Buffer.alloc(IFREQ_SIZE)
   // Written in place (no Buffer of its own: creating 1000 devices builds thousands of these). write() stops
   // at the 40 bytes and never splits a character, so a name of 16 bytes or more always shows as such.
   // The caller validated the name; refuse here too rather than truncate silently.
+  let ascii = name.length < IFNAMSIZ
+  for (let i = 0; ascii && i < name.length; i++) ascii = name.charCodeAt(i) < 0x80
+  if (ascii) {
+    for (let i = 0; i < name.length; i++) buf[i] = name.charCodeAt(i)
+    return buf
+  }
   if (buf.write(name, 0, 'utf8') >= IFNAMSIZ) throw new RangeError(`interface name "${name}" is longer than ${IFNAMSIZ - 1} bytes`)
   return buf
 }
 
 export function ifreqName(buf: Buffer): string {
-  const end = buf.indexOf(0, 0)
-  return buf.toString('utf8', 0, end < 0 || end > IFNAMSIZ ? IFNAMSIZ : end)
+  let end = 0
+  while (end < IFNAMSIZ && buf[end] !== 0) end++
+  let text = ''
+  for (let i = 0; i < end; i++) {
+    if (buf[i] >= 0x80) return buf.toString('utf8', 0, end)
+    text += String.fromCharCode(buf[i])
+  }
+  return text
 }
 
 export function ifreqWithShort(name: string, value: number): Buffer {
   const buf = ifreq(name)
-  buf.writeUInt16LE(value & 0xffff, UNION)
+  buf[UNION] = value & 0xff
+  buf[UNION + 1] = (value >>> 8) & 0xff
   return buf
 }
 
 export function ifreqShort(buf: Buffer): number {
-  return buf.readUInt16LE(UNION)
+  return buf[UNION] | (buf[UNION + 1] << 8)
 }
 
 export function ifreqWithInt(name: string, value: number): Buffer {
   const buf = ifreq(name)
-  buf.writeInt32LE(value, UNION)
+  // Anything but a plain 32-bit integer as Buffer takes it (and refuses it).
+  if (value !== (value | 0)) buf.writeInt32LE(value, UNION)
+  else for (let i = 0; i < 4; i++) buf[UNION + i] = (value >>> (8 * i)) & 0xff
   return buf
 }
 
 export function ifreqInt(buf: Buffer): number {
-  return buf.readInt32LE(UNION)
+  return buf[UNION] | (buf[UNION + 1] << 8) | (buf[UNION + 2] << 16) | (buf[UNION + 3] << 24)
 }
 
 /** ifr_newname for SIOCSIFNAME sits in the union. */

@@ -188,7 +188,8 @@ export function recvBuffer(fd: number, buf: Buffer, op: string, flags = 0): numb
 export function setSocketInt(fd: number, level: number, name: number, value: number, op: string): void {
   const l = load()
   const v = Buffer.alloc(4)
-  v.writeInt32LE(value)
+  if (value === (value | 0)) for (let i = 0; i < 4; i++) v[i] = (value >>> (8 * i)) & 0xff
+  else v.writeInt32LE(value) // refused as it always was
   check(l.setsockopt(fd, level, name, v, 4), op)
 }
 

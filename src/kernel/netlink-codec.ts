@@ -104,7 +104,7 @@ export function decodeMessages(buf: Buffer, length = buf.length): NlMessage[] {
 /** NLMSG_ERROR payload: a negative errno (0 = ACK) followed by the offending header. */
 export function decodeError(payload: Buffer): number {
   if (payload.length < 4) throw new NetlinkParseError('NLMSG_ERROR shorter than 4 bytes')
-  return -payload.readInt32LE(0) || 0 // not -0
+  return -le32signed(payload, 0) || 0 // not -0
 }
 
 /**
@@ -118,7 +118,7 @@ export function decodeStatus(msg: Pick<NlMessage, 'type' | 'flags' | 'payload'>)
   let off = 4
   if (msg.type === C.NLMSG_ERROR) {
     if (msg.payload.length < 4 + C.NLMSG_HDRLEN) return {errno}
-    off += msg.flags & C.NLM_F_CAPPED ? C.NLMSG_HDRLEN : align4(msg.payload.readUInt32LE(4))
+    off += msg.flags & C.NLM_F_CAPPED ? C.NLMSG_HDRLEN : align4(le32(msg.payload, 4))
   }
   if (off > msg.payload.length) return {errno}
   const detail = str(decodeAttrs(msg.payload, off).get(C.NLMSGERR_ATTR_MSG))
@@ -144,7 +144,18 @@ export const attrU32 = (type: number, v: number) => {
   put32(buf, 4, v >>> 0)
   return buf
 }
-export const attrString = (type: number, s: string) => attr(type, Buffer.concat([Buffer.from(s, 'utf8'), Buffer.alloc(1)]))
+/** A NUL-terminated string attribute; an ASCII one written by hand (no Buffer.from or concat to compile at its first call). */
+export const attrString = (type: number, s: string): Buffer => {
+  let ascii = 4 + s.length + 1 <= 0xffff
+  for (let i = 0; ascii && i < s.length; i++) ascii = s.charCodeAt(i) < 0x80
+  if (!ascii) return attr(type, Buffer.concat([Buffer.from(s, 'utf8'), Buffer.alloc(1)]))
+  const len = 4 + s.length + 1
+  const buf = Buffer.alloc(align4(len))
+  put16(buf, 0, len)
+  put16(buf, 2, type)
+  for (let i = 0; i < s.length; i++) buf[4 + i] = s.charCodeAt(i)
+  return buf
+}
 export const attrNested = (type: number, children: Buffer[]) => attr(type | C.NLA_F_NESTED, Buffer.concat(children))
 
 /**
@@ -214,6 +225,15 @@ export interface Link {
 
 export function encodeIfinfomsg(index = 0, family = C.AF_UNSPEC, flags = 0, change = 0): Buffer {
   const b = Buffer.alloc(C.IFINFOMSG_LEN)
+  // By hand for the values every caller passes (Buffer's writers are compiled at their first call, ~0.1 ms
+  // each in a start of add or del); anything else as Buffer writes it, or refuses it.
+  if (family === (family & 0xff) && index === (index | 0) && flags === flags >>> 0 && change === change >>> 0) {
+    b[0] = family
+    put32(b, 4, index)
+    put32(b, 8, flags)
+    put32(b, 12, change)
+    return b
+  }
   b.writeUInt8(family, 0)
   b.writeInt32LE(index, 4)
   b.writeUInt32LE(flags, 8)

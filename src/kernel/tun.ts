@@ -60,7 +60,7 @@ export class TunHandle {
 
   setCarrier(on: boolean): void {
     const arg = Buffer.alloc(4)
-    arg.writeInt32LE(on ? 1 : 0)
+    arg[0] = on ? 1 : 0 // a little-endian int, by hand (Buffer's writer is compiled at its first call)
     ioctlBuffer(this.fd, TUNSETCARRIER, arg, 'TUNSETCARRIER', this.name)
   }
 
