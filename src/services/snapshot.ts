@@ -12,6 +12,7 @@ import {Holder, holdersOf} from '../model/device'
 import {AddressState, LinkState, RouteState} from '../model/state'
 import {readTunFlags} from '../kernel/sysfs'
 import {findHolders} from '../system/holders'
+import {MANY_DEVICES, noOptimisingCompiler} from '../system/jit'
 
 export interface Snapshot {
   /** The link named `name`, of any kind. */
@@ -104,7 +105,9 @@ export function kernelSnapshot(nl: Netlink): Snapshot {
   const allLinks = () => {
     if (links === undefined) {
       // A loop, not a map to pairs: no array made per link of a dump of thousands.
-      const dump = nl.links()
+      // A dump of many links (a down of a large config, an apply on a busy host) is one pass in a short
+      // process: the optimising compilers would cost more than they save, as for list (system/jit.ts).
+      const dump = nl.links(undefined, (n) => n === MANY_DEVICES && noOptimisingCompiler())
       links = new Map()
       for (let i = 0; i < dump.length; i++) links.set(dump[i].name, linkState(dump[i]))
     }
