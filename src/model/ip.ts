@@ -182,24 +182,6 @@ export function ipTextAt(b: Uint8Array, off: number, len: number): string {
 const seenV4 = new Map<string, Prefix>()
 const SEEN_V4_MAX = 1 << 16
 
-/**
- * An IPv4 prefix whose bytes are made when first read: an apply reads thousands of a config's addresses and
- * compares them by their text, and writes the bytes of only those it adds (a Buffer each cost more than the
- * rest of the parse). The getter is the object's own, enumerable, so that a spread or a comparison sees bytes
- * as a property like any other.
- */
-function ipv4Prefix(address: string, n: number, prefixLen: number): Prefix {
-  let bytes: Buffer | undefined
-  return {
-    family: 4,
-    address,
-    get bytes() {
-      return (bytes ??= ipv4Bytes(n))
-    },
-    prefixLen,
-  }
-}
-
 export function parsePrefix(text: string, what: string, defaultHostPrefix = false): Prefix {
   const seen = seenV4.get(text)
   if (seen !== undefined) return seen
@@ -214,7 +196,7 @@ export function parsePrefix(text: string, what: string, defaultHostPrefix = fals
       const prefixLen = two ? d1 * 10 + d2 : d1
       if (prefixLen <= 32) {
         // What this gives depends on the text alone (`what` and `defaultHostPrefix` only on a failure or without a /).
-        const p = ipv4Prefix(text.slice(0, slash), v4, prefixLen)
+        const p: Prefix = {family: 4, address: text.slice(0, slash), bytes: ipv4Bytes(v4), prefixLen}
         if (seenV4.size >= SEEN_V4_MAX) seenV4.clear()
         seenV4.set(text, p)
         return p

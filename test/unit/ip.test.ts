@@ -73,7 +73,7 @@ test('parsePrefix reads ADDRESS/LENGTH as the plain rule says, also on its fast 
   }), params)
 })
 
-test('an IPv4 prefix made on the fast path (its bytes made when first read) is a value like any other', () => {
+test('an IPv4 prefix made on the fast path is a value like any other, kept by its text', () => {
   const {parsePrefix} = require('../../src/model/ip') as typeof import('../../src/model/ip')
   const p = parsePrefix('10.20.30.40/24', 'x')
   // Spread, compared and written as JSON as a prefix with its bytes in place: the same fields, in the same order.
