@@ -330,19 +330,21 @@ function textAt(b: Buffer, from: number, to: number): string {
 }
 
 /*
- * Link messages are decoded in one pass over their attributes, keeping the offsets of only the types a
- * Link has (by slot: a type's slot is its index in the list given to slotsOf). A dump has ~40 attributes a
- * link and thousands of links, read in a process too short for V8 to optimise anything: in the
- * interpreter, every call and every read counts. The checks are decodeAttrs' and the last of a repeated
- * type wins, as there.
+ * Link messages are decoded in one pass over their attributes: a dump has ~40 attributes a link and
+ * thousands of links, read in a process too short for V8 to optimise anything (a list turns the optimising
+ * compilers off), so in the baseline tiers every call, property read and allocation counts. Each attribute
+ * is taken as it is met, by a switch on its slot (V8 makes a jump table of a switch only when its cases
+ * are numbers written out and close together, which attribute types are not: a table maps a type to its
+ * slot); the last of a repeated type wins, and the checks are decodeAttrs' (a property test holds
+ * decodeLink to a decoder written over decodeAttrs, at every alignment).
  */
 
-/** type -> slot + 1 (0: not kept), for every type (NLA_TYPE_MASK + 1 entries: no bounds check). */
-const slotsOf = (types: number[]): Uint8Array => {
-  const slots = new Uint8Array(C.NLA_TYPE_MASK + 1)
-  types.forEach((t, i) => { slots[t] = i + 1 })
-  return slots
-}
+/** type -> slot (0: not read), for every type (NLA_TYPE_MASK + 1 entries: no bounds check). */
+const LINK_SLOTS = new Uint8Array(C.NLA_TYPE_MASK + 1)
+;[
+  C.IFLA_IFNAME, C.IFLA_MTU, C.IFLA_MIN_MTU, C.IFLA_MAX_MTU, C.IFLA_TXQLEN, C.IFLA_IFALIAS, C.IFLA_GROUP, C.IFLA_MASTER,
+  C.IFLA_ADDRESS, C.IFLA_OPERSTATE, C.IFLA_CARRIER, C.IFLA_LINKINFO,
+].forEach((type, i) => { LINK_SLOTS[type] = i + 1 })
 
 /**
  * The message's memory as 32-bit words (attributes are 4-byte aligned, so an attribute's header, length
@@ -359,67 +361,53 @@ function wordView(b: Buffer): Uint32Array {
   return words
 }
 
-/**
- * Scan the attributes between `start` and `end` (offsets into b, which is 4-byte aligned), recording
- * those whose type has a slot into at/ends (-1: absent). Throws NetlinkParseError as decodeAttrs does.
- */
-function scanSlots(b: Buffer, w: Uint32Array, start: number, end: number, slots: Uint8Array, at: Int32Array, ends: Int32Array): void {
-  at.fill(-1)
-  const base = b.byteOffset
-  let off = start
-  while (off + 4 <= end) {
-    const h = w[(base + off) >> 2]
-    const len = h & 0xffff
-    if (len < 4 || off + len > end) throw badAttribute(b, off, end)
-    const slot = slots[(h >>> 16) & C.NLA_TYPE_MASK]
-    if (slot !== 0) {
-      at[slot - 1] = off + 4
-      ends[slot - 1] = off + len
-    }
-    off += (len + 3) & ~3
-  }
-}
-
 function badAttribute(b: Buffer, off: number, end: number): NetlinkParseError {
   const len = le16(b, off)
   const type = le16(b, off + 2) & C.NLA_TYPE_MASK
   return new NetlinkParseError(len < 4 ? `attribute ${type} at offset ${off} has length ${len}` : `attribute ${type} at offset ${off} runs past its message`)
 }
 
-const LINK = slotsOf([
-  C.IFLA_IFNAME, C.IFLA_MTU, C.IFLA_MIN_MTU, C.IFLA_MAX_MTU, C.IFLA_TXQLEN, C.IFLA_IFALIAS, C.IFLA_GROUP, C.IFLA_MASTER,
-  C.IFLA_ADDRESS, C.IFLA_OPERSTATE, C.IFLA_CARRIER, C.IFLA_LINKINFO,
-])
-const INFO = slotsOf([C.IFLA_INFO_KIND, C.IFLA_INFO_DATA, C.IFLA_INFO_SLAVE_KIND, C.IFLA_INFO_SLAVE_DATA])
-const TUN = slotsOf([
-  C.IFLA_TUN_OWNER, C.IFLA_TUN_GROUP, C.IFLA_TUN_TYPE, C.IFLA_TUN_PI, C.IFLA_TUN_VNET_HDR, C.IFLA_TUN_PERSIST,
-  C.IFLA_TUN_MULTI_QUEUE, C.IFLA_TUN_NUM_QUEUES, C.IFLA_TUN_NUM_DISABLED_QUEUES,
-])
-const PORT = slotsOf([C.IFLA_BRPORT_STATE])
-const linkAt = new Int32Array(12)
-const linkEnd = new Int32Array(12)
-const nestAt = new Int32Array(9)
-const nestEnd = new Int32Array(9)
-
-/** The u32 / u8 / text of the attribute in slot i of `at`, undefined when absent or too short. */
-const u32Of = (b: Buffer, w: Uint32Array, at: Int32Array, ends: Int32Array, i: number): number | undefined =>
-  (at[i] >= 0 && ends[i] - at[i] >= 4 ? w[(b.byteOffset + at[i]) >> 2] : undefined)
-const u8Of = (b: Buffer, at: Int32Array, ends: Int32Array, i: number): number | undefined => (at[i] >= 0 && ends[i] > at[i] ? b[at[i]] : undefined)
-const textOf = (b: Buffer, at: Int32Array, ends: Int32Array, i: number): string | undefined => (at[i] >= 0 ? textAt(b, at[i], ends[i]) : undefined)
-
 /** IFLA_INFO_DATA of a tun link, between start and end (none: start = end). */
 function decodeTunData(b: Buffer, w: Uint32Array, start: number, end: number): TunLinkData {
-  scanSlots(b, w, start, end, TUN, nestAt, nestEnd)
+  const base = b.byteOffset
+  let type: number | undefined
+  let owner: number | undefined
+  let group: number | undefined
+  let pi: number | undefined
+  let vnetHdr: number | undefined
+  let persist: number | undefined
+  let multiQueue: number | undefined
+  let queues: number | undefined
+  let disabled: number | undefined
+  let off = start
+  while (off + 4 <= end) {
+    const h = w[(base + off) >> 2]
+    const len = h & 0xffff
+    if (len < 4 || off + len > end) throw badAttribute(b, off, end)
+    // As in decodeLink (the types are numbered 1 to 9: a jump table as they are).
+    switch ((h >>> 16) & C.NLA_TYPE_MASK) {
+      case 1: owner = len >= 8 ? w[(base + off + 4) >> 2] : undefined; break // IFLA_TUN_OWNER
+      case 2: group = len >= 8 ? w[(base + off + 4) >> 2] : undefined; break // IFLA_TUN_GROUP
+      case 3: type = len > 4 ? b[off + 4] : undefined; break // IFLA_TUN_TYPE
+      case 4: pi = len > 4 ? b[off + 4] : undefined; break // IFLA_TUN_PI
+      case 5: vnetHdr = len > 4 ? b[off + 4] : undefined; break // IFLA_TUN_VNET_HDR
+      case 6: persist = len > 4 ? b[off + 4] : undefined; break // IFLA_TUN_PERSIST
+      case 7: multiQueue = len > 4 ? b[off + 4] : undefined; break // IFLA_TUN_MULTI_QUEUE
+      case 8: queues = len >= 8 ? w[(base + off + 4) >> 2] : undefined; break // IFLA_TUN_NUM_QUEUES
+      case 9: disabled = len >= 8 ? w[(base + off + 4) >> 2] : undefined; break // IFLA_TUN_NUM_DISABLED_QUEUES
+    }
+    off += (len + 3) & ~3
+  }
   return {
-    type: u8Of(b, nestAt, nestEnd, 2) === C.IFF_TAP ? 'tap' : 'tun',
-    owner: unsetId(u32Of(b, w, nestAt, nestEnd, 0)),
-    group: unsetId(u32Of(b, w, nestAt, nestEnd, 1)),
-    pi: u8Of(b, nestAt, nestEnd, 3) === 1,
-    vnetHdr: u8Of(b, nestAt, nestEnd, 4) === 1,
-    persist: u8Of(b, nestAt, nestEnd, 5) === 1,
-    multiQueue: u8Of(b, nestAt, nestEnd, 6) === 1,
-    numQueues: u32Of(b, w, nestAt, nestEnd, 7),
-    numDisabledQueues: u32Of(b, w, nestAt, nestEnd, 8),
+    type: type === C.IFF_TAP ? 'tap' : 'tun',
+    owner: owner === C.ID_UNSET ? undefined : owner,
+    group: group === C.ID_UNSET ? undefined : group,
+    pi: pi === 1,
+    vnetHdr: vnetHdr === 1,
+    persist: persist === 1,
+    multiQueue: multiQueue === 1,
+    numQueues: queues,
+    numDisabledQueues: disabled,
   }
 }
 
@@ -431,43 +419,95 @@ export function decodeLink(payload: Buffer): Link {
     payload.copy(b)
   }
   const w = wordView(b)
-  const at = linkAt
-  const ends = linkEnd
-  scanSlots(b, w, C.IFINFOMSG_LEN, b.length, LINK, at, ends)
-  const link: Link = {
-    index: le32signed(b, 4),
-    hwType: le16(b, 2),
-    flags: le32(b, 8),
-    name: textOf(b, at, ends, 0) ?? '',
-    mtu: u32Of(b, w, at, ends, 1),
-    minMtu: u32Of(b, w, at, ends, 2),
-    maxMtu: u32Of(b, w, at, ends, 3),
-    txqlen: u32Of(b, w, at, ends, 4),
-    alias: textOf(b, at, ends, 5) || undefined,
-    group: u32Of(b, w, at, ends, 6),
-    master: u32Of(b, w, at, ends, 7),
+  const base = b.byteOffset
+  const end = b.length
+  let name = ''
+  let mtu: number | undefined
+  let minMtu: number | undefined
+  let maxMtu: number | undefined
+  let txqlen: number | undefined
+  let alias: string | undefined
+  let group: number | undefined
+  let master: number | undefined
+  let mac: string | undefined
+  let oper = -1
+  let carrier = -1
+  let infoAt = -1
+  let infoEnd = -1
+  let off: number = C.IFINFOMSG_LEN
+  while (off + 4 <= end) {
+    const h = w[(base + off) >> 2]
+    const len = h & 0xffff
+    if (len < 4 || off + len > end) throw badAttribute(b, off, end)
+    // A u8 needs one byte of value, a u32 four; a shorter one reads as absent.
+    switch (LINK_SLOTS[(h >>> 16) & C.NLA_TYPE_MASK]) {
+      case 0: break
+      case 1: name = textAt(b, off + 4, off + len); break // IFLA_IFNAME
+      case 2: mtu = len >= 8 ? w[(base + off + 4) >> 2] : undefined; break // IFLA_MTU
+      case 3: minMtu = len >= 8 ? w[(base + off + 4) >> 2] : undefined; break // IFLA_MIN_MTU
+      case 4: maxMtu = len >= 8 ? w[(base + off + 4) >> 2] : undefined; break // IFLA_MAX_MTU
+      case 5: txqlen = len >= 8 ? w[(base + off + 4) >> 2] : undefined; break // IFLA_TXQLEN
+      case 6: alias = textAt(b, off + 4, off + len) || undefined; break // IFLA_IFALIAS
+      case 7: group = len >= 8 ? w[(base + off + 4) >> 2] : undefined; break // IFLA_GROUP
+      case 8: master = len >= 8 ? w[(base + off + 4) >> 2] : undefined; break // IFLA_MASTER
+      case 9: mac = len > 4 ? formatMac(b, off + 4, off + len) : undefined; break // IFLA_ADDRESS
+      case 10: oper = len > 4 ? b[off + 4] : -1; break // IFLA_OPERSTATE
+      case 11: carrier = len > 4 ? b[off + 4] : -1; break // IFLA_CARRIER
+      case 12: infoAt = off + 4; infoEnd = off + len; break // IFLA_LINKINFO
+    }
+    off += (len + 3) & ~3
   }
-  if (at[8] >= 0 && ends[8] > at[8]) link.mac = formatMac(b, at[8], ends[8])
-  const oper = u8Of(b, at, ends, 9)
-  if (oper !== undefined) link.operstate = C.OPERSTATES[oper] ?? String(oper)
-  const carrier = u8Of(b, at, ends, 10)
-  if (carrier !== undefined) link.carrier = carrier === 1
-  if (at[11] >= 0) {
-    scanSlots(b, w, at[11], ends[11], INFO, nestAt, nestEnd)
-    link.kind = textOf(b, nestAt, nestEnd, 0)
-    const portKind = textOf(b, nestAt, nestEnd, 2)
-    const dataAt = nestAt[1]
-    const dataEnd = nestEnd[1]
-    const portAt = nestAt[3]
-    const portEnd = nestEnd[3]
-    // Nested scans reuse nestAt: what the info scan found is read first.
-    if (link.kind === 'tun') link.tun = dataAt >= 0 ? decodeTunData(b, w, dataAt, dataEnd) : decodeTunData(b, w, 0, 0)
+  const index = le32signed(b, 4)
+  const hwType = le16(b, 2)
+  const flags = le32(b, 8)
+  const operstate = oper < 0 ? undefined : C.OPERSTATES[oper] ?? String(oper)
+  let kind: string | undefined
+  let tun: TunLinkData | undefined
+  let portKind: string | undefined
+  let portAt = -1
+  let portEnd = -1
+  if (infoAt >= 0) {
+    let dataAt = -1
+    let dataEnd = -1
+    for (let o = infoAt; o + 4 <= infoEnd;) {
+      const h = w[(base + o) >> 2]
+      const len = h & 0xffff
+      if (len < 4 || o + len > infoEnd) throw badAttribute(b, o, infoEnd)
+      switch ((h >>> 16) & C.NLA_TYPE_MASK) {
+        case 1: kind = textAt(b, o + 4, o + len); break // IFLA_INFO_KIND
+        case 2: dataAt = o + 4; dataEnd = o + len; break // IFLA_INFO_DATA
+        case 4: portKind = textAt(b, o + 4, o + len); break // IFLA_INFO_SLAVE_KIND
+        case 5: portAt = o + 4; portEnd = o + len; break // IFLA_INFO_SLAVE_DATA
+      }
+      o += (len + 3) & ~3
+    }
+    if (kind === 'tun') tun = dataAt >= 0 ? decodeTunData(b, w, dataAt, dataEnd) : decodeTunData(b, w, 0, 0)
+    // A TUN/TAP device that is no port: its whole Link in one literal (no property store grown field by field).
+    if (tun !== undefined && portKind === undefined && oper >= 0 && carrier >= 0) {
+      return mac === undefined
+        ? {index, hwType, flags, name, mtu, minMtu, maxMtu, txqlen, alias, group, master, operstate, carrier: carrier === 1, kind, tun}
+        : {index, hwType, flags, name, mtu, minMtu, maxMtu, txqlen, alias, group, master, mac, operstate, carrier: carrier === 1, kind, tun}
+    }
+  }
+  const link: Link = {index, hwType, flags, name, mtu, minMtu, maxMtu, txqlen, alias, group, master}
+  if (mac !== undefined) link.mac = mac
+  if (operstate !== undefined) link.operstate = operstate
+  if (carrier >= 0) link.carrier = carrier === 1
+  if (infoAt >= 0) {
+    link.kind = kind
+    if (tun !== undefined) link.tun = tun
     if (portKind !== undefined) {
       link.port = {kind: portKind}
       if (portKind === 'bridge' && portAt >= 0) {
-        scanSlots(b, w, portAt, portEnd, PORT, nestAt, nestEnd)
-        const st = u8Of(b, nestAt, nestEnd, 0)
-        if (st !== undefined) link.port.state = C.BRPORT_STATES[st] ?? String(st)
+        let st = -1
+        for (let o = portAt; o + 4 <= portEnd;) {
+          const h = w[(base + o) >> 2]
+          const len = h & 0xffff
+          if (len < 4 || o + len > portEnd) throw badAttribute(b, o, portEnd)
+          if (((h >>> 16) & C.NLA_TYPE_MASK) === C.IFLA_BRPORT_STATE) st = len > 4 ? b[o + 4] : -1
+          o += (len + 3) & ~3
+        }
+        if (st >= 0) link.port.state = C.BRPORT_STATES[st] ?? String(st)
       }
     }
   }
