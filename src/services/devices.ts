@@ -8,7 +8,7 @@ import {TunadmError} from '../errors'
 import {DesiredDevice} from '../model/desired'
 import {AddressView, Holder, Mode, RouteView, TunDevice, busy, holdersOf} from '../model/device'
 import {IFNAMSIZ} from '../model/limits'
-import {createdTunFlags} from '../model/settings'
+import {attachFlags, createdTunFlags} from '../model/settings'
 import {validateIfName} from '../model/validate'
 import {findHolders} from '../system/holders'
 import {KernelError, isKernelError} from '../kernel/errno'
@@ -16,7 +16,7 @@ import {TUN_NODE, TunHandle} from '../kernel/tun'
 import {createFlags} from '../model/settings'
 import {explainKernelError} from './explain'
 import {Outcome, execute} from './execute'
-import {notFound, notTun, toDevice} from './links'
+import {notFound, notTun, toDevice, tunState} from './links'
 import {normaliseError} from './normalise'
 import {Change, DevicePlan, PlanOptions, plan, planDelete} from './plan'
 import {Snapshot, isMainUnicast, kernelSnapshot} from './snapshot'
@@ -243,17 +243,21 @@ const MAX_PROBES = 64
  * looked for in /proc (a scan of every process's descriptors: most of del's own time). A multi-queue
  * device counts its attached and disabled queues: none, nobody. A single-queue device with its carrier
  * on is held (the scan then names the holders); with its carrier off, it is held only by a program that
- * turned the carrier off. Root attaches to it (TUNSETIFF with the device's own flags), which the kernel
- * refuses with EBUSY while another file is attached, and keeps that attachment in `probes` until the
- * delete is done: nobody can attach in between. Anything else (refused, not root, too many): false,
- * and the scan decides as it always did.
+ * turned the carrier off. Root attaches to it (TUNSETIFF), which the kernel refuses with EBUSY while
+ * another file is attached, and keeps that attachment in `probes` until the delete is done: nobody can
+ * attach in between. An attach also sets the device's TUN features to those it asks for (tun.c), so it
+ * asks for exactly the device's own, read from sysfs (napi and napi_frags are nowhere else): should the
+ * delete then fail, the device is as it was. Anything else (flags unreadable, refused, not root, too
+ * many): false, and the scan decides as it always did.
  */
-function idleByKernel(link: LinkState, probes: TunHandle[]): boolean {
+function idleByKernel(snap: Snapshot, link: LinkState, probes: TunHandle[]): boolean {
   const tun = link.tun!
   if (tun.multiQueue) return tun.numQueues === 0 && tun.numDisabledQueues === 0
   if (link.carrier !== false || process.geteuid?.() !== 0 || probes.length >= MAX_PROBES) return false
+  const flags = attachFlags(tunState(link, snap.tunFlags(link)))
+  if (flags === undefined) return false
   try {
-    probes.push(TunHandle.attachExisting(link.name, createFlags(tun.type, {pi: tun.pi, vnet_hdr: tun.vnetHdr})))
+    probes.push(TunHandle.attachExisting(link.name, flags))
     return true
   } catch {
     return false
@@ -286,7 +290,7 @@ function deleteIn(nl: Netlink, names: string[], opts: {force?: boolean; ifExists
       continue
     }
     r.mode = link.tun.type
-    if (idleByKernel(link, probes)) idle.add(name)
+    if (idleByKernel(kernel, link, probes)) idle.add(name)
     try {
       doomed.push({r, p: planDelete(snap, link, {force: opts.force, asker: 'del'}), link})
     } catch (err) {

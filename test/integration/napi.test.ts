@@ -51,6 +51,19 @@ describeKernel('napi and napi_frags against the kernel', () => {
     expect(sysfsMounts()).toBe(before)
   })
 
+  test('del of an idle device made elsewhere with IFF_NAPI attaches to it with its own flags, napi included, and deletes it (--netns and inside)', () => {
+    // del attaches to an idle single-queue device until its delete (no /proc scan); that attach sets the
+    // TUN features it asks for, so it must ask for the device's own, read from sysfs for the namespace.
+    for (const [name, run] of [['napi1', ns.tunadm.bind(ns)], ['napi2', ns.tunadmInside.bind(ns)]] as const) {
+      foreignNapiTap(name)
+      expect(tunFlags(name)).toBe(0x1812)
+      const r = run(['del', name, '--json'])
+      expect(r.stderr).toBe('')
+      expect([r.status, json(r)]).toEqual([0, [{name, deleted: true, mode: 'tap'}]])
+      expect(ns.link(name)).toBeUndefined()
+    }
+  })
+
   test('add --napi --napi-frags creates them; show, list and --json report them, read for the namespace', () => {
     const r = ns.tunadm(['add', 'tapn', '--napi', '--napi-frags', '--user', 'nobody', '--json'])
     expect(r.status).toBe(0)
