@@ -41,10 +41,17 @@ function load(name, ...ifAbsent) {
   const script = new Script(Module.wrap(source), {filename: file, cachedData})
   const mod = new Module(file, module)
   mod.filename = file
-  mod.paths = Module._nodeModulePaths(path.dirname(file))
   mod.tunadmLoad = load
   require.cache[file] = mod
-  script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file))
+  // The bundles other than oclif's require only built-in modules and packages, which this file's own
+  // require finds as theirs would (dist/ and bin/ share the node_modules above them): a require of
+  // their own costs ~0.15 ms of CPU at every start.
+  let req = require
+  if (name === 'cli') {
+    mod.paths = Module._nodeModulePaths(path.dirname(file))
+    req = Module.createRequire(file)
+  }
+  script.runInThisContext()(mod.exports, req, mod, file, path.dirname(file))
   mod.loaded = true
   loaded.set(name, mod.exports)
   return mod.exports
