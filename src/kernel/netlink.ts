@@ -119,7 +119,10 @@ export class Netlink {
     const dump = (flags & C.NLM_F_DUMP) === C.NLM_F_DUMP
     let interrupted = false
     for (;;) {
-      for (const msg of this.receive(op)) {
+      // Indexed: a for-of makes an iterator result a message in the baseline tiers (a dump has thousands).
+      const msgs = this.receive(op)
+      for (let i = 0; i < msgs.length; i++) {
+        const msg = msgs[i]
         if (msg.seq !== seq) continue
         if (msg.flags & C.NLM_F_DUMP_INTR) interrupted = true
         if (msg.type === C.NLMSG_DONE || msg.type === C.NLMSG_ERROR) {

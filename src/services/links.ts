@@ -48,20 +48,36 @@ export function kindOf(link: LinkState): string {
   return 'a physical or driver-managed device'
 }
 
-/** The model's view of a tun link's TUN flags; `tunFlags` from sysfs, used only when it agrees with netlink. */
-export function tunState(link: LinkState, tunFlags?: number): TunState {
+/**
+ * The model's view of a tun link's TUN flags; `tunFlags` from sysfs, used only when it agrees with netlink.
+ * Written into `into` when one is given (toDevice fills one for every device of a list).
+ */
+export function tunState(link: LinkState, tunFlags?: number, into?: TunState): TunState {
   const tun = link.tun
   if (!tun) throw new Error(`${link.name} is not a tun link`)
-  const state: TunState = {mode: tun.type, pi: tun.pi, vnetHdr: tun.vnetHdr, multiQueue: tun.multiQueue}
+  let state: TunState
+  if (into) {
+    state = into
+    state.mode = tun.type
+    state.pi = tun.pi
+    state.vnetHdr = tun.vnetHdr
+    state.multiQueue = tun.multiQueue
+    state.tunFlags = undefined
+  } else {
+    state = {mode: tun.type, pi: tun.pi, vnetHdr: tun.vnetHdr, multiQueue: tun.multiQueue}
+  }
   // A sysfs of another namespace can show another device of the same name: then its flags are not this one's.
   if (tunFlags !== undefined && tunFlagsAgree(state, tunFlags)) state.tunFlags = tunFlags
   return state
 }
 
+/** The TunState a device view's sysfs fields are read from, filled in again for each device. */
+const viewState: TunState = {mode: 'tun', pi: false, vnetHdr: false, multiQueue: false, tunFlags: undefined}
+
 /** The device view; `tunFlags` (sysfs) adds what netlink cannot report (napi), otherwise left out as unknown. */
 export function toDevice(link: LinkState, tunFlags?: number): TunDevice {
   if (!link.tun) throw new Error(`${link.name} is not a tun link`)
-  return new DeviceView(link, link.tun, tunState(link, tunFlags))
+  return new DeviceView(link, link.tun, tunState(link, tunFlags, viewState))
 }
 
 // The class's fields are TunDevice's (declaration merging): nothing is emitted for them, the constructor sets them.
