@@ -35,6 +35,8 @@ interface Libc {
 }
 
 let libc: Libc | undefined
+/** koffi's handle on the symbols load() binds from, for the functions bound where they are used. */
+let libHandle: any
 
 /**
  * koffi's native module, loaded directly when it is where koffi's own package put it for this platform
@@ -121,6 +123,7 @@ function load(): Libc {
     lib = koffi.load('libc.so.6')
   }
   const l = {koffi} as Libc
+  libHandle = lib
   for (const name of Object.keys(BINDINGS) as Array<keyof typeof BINDINGS>) {
     // Bound at the first read, then kept as a plain value.
     Object.defineProperty(l, name, {
@@ -292,7 +295,53 @@ export function mountSysfsOfThisNetns(): void {
   check(mount('sysfs', '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, null), 'mount sysfs /sys')
 }
 
+const FSOPEN_CLOEXEC = 0x1
+const FSCONFIG_CMD_CREATE = 6
+const FSMOUNT_CLOEXEC = 0x1
+const MOUNT_ATTR_NOSUID = 0x2
+const MOUNT_ATTR_NODEV = 0x4
+const MOUNT_ATTR_NOEXEC = 0x8
+/** The same on every architecture (the numbers from 424 on are shared). */
+const SYS_FSOPEN = 430
+const SYS_FSCONFIG = 431
+const SYS_FSMOUNT = 432
+
+/**
+ * A directory of a new sysfs of the network namespace this thread is in (a sysfs shows the namespace of
+ * the thread that makes it), mounted nowhere: fsopen, fsconfig and fsmount (Linux 5.2+) make it, and the
+ * directory `sub` opened in it keeps it until closed. No mount namespace is made or changed, and it costs
+ * about half of mountSysfsOfThisNetns. Its descriptor, or undefined where the kernel refuses (an older
+ * kernel, no CAP_SYS_ADMIN), for mountSysfsOfThisNetns to try.
+ */
+export function openSysfsOfThisNetns(sub: string): number | undefined {
+  const l = load()
+  const at = readAtFns()
+  const fsopen = libHandle.func('syscall', 'long', ['long', 'const char *', 'unsigned int'])
+  const fsconfig = libHandle.func('syscall', 'long', ['long', 'int', 'unsigned int', 'void *', 'void *', 'int'])
+  const fsmount = libHandle.func('syscall', 'long', ['long', 'int', 'unsigned int', 'unsigned int'])
+  const fs = Number(fsopen(SYS_FSOPEN, 'sysfs', FSOPEN_CLOEXEC))
+  if (fs < 0) return undefined
+  try {
+    if (Number(fsconfig(SYS_FSCONFIG, fs, FSCONFIG_CMD_CREATE, null, null, 0)) < 0) return undefined
+    const mnt = Number(fsmount(SYS_FSMOUNT, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC))
+    if (mnt < 0) return undefined
+    try {
+      const dir = at.openat(mnt, sub, O_RDONLY | O_CLOEXEC)
+      return dir < 0 ? undefined : dir
+    } finally {
+      l.close(mnt)
+    }
+  } finally {
+    l.close(fs)
+  }
+}
+
 let readAt: {openat: Fn; read: Fn} | undefined
+const readAtFns = (): {openat: Fn; read: Fn} => {
+  load()
+  readAt ??= {openat: libHandle.func('int openat(int dirfd, const char *path, int flags)'), read: libHandle.func('long read(int fd, void *buf, size_t len)')}
+  return readAt
+}
 
 /**
  * Read a small file at `path` relative to the directory open as `dirFd` into `buf`: the bytes read, or -1
@@ -302,14 +351,11 @@ let readAt: {openat: Fn; read: Fn} | undefined
  */
 export function readSmallFileAt(dirFd: number, path: string, buf: Buffer): number {
   const l = load()
-  if (!readAt) {
-    const lib = l.koffi.load(null)
-    readAt = {openat: lib.func('int openat(int dirfd, const char *path, int flags)'), read: lib.func('long read(int fd, void *buf, size_t len)')}
-  }
-  const fd = readAt.openat(dirFd, path, O_RDONLY | O_CLOEXEC)
+  const at = readAtFns()
+  const fd = at.openat(dirFd, path, O_RDONLY | O_CLOEXEC)
   if (fd < 0) return -1
   try {
-    return Number(readAt.read(fd, buf, buf.length))
+    return Number(at.read(fd, buf, buf.length))
   } finally {
     l.close(fd)
   }

@@ -4,14 +4,16 @@
  * file, 40 ms for 1000 devices, so never as part of a dump.
  *
  * /sys shows the network namespace it was mounted in, not the one setns() moved this thread to: after
- * --netns, the first read mounts a sysfs of the entered namespace over /sys in a private mount namespace
- * (see mountSysfsOfThisNetns). When that is not possible (not root), or /sys is not there, the flags
+ * --netns, the first read makes a sysfs of the entered namespace mounted nowhere (openSysfsOfThisNetns),
+ * or, on a kernel without the new mount API, mounts one over /sys in a private mount namespace (see
+ * mountSysfsOfThisNetns). When neither is possible (not root), or /sys is not there, the flags
  * are unknown (undefined), never guessed; callers also check them against netlink's view of the device.
  */
 import * as fs from 'node:fs'
-import {enteredNetns, mountSysfsOfThisNetns, readSmallFileAt} from './libc'
+import {enteredNetns, mountSysfsOfThisNetns, openSysfsOfThisNetns, readSmallFileAt} from './libc'
 
-let sysfsState: 'own' | 'mounted' | 'unavailable' | undefined
+/** own: /sys is this namespace's; detached: virtualNet is in a sysfs of the entered one, mounted nowhere. */
+let sysfsState: 'own' | 'detached' | 'mounted' | 'unavailable' | undefined
 const buf = Buffer.alloc(32)
 /**
  * Where every TUN/TAP device's directory is (a tun device has no parent device: /sys/class/net/NAME links
@@ -41,10 +43,18 @@ function readAttr(name: string, attr: string): number | undefined {
     sysfsState = 'own'
     if (enteredNetns()) {
       try {
-        mountSysfsOfThisNetns()
-        sysfsState = 'mounted'
+        virtualNet = openSysfsOfThisNetns('devices/virtual/net')
       } catch {
-        sysfsState = 'unavailable'
+        virtualNet = undefined
+      }
+      if (virtualNet !== undefined) sysfsState = 'detached'
+      else {
+        try {
+          mountSysfsOfThisNetns()
+          sysfsState = 'mounted'
+        } catch {
+          sysfsState = 'unavailable'
+        }
       }
     }
   }
