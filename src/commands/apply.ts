@@ -57,7 +57,7 @@ export function runLocked(
   try {
     const report = work((o) => {
       say(outcomeLine(inNetns(o), st, Boolean(opts.dryRun)))
-      for (const w of o.warnings ?? []) opts.warn?.(w)
+      if (o.warnings) for (let i = 0; i < o.warnings.length; i++) opts.warn?.(o.warnings[i])
     })
     report.devices.forEach(inNetns)
     say(summaryLine(report))

@@ -208,8 +208,9 @@ class Checker extends YamlDoc {
     const seen = new Map<string, Origin>()
     let declared = 0 // names declared, duplicates included: they cost as much to check
     const maxDevices = CAPS.devices // read once: the environment costs microseconds a read, thousands of entries
-    for (const item of (list as YAMLSeq).items) {
-      const entry = this.deref(item)
+    const items = (list as YAMLSeq).items
+    for (let i = 0; i < items.length; i++) {
+      const entry = this.deref(items[i])
       if (!entry || !this.yaml.isMap(entry)) {
         this.problem(entry ?? list, 'a device entry is not a mapping; expected keys such as name: tap0, mode: tap')
         continue

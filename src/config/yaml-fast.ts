@@ -490,8 +490,11 @@ class FastReader {
    * as the package's parser attaches them; what is left may end a collection that closes here.
    */
   private absorbIndentedComments(top: Frame): void {
+    // Indexed: called for each content line, most with no trivia before them, and a for-of makes an iterator.
+    const {trivia} = this
     let absorbing = true
-    for (const t of this.trivia) {
+    for (let i = 0; i < trivia.length; i++) {
+      const t = trivia[i]
       if (!t.comment) continue
       if (absorbing && t.indent > top.indent) {
         top.last.range[2] = t.newline < 0 ? this.text.length : t.newline + 1
@@ -515,14 +518,16 @@ class FastReader {
     if (nextKey) {
       // The line feeds since the last deeper comment: the cut is at the second of them.
       let first = pending.newline
-      for (const t of this.trivia) {
+      for (let i = 0; i < this.trivia.length; i++) {
+        const t = this.trivia[i]
         if (t.comment && t.indent > frame.indent) first = cut = -1
         if (first < 0) first = t.newline
         else if (cut < 0) cut = t.newline
       }
     }
     let comment = pending.comment
-    for (const t of this.trivia) {
+    for (let i = 0; i < this.trivia.length; i++) {
+      const t = this.trivia[i]
       if (cut >= 0 && t.newline > cut) break
       if (t.comment) comment = true
     }

@@ -71,8 +71,9 @@ const DERIVED_SPAN = LINK_GROUP_MAX - DERIVED_GROUP_MIN + 1
 /** FNV-1a of the marker: a stable 32-bit number. */
 function fnv1a(text: string): number {
   let h = 0x811c9dc5
-  for (const byte of Buffer.from(text)) {
-    h ^= byte
+  const bytes = Buffer.from(text)
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i]
     h = Math.imul(h, 0x01000193) >>> 0
   }
   return h

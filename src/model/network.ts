@@ -21,7 +21,8 @@ function sameAddress(a: AddressFacts | undefined, b: AddressFacts): boolean {
 export function planAddresses(name: string, have: Array<AddressFacts & {linkScope?: boolean}>, d: Pick<DesiredDevice, 'addresses' | 'delAddresses' | 'exactAddresses'>, warnings: string[]):
   {removed: Set<AddressFacts>; adds: AddressSpec[]; final: AddressSpec[]} {
   const removed = new Set<AddressFacts>()
-  for (const want of d.delAddresses) {
+  for (let i = 0; i < d.delAddresses.length; i++) {
+    const want = d.delAddresses[i]
     const hits = have.filter((h) => addressMatches(want, h))
     if (!hits.length) warnings.push(`${name} has no address ${addressText(addressFacts(want))}${want.anyPrefix ? '' : ' (with that prefix length)'}: nothing to remove`)
     for (const h of hits) removed.add(h)

@@ -144,8 +144,10 @@ function across(count: number, nameOf: (i: number) => string, addressOf: (i: num
       if (other) out.push({device, message: `address ${ip} is on both ${other} and ${name}; expected each address on one device`})
       else addressOwner.set(ip, name)
     }
-    for (const r of routesOf(device)) {
-      const facts = routeFacts(r)
+    // Indexed: a for-of makes an iterator for each device, most of which have no route.
+    const routes = routesOf(device)
+    for (let k = 0; k < routes.length; k++) {
+      const facts = routeFacts(routes[k])
       const key = routeKey(facts)
       const other = routeOwner.get(key)
       if (other) out.push({device, message: `the route to ${facts.dst}/${facts.dstLen} (metric ${facts.metric}) is on both ${other} and ${name}; the kernel keeps one; expected it on one device, or a different metric`})

@@ -331,7 +331,9 @@ export function linkFlagBits(want: Partial<Record<'promisc' | 'allmulti' | 'mult
   let set = 0
   let clear = 0
   const changes: Change[] = []
-  for (const {key, bit, inverted} of LINK_FLAGS) {
+  // Indexed, no destructuring: asked for each of thousands of devices.
+  for (let i = 0; i < LINK_FLAGS.length; i++) {
+    const {key, bit, inverted} = LINK_FLAGS[i]
     const w = want[key]
     if (w === undefined) continue
     const on = inverted ? !w : w

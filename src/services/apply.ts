@@ -107,7 +107,9 @@ export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): Appl
       const plans: Array<DevicePlan | DeviceOutcome> = []
       const invalid: Array<{name: string; error: InvalidInputError}> = []
       const planOptions: PlanOptions = {intent: 'apply', adopt: opts.adopt, recreate: opts.recreate, owner: (l) => ownership.match(l)}
-      for (const c of config.devices) {
+      // Indexed loops over the devices: a for-of makes an iterator result object a device, in code V8 does not optimise.
+      for (let i = 0; i < config.devices.length; i++) {
+        const c = config.devices[i]
         try {
           const p = plan(snap, desiredFromConfig(c, identity.marker, group), planOptions)
           noteRestoredMarker(p, snap.link(p.name))
@@ -123,7 +125,8 @@ export function applyConfig(config: TunadmConfig, opts: ApplyOptions = {}): Appl
       const todo = plans.filter((p): p is DevicePlan => 'steps' in p && p.steps.length > 0)
       const done = opts.dryRun ? new Map() : new Map(execute(nl, todo).map((o) => [o.plan, o]))
       const present = new Set(snap.links().map((l) => l.index))
-      for (const p of plans) {
+      for (let i = 0; i < plans.length; i++) {
+        const p = plans[i]
         if (!('steps' in p)) {
           record(p)
           continue

@@ -276,10 +276,17 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
     for (const a of kept.addresses) push({kind: 'address', add: true, ...addressSpecOf(a)}, `add address ${addressText(a)} again`, [])
     for (const f of kept.routes) push({kind: 'route', add: true, ...routeSpecOf(f), metric: f.metric}, `add route ${routeText(f)} again`, [])
   }
-  for (const f of routes.dels) push({kind: 'route', add: false, ...routeSpecOf(f), metric: f.metric}, `remove route ${routeText(f)}`, [routeChange(f, false)])
-  for (const h of addrs.removed) push({kind: 'address', add: false, ...addressSpecOf(h)}, `remove address ${addressText(h)}`, [{what: 'address', from: addressText(h), to: null}])
-  for (const a of addrs.adds) push({kind: 'address', add: true, local: a.local, peer: a.peer}, `add address ${addressText(addressFacts(a))}`, [{what: 'address', from: null, to: addressText(addressFacts(a))}])
-  for (const r of routes.adds) push({kind: 'route', add: true, dst: r.dst, via: r.via, metric: r.metric}, `add route ${routeText(routeFacts(r))}`, [routeChange(routeFacts(r), true)])
+  // Each list walked only when it has something (a for-of makes an iterator for an empty one too); arrays by index.
+  if (routes.dels.size) for (const f of routes.dels) push({kind: 'route', add: false, ...routeSpecOf(f), metric: f.metric}, `remove route ${routeText(f)}`, [routeChange(f, false)])
+  if (addrs.removed.size) for (const h of addrs.removed) push({kind: 'address', add: false, ...addressSpecOf(h)}, `remove address ${addressText(h)}`, [{what: 'address', from: addressText(h), to: null}])
+  for (let i = 0; i < addrs.adds.length; i++) {
+    const a = addrs.adds[i]
+    push({kind: 'address', add: true, local: a.local, peer: a.peer}, `add address ${addressText(addressFacts(a))}`, [{what: 'address', from: null, to: addressText(addressFacts(a))}])
+  }
+  for (let i = 0; i < routes.adds.length; i++) {
+    const r = routes.adds[i]
+    push({kind: 'route', add: true, dst: r.dst, via: r.via, metric: r.metric}, `add route ${routeText(routeFacts(r))}`, [routeChange(routeFacts(r), true)])
+  }
 
   const view: DeviceView = {
     label: name, mode, hasMac: d.mac !== undefined, mtu: d.mtu ?? link.mtu, mtuRequested: d.mtu !== undefined, up: isUp,
