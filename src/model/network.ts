@@ -20,19 +20,21 @@ function sameAddress(a: AddressFacts | undefined, b: AddressFacts): boolean {
  */
 export function planAddresses(name: string, have: Array<AddressFacts & {linkScope?: boolean}>, d: Pick<DesiredDevice, 'addresses' | 'delAddresses' | 'exactAddresses'>, warnings: string[]):
   {removed: Set<AddressFacts>; adds: AddressSpec[]; final: AddressSpec[]} {
-  const removed = new Set<AddressFacts>()
+  // The set and lists made when something goes in them: a device whose addresses are as asked (most of
+  // an apply of thousands) gets the shared empty ones, which its callers only read.
+  let removed: Set<AddressFacts> | undefined
   for (let i = 0; i < d.delAddresses.length; i++) {
     const want = d.delAddresses[i]
     const hits = have.filter((h) => addressMatches(want, h))
     if (!hits.length) warnings.push(`${name} has no address ${addressText(addressFacts(want))}${want.anyPrefix ? '' : ' (with that prefix length)'}: nothing to remove`)
-    for (const h of hits) removed.add(h)
+    for (const h of hits) (removed ??= new Set()).add(h)
   }
   // Identities compared in place (sameAddressIdentity), in plain loops: a device has a few addresses, an
   // apply thousands of devices. A wanted address is matched as a map by identity would: the last of its identity.
   const wantFacts = d.addresses.map(addressFacts)
   // A kept address that is exactly a wanted one without a peer (the same family, address and length) is
   // the final list's as that request gives it, not read again from the kernel's text (addressSpecOf).
-  const keptAs: Array<AddressSpec | undefined> = []
+  let keptAs: Array<AddressSpec | undefined> | undefined
   if (d.exactAddresses) {
     for (let i = 0; i < have.length; i++) {
       const h = have[i]
@@ -41,25 +43,29 @@ export function planAddresses(name: string, have: Array<AddressFacts & {linkScop
       let at = wantFacts.length - 1
       while (at >= 0 && !sameAddressIdentity(wantFacts[at], h)) at--
       const w = at >= 0 ? wantFacts[at] : undefined
-      if (!sameAddress(w, h)) removed.add(h)
-      else if (w!.peer === undefined && h.peer === undefined) keptAs[i] = d.addresses[at]
+      if (!sameAddress(w, h)) (removed ??= new Set()).add(h)
+      else if (w!.peer === undefined && h.peer === undefined) (keptAs ??= [])[i] = d.addresses[at]
     }
   }
-  const adds: AddressSpec[] = []
+  let adds: AddressSpec[] | undefined
   for (let i = 0; i < wantFacts.length; i++) {
     const f = wantFacts[i]
     // The first address the device has of this identity.
     let existing: AddressFacts | undefined
     for (let k = 0; k < have.length && existing === undefined; k++) if (sameAddressIdentity(have[k], f)) existing = have[k]
-    if (existing && !removed.has(existing) && sameAddress(f, existing)) continue
-    if (existing) removed.add(existing) // IPv6: another prefix length or peer; the kernel has one per address
-    adds.push(d.addresses[i])
+    if (existing && !removed?.has(existing) && sameAddress(f, existing)) continue
+    if (existing) (removed ??= new Set()).add(existing) // IPv6: another prefix length or peer; the kernel has one per address
+    ;(adds ??= []).push(d.addresses[i])
   }
   const final: AddressSpec[] = []
-  for (let i = 0; i < have.length; i++) if (!removed.has(have[i]) && !have[i].linkScope) final.push(keptAs[i] ?? addressSpecOf(have[i]))
-  for (let i = 0; i < adds.length; i++) final.push(adds[i])
-  return {removed, adds, final}
+  for (let i = 0; i < have.length; i++) if (!removed?.has(have[i]) && !have[i].linkScope) final.push(keptAs?.[i] ?? addressSpecOf(have[i]))
+  if (adds) for (let i = 0; i < adds.length; i++) final.push(adds[i])
+  return {removed: removed ?? NO_REMOVALS, adds: adds ?? NO_ADDS, final}
 }
+
+/** planAddresses' empty set and list, shared (frozen where it can be: a Set cannot), which its callers only read. */
+const NO_REMOVALS: Set<AddressFacts> = new Set()
+const NO_ADDS: AddressSpec[] = Object.freeze([]) as unknown as AddressSpec[]
 
 /** planRoutes' answer when nothing is asked of the routes: one object for every such device (its callers only read it). */
 const NO_ROUTE_CHANGES: {dels: Set<RouteFacts>; adds: RouteSpec[]; problems: Problem[]} = Object.freeze({

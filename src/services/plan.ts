@@ -161,6 +161,12 @@ function routeElsewhere(snap: Snapshot, want: RouteFacts, ownIndex?: number): ((
 // ---- an existing device -----------------------------------------------------------------------
 
 const clears = (want: unknown, cur: number | undefined) => want === null && cur !== undefined
+/** A step added to a plan's list (a function, not a closure made for each of thousands of devices). */
+const addStep = (steps: PlannedStep[], step: Step, label: string, changes: Change[]) => steps.push({step, label, changes})
+/** An empty list a device plan only reads (the addresses or routes of a device that asks nothing of them). */
+const NONE: never[] = Object.freeze([]) as unknown as never[]
+/** The route check of a device that asks nothing of its routes: planRoutes never calls it then. */
+const noRouteProblem = (): undefined => undefined
 const routeChange = (f: RouteFacts, add: boolean): Change => (add ? {what: 'route', from: null, to: routeText(f)} : {what: 'route', from: routeText(f), to: null})
 
 function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): DevicePlan {
@@ -171,7 +177,6 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
   // nothing to do, and every object made for one of them is garbage to collect.
   const steps: PlannedStep[] = []
   const warnings: string[] = []
-  const push = (step: Step, label: string, changes: Change[]) => steps.push({step, label, changes})
 
   // Owner and group: the kernel cannot unset them once set.
   if (clears(d.owner, tun.owner) || clears(d.group, tun.group)) throw refusal({code: 'CANNOT_UNSET', name, mode})
@@ -195,21 +200,21 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
     const attach = attachFlags(tunState(link, snap.tunFlags(link)))
     if (attach === undefined) throw refusal({code: 'TUN_FLAGS_UNKNOWN', name})
     ownerStep.attach = attach
-    push(ownerStep, 'change the owner', ownerChanges)
+    addStep(steps, ownerStep, 'change the owner', ownerChanges)
   }
 
   // Down first (when asked), rename.
   const wasUp = (link.flags & IFF_UP) !== 0
   const goesDown = (d.up === false || Boolean(d.downFirst)) && wasUp
-  if (goesDown) push({kind: 'flags', set: 0, clear: IFF_UP, phase: 'down'}, 'bring it down', [])
+  if (goesDown) addStep(steps, {kind: 'flags', set: 0, clear: IFF_UP, phase: 'down'}, 'bring it down', [])
   if (d.rename !== undefined && d.rename !== name) {
     if (snap.link(d.rename)) throw refusal({code: 'EEXIST', name, to: d.rename})
     // Renamed as it is: the kernel renames a device that is up (and going down would drop its routes).
-    push({kind: 'rename', to: d.rename}, `rename it to ${d.rename}`, [{what: 'name', from: name, to: d.rename}])
+    addStep(steps, {kind: 'rename', to: d.rename}, `rename it to ${d.rename}`, [{what: 'name', from: name, to: d.rename}])
   }
 
   // MAC, MTU, txqueuelen, alias, link group.
-  if (d.mac && mode === 'tap' && link.mac !== formatMac(d.mac)) push({kind: 'mac', mac: d.mac}, 'set the MAC address', [{what: 'mac', from: link.mac ?? null, to: formatMac(d.mac)}])
+  if (d.mac && mode === 'tap' && link.mac !== formatMac(d.mac)) addStep(steps, {kind: 'mac', mac: d.mac}, 'set the MAC address', [{what: 'mac', from: link.mac ?? null, to: formatMac(d.mac)}])
   if (d.mtu !== undefined) {
     const lo = link.minMtu ?? MTU_MIN
     const hi = link.maxMtu || MTU_MAX
@@ -245,7 +250,7 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
       const now = link.master ? snap.links().find((l) => l.index === link.master)?.name ?? `ifindex ${link.master}` : null
       linkChanges.push({what: 'master', from: now, to: master?.name ?? null})
     }
-    push(linkStep, linkChanges.map((c) => c.what === 'master' ? (c.to === null ? `take it out of ${c.from}` : `make it a port of ${c.to}`) : `set the ${c.what === 'managed' ? 'alias' : c.what}`).join(', '), linkChanges)
+    addStep(steps, linkStep, linkChanges.map((c) => c.what === 'master' ? (c.to === null ? `take it out of ${c.from}` : `make it a port of ${c.to}`) : `set the ${c.what === 'managed' ? 'alias' : c.what}`).join(', '), linkChanges)
   }
 
   // Flags, up last.
@@ -253,39 +258,39 @@ function planExisting(snap: Snapshot, link: LinkState, d: DesiredDevice): Device
   const bits = linkFlagBits(d, afterDown)
   const otherSet = bits.set & ~IFF_UP
   const otherClear = bits.clear & ~IFF_UP
-  if (otherSet || otherClear) push({kind: 'flags', set: otherSet, clear: otherClear, phase: 'other'}, 'set interface flags', bits.changes)
+  if (otherSet || otherClear) addStep(steps, {kind: 'flags', set: otherSet, clear: otherClear, phase: 'other'}, 'set interface flags', bits.changes)
   const isUp = d.up ?? wasUp
-  if (isUp && !(afterDown & IFF_UP)) push({kind: 'flags', set: IFF_UP, clear: 0, phase: 'up'}, 'bring it up', isUp !== wasUp ? [{what: 'up', from: wasUp, to: isUp}] : [])
+  if (isUp && !(afterDown & IFF_UP)) addStep(steps, {kind: 'flags', set: IFF_UP, clear: 0, phase: 'up'}, 'bring it up', isUp !== wasUp ? [{what: 'up', from: wasUp, to: isUp}] : [])
   else if (isUp !== wasUp) steps.find((s) => s.step.kind === 'flags' && s.step.phase === 'down')?.changes.push({what: 'up', from: wasUp, to: isUp})
 
   if (d.carrier !== undefined && d.carrier !== link.carrier) {
-    push({kind: 'carrier', on: d.carrier}, `turn the carrier ${d.carrier ? 'on' : 'off'}`, [{what: 'carrier', from: link.carrier ?? null, to: d.carrier}])
+    addStep(steps, {kind: 'carrier', on: d.carrier}, `turn the carrier ${d.carrier ? 'on' : 'off'}`, [{what: 'carrier', from: link.carrier ?? null, to: d.carrier}])
   }
 
   // Addresses and routes: identities as the kernel keeps them (model/network.ts). Routes (gateways) and
   // the MTU (IPv6) are checked against the addresses too.
   const touchesAddresses = d.addresses.length > 0 || d.delAddresses.length > 0 || d.exactAddresses || d.routes.length > 0 || d.mtu !== undefined
-  const have = touchesAddresses ? snap.addresses(link.index) : []
+  const have = touchesAddresses ? snap.addresses(link.index) : NONE
   const addrs = planAddresses(name, have, d, warnings)
   const touchesRoutes = d.routes.length > 0 || d.delRoutes.length > 0 || d.exactRoutes
-  const mine = touchesRoutes || goesDown ? routesIndexed(snap).byOif.get(link.index) ?? [] : []
-  const routes = planRoutes(name, touchesRoutes ? mine : [], d, warnings, (f, index) => routeElsewhere(snap, f, link.index)?.(index, name))
+  const mine = touchesRoutes || goesDown ? routesIndexed(snap).byOif.get(link.index) ?? NONE : NONE
+  const routes = planRoutes(name, touchesRoutes ? mine : NONE, d, warnings, touchesRoutes ? (f, index) => routeElsewhere(snap, f, link.index)?.(index, name) : noRouteProblem)
   if (goesDown) {
     const v6 = snap.addresses(link.index).filter((a) => a.family === 6 && !a.linkScope)
     const kept = keptThroughDown(name, isUp, {addresses: v6, routes: mine.filter((r) => r.ours)}, {removed: [...addrs.removed, ...addrs.adds.map(addressFacts)], routes: [...routes.dels, ...routes.adds.map(routeFacts)]}, warnings)
-    for (const a of kept.addresses) push({kind: 'address', add: true, ...addressSpecOf(a)}, `add address ${addressText(a)} again`, [])
-    for (const f of kept.routes) push({kind: 'route', add: true, ...routeSpecOf(f), metric: f.metric}, `add route ${routeText(f)} again`, [])
+    for (const a of kept.addresses) addStep(steps, {kind: 'address', add: true, ...addressSpecOf(a)}, `add address ${addressText(a)} again`, [])
+    for (const f of kept.routes) addStep(steps, {kind: 'route', add: true, ...routeSpecOf(f), metric: f.metric}, `add route ${routeText(f)} again`, [])
   }
   // Each list walked only when it has something (a for-of makes an iterator for an empty one too); arrays by index.
-  if (routes.dels.size) for (const f of routes.dels) push({kind: 'route', add: false, ...routeSpecOf(f), metric: f.metric}, `remove route ${routeText(f)}`, [routeChange(f, false)])
-  if (addrs.removed.size) for (const h of addrs.removed) push({kind: 'address', add: false, ...addressSpecOf(h)}, `remove address ${addressText(h)}`, [{what: 'address', from: addressText(h), to: null}])
+  if (routes.dels.size) for (const f of routes.dels) addStep(steps, {kind: 'route', add: false, ...routeSpecOf(f), metric: f.metric}, `remove route ${routeText(f)}`, [routeChange(f, false)])
+  if (addrs.removed.size) for (const h of addrs.removed) addStep(steps, {kind: 'address', add: false, ...addressSpecOf(h)}, `remove address ${addressText(h)}`, [{what: 'address', from: addressText(h), to: null}])
   for (let i = 0; i < addrs.adds.length; i++) {
     const a = addrs.adds[i]
-    push({kind: 'address', add: true, local: a.local, peer: a.peer}, `add address ${addressText(addressFacts(a))}`, [{what: 'address', from: null, to: addressText(addressFacts(a))}])
+    addStep(steps, {kind: 'address', add: true, local: a.local, peer: a.peer}, `add address ${addressText(addressFacts(a))}`, [{what: 'address', from: null, to: addressText(addressFacts(a))}])
   }
   for (let i = 0; i < routes.adds.length; i++) {
     const r = routes.adds[i]
-    push({kind: 'route', add: true, dst: r.dst, via: r.via, metric: r.metric}, `add route ${routeText(routeFacts(r))}`, [routeChange(routeFacts(r), true)])
+    addStep(steps, {kind: 'route', add: true, dst: r.dst, via: r.via, metric: r.metric}, `add route ${routeText(routeFacts(r))}`, [routeChange(routeFacts(r), true)])
   }
 
   const view: DeviceView = {
