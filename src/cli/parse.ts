@@ -32,12 +32,21 @@ const JSON_FLAG: FlagSpec = {kind: 'boolean'}
 
 /** A command's flags (--json and the base flags included), by long name and alias, and by character. */
 function flagTable(cmd: CommandSpec): {flags: Record<string, FlagSpec>; byLong: Map<string, string>; byChar: Map<string, string>} {
-  const flags = {...(cmd.enableJsonFlag ? {json: JSON_FLAG} : {}), ...cmd.baseFlags, ...cmd.flags} as Record<string, FlagSpec>
+  // As {json, ...baseFlags, ...flags} makes it (a later source's flag in an earlier one's place), key by key:
+  // the spreads, Object.entries and its destructured pairs cost ~0.2 ms of every start in the interpreter.
+  const flags: Record<string, FlagSpec> = {}
+  if (cmd.enableJsonFlag) flags.json = JSON_FLAG
+  const sources = [cmd.baseFlags, cmd.flags] as Array<Record<string, FlagSpec> | undefined>
+  for (let s = 0; s < sources.length; s++) {
+    const src = sources[s]
+    if (src) for (const name in src) if (Object.hasOwn(src, name)) flags[name] = src[name]
+  }
   const byLong = new Map<string, string>()
   const byChar = new Map<string, string>()
-  for (const [name, f] of Object.entries(flags)) {
+  for (const name in flags) {
+    const f = flags[name]
     byLong.set(name, name)
-    for (const a of f.aliases ?? []) byLong.set(a, name)
+    if (f.aliases) for (let i = 0; i < f.aliases.length; i++) byLong.set(f.aliases[i], name)
     if (f.char) byChar.set(f.char, name)
   }
   return {flags, byLong, byChar}
@@ -98,7 +107,9 @@ export function fastParse(argv: readonly string[], cmd: CommandSpec): Parsed | u
   }
 
   const out: Record<string, unknown> = {}
-  for (const [name, f] of Object.entries(flags)) {
+  // for-in over flagTable's own object (its keys in its order): no pairs made as Object.entries makes them.
+  for (const name in flags) {
+    const f = flags[name]
     if (f.kind === 'boolean') {
       const b = bools.get(name) ?? f.default
       if (b !== undefined) out[name] = b
@@ -121,7 +132,8 @@ export function fastParse(argv: readonly string[], cmd: CommandSpec): Parsed | u
     }
     out[name] = f.multiple ? parsed : parsed[0]
   }
-  for (const [name, f] of Object.entries(flags)) {
+  for (const name in flags) {
+    const f = flags[name]
     const given = values.has(name) || bools.has(name)
     if (given && f.exclusive?.some((other) => values.has(other) || bools.has(other) || out[other] !== undefined)) return undefined
   }
