@@ -265,11 +265,13 @@ class Checker extends YamlDoc {
         at = node
       } else if (key.value === 'addresses' && addresses === undefined) {
         if (!this.yaml.isSeq(node)) return undefined
-        const list: string[] = []
+        // Made at its length (pushed onto an empty list, it was given room for 17): thousands of entries.
+        const list: string[] = new Array(node.items.length)
         for (let j = 0; j < node.items.length; j++) {
           const n = node.items[j]
-          if (!this.yaml.isScalar(n) || typeof n.value !== 'string' || !isCanonicalIPv4Prefix(n.value) || list.includes(n.value)) return undefined
-          list.push(n.value)
+          if (!this.yaml.isScalar(n) || typeof n.value !== 'string' || !isCanonicalIPv4Prefix(n.value)) return undefined
+          for (let k = 0; k < j; k++) if (list[k] === n.value) return undefined
+          list[j] = n.value
         }
         addresses = list
       } else return undefined

@@ -57,9 +57,13 @@ export function planAddresses(name: string, have: Array<AddressFacts & {linkScop
     if (existing) (removed ??= new Set()).add(existing) // IPv6: another prefix length or peer; the kernel has one per address
     ;(adds ??= []).push(d.addresses[i])
   }
-  const final: AddressSpec[] = []
-  for (let i = 0; i < have.length; i++) if (!removed?.has(have[i]) && !have[i].linkScope) final.push(keptAs?.[i] ?? addressSpecOf(have[i]))
-  if (adds) for (let i = 0; i < adds.length; i++) final.push(adds[i])
+  // The final list made at its length (pushed onto an empty list, it was given room for 17).
+  let count = adds ? adds.length : 0
+  for (let i = 0; i < have.length; i++) if (!removed?.has(have[i]) && !have[i].linkScope) count++
+  const final: AddressSpec[] = new Array(count)
+  let n = 0
+  for (let i = 0; i < have.length; i++) if (!removed?.has(have[i]) && !have[i].linkScope) final[n++] = keptAs?.[i] ?? addressSpecOf(have[i])
+  if (adds) for (let i = 0; i < adds.length; i++) final[n++] = adds[i]
   return {removed: removed ?? NO_REMOVALS, adds: adds ?? NO_ADDS, final}
 }
 
