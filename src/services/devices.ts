@@ -15,7 +15,7 @@ import {KernelError, isKernelError} from '../kernel/errno'
 import {TUN_NODE, TunHandle} from '../kernel/tun'
 import {createFlags} from '../model/settings'
 import {explainKernelError} from './explain'
-import {Outcome, execute} from './execute'
+import {Outcome, descriptorBudget, execute} from './execute'
 import {notFound, notTun, toDevice, tunState} from './links'
 import {normaliseError} from './normalise'
 import {Change, DevicePlan, PlanOptions, plan, planDelete} from './plan'
@@ -243,17 +243,19 @@ const MAX_PROBES = 64
  * looked for in /proc (a scan of every process's descriptors: most of del's own time). A multi-queue
  * device counts its attached and disabled queues: none, nobody. A single-queue device with its carrier
  * on is held (the scan then names the holders); with its carrier off, it is held only by a program that
- * turned the carrier off. Root attaches to it (TUNSETIFF), which the kernel refuses with EBUSY while
- * another file is attached, and keeps that attachment in `probes` until the delete is done: nobody can
- * attach in between. An attach also sets the device's TUN features to those it asks for (tun.c), so it
- * asks for exactly the device's own, read from sysfs (napi and napi_frags are nowhere else): should the
- * delete then fail, the device is as it was. Anything else (flags unreadable, refused, not root, too
- * many): false, and the scan decides as it always did.
+ * turned the carrier off. If it is down, root attaches to it (TUNSETIFF), which the kernel refuses with
+ * EBUSY while another file is attached, and keeps that attachment in `probes` until the delete is done:
+ * nobody can attach in between. An attach turns the carrier on, which on a device that is down changes
+ * nothing that passes traffic (an up device's routes and bridge port would come alive: scanned for
+ * instead). It also sets the device's TUN features to those it asks for (tun.c), so it asks for exactly
+ * the device's own, read from sysfs (napi and napi_frags are nowhere else): should the delete then fail,
+ * the device is as it was. Anything else (up, flags unreadable, refused, not root, `room` used up):
+ * false, and the scan decides as it always did.
  */
-function idleByKernel(snap: Snapshot, link: LinkState, probes: TunHandle[]): boolean {
+function idleByKernel(snap: Snapshot, link: LinkState, probes: TunHandle[], room: number): boolean {
   const tun = link.tun!
   if (tun.multiQueue) return tun.numQueues === 0 && tun.numDisabledQueues === 0
-  if (link.carrier !== false || process.geteuid?.() !== 0 || probes.length >= MAX_PROBES) return false
+  if (link.carrier !== false || (link.flags & C.IFF_UP) !== 0 || process.geteuid?.() !== 0 || probes.length >= room) return false
   const flags = attachFlags(tunState(link, snap.tunFlags(link)))
   if (flags === undefined) return false
   try {
@@ -266,6 +268,15 @@ function idleByKernel(snap: Snapshot, link: LinkState, probes: TunHandle[]): boo
 
 function deleteIn(nl: Netlink, names: string[], opts: {force?: boolean; ifExists?: boolean}, probes: TunHandle[]): DeleteResult[] {
   const kernel = kernelSnapshot(nl)
+  // Attachments stay open until the delete: within the descriptors free, less tunadm's reserve.
+  let room = MAX_PROBES
+  if (names.length > 1) {
+    try {
+      room = Math.min(MAX_PROBES, descriptorBudget(names.length))
+    } catch {
+      room = 0
+    }
+  }
   // Devices the kernel says nobody holds (idleByKernel) have no holders to look for.
   const idle = new Set<string>()
   const snap: Snapshot = {...kernel, holders: (name) => (idle.has(name) ? [] : kernel.holders(name))}
@@ -290,7 +301,7 @@ function deleteIn(nl: Netlink, names: string[], opts: {force?: boolean; ifExists
       continue
     }
     r.mode = link.tun.type
-    if (idleByKernel(kernel, link, probes)) idle.add(name)
+    if (idleByKernel(kernel, link, probes, room)) idle.add(name)
     try {
       doomed.push({r, p: planDelete(snap, link, {force: opts.force, asker: 'del'}), link})
     } catch (err) {

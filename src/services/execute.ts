@@ -93,9 +93,10 @@ function stepsByPhase(group: Work[]): Array<Array<{w: Work; s: PlannedStep}>> {
 export function execute(nl: Netlink, plans: DevicePlan[]): Outcome[] {
   const work: Work[] = plans.map((plan) => ({plan, name: plan.name, index: plan.index, done: [], created: plan.steps.some((s) => s.step.kind === 'create')}))
   const fresh = work.filter((w) => w.created)
-  // Checked before the first change: a new device holds one descriptor until it is persistent. One device
-  // alone needs no check: the kernel's EMFILE at its open, the first change, refuses with nothing changed.
-  const chunk = fresh.length > 1 ? Math.min(CREATE_CHUNK, descriptorBudget(fresh.length)) : CREATE_CHUNK
+  // Checked before the first change: a new device holds one descriptor until it is persistent. A new
+  // device alone needs no check: the kernel's EMFILE at its open, the first change, refuses with nothing
+  // changed. Beside other work it does: that work (on existing devices) runs first.
+  const chunk = fresh.length > 0 && work.length > 1 ? Math.min(CREATE_CHUNK, descriptorBudget(fresh.length)) : CREATE_CHUNK
   withNetdev((sock) => {
     runGroup(nl, sock, work.filter((w) => !w.created))
     for (let i = 0; i < fresh.length; i += chunk) runGroup(nl, sock, fresh.slice(i, i + chunk))

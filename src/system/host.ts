@@ -21,10 +21,17 @@ export class Host {
     }
   }
 
+  /**
+   * The directory's entries; none when it cannot be read (gone, not allowed). Out of descriptors or
+   * memory (EMFILE, ENFILE, ENOMEM) is thrown, not taken for an empty directory: a scan of /proc that
+   * cannot open a directory must not answer that nobody holds a device.
+   */
   list(p: string): string[] {
     try {
       return fs.readdirSync(this.path(p))
-    } catch {
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM') throw err
       return []
     }
   }

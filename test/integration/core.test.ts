@@ -228,6 +228,31 @@ describeKernel('core commands against the kernel', () => {
     }
   })
 
+  test('del of many idle devices and one held under a tight ulimit -n: the idle ones go, the held one never', async () => {
+    // del stays attached to idle devices until their delete (one descriptor each), within the descriptors
+    // free less tunadm's reserve; a /proc scan that cannot open a directory fails rather than finding nobody.
+    const idle = Array.from({length: 40}, (_, i) => `tq${i}`)
+    const make = (names: string[]) => expect(sh('ip', ['-n', ns.name, '-batch', '-'], {input: names.map((d) => `tuntap add dev ${d} mode tun`).join('\n') + '\n'}).status).toBe(0)
+    make(['tqheld'])
+    const held = await hold(ns.name, 'tqheld', 'tun', {flags: ['carrier_off']})
+    try {
+      expect(held.outcome).toBe('attached tqheld')
+      for (const n of [28, 36, 44, 56]) {
+        make(idle)
+        const r = sh('bash', ['-c', `ulimit -n ${n} && exec "$0" "$@"`, process.execPath, BIN, 'del', ...idle, 'tqheld', '--netns', ns.name, '--json'])
+        expect(ns.link('tqheld')).toBeDefined()
+        expect(r.status).toBe(1)
+        const results = json<Array<{name: string; deleted: boolean; error?: {code: string; message: string}}>>(r)
+        expect(results.filter((x) => x.deleted).map((x) => x.name)).toEqual(idle)
+        expect(results.find((x) => x.name === 'tqheld')?.error?.message).toMatch(/tqheld is in use by python3 \(pid \d+\)/)
+        expect(idle.filter((d) => ns.link(d))).toEqual([])
+      }
+    } finally {
+      await held.release()
+      ns.ip(['link', 'del', 'tqheld'])
+    }
+  })
+
   test('a holder tunadm cannot see (a chroot\'s node, or the device moved to another namespace): del still refuses', async () => {
     // A program in a chroot opens its own copy of the node: its fd is not literally /dev/net/tun.
     const jail = fs.mkdtempSync(path.join(os.tmpdir(), 'tunadm-jail-'))
