@@ -9,15 +9,17 @@ import {servePrebuilt} from './prebuilt'
 import {hoistGlobals} from './argv'
 
 /**
- * The run() of a fast bundle: a prebuilt page if argv asks for one, else one of `commands` if the fast
- * parser reads argv. False: the full path (dist/cli.js) must answer. `dir` holds prebuilt.json.
+ * The run() of a fast bundle: a prebuilt page if argv asks for one (true), else one of `commands` if the
+ * fast parser reads argv (the process ends when it has run). False: the full path (dist/cli.js) must
+ * answer. `dir` holds prebuilt.json.
  */
 export async function runBundle(commands: Record<string, TunadmCommandClass>, raw: string[], dir: string): Promise<boolean> {
   const argv = hoistGlobals(raw)
   return servePrebuilt(argv, dir) || runFast(commands, argv)
 }
 
-export async function runFast(commands: Record<string, TunadmCommandClass>, argv: string[]): Promise<boolean> {
+/** One of `commands` run and the process ended with its exit code; false when the fast parser declines argv. */
+export async function runFast(commands: Record<string, TunadmCommandClass>, argv: string[]): Promise<false> {
   const [id, ...rest] = argv
   if (id === undefined || process.env.TUNADM_FULL_OCLIF) return false
   const C = Object.hasOwn(commands, id) ? commands[id] : Object.values(commands).find((c) => c.hiddenAliases.includes(id))
