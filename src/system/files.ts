@@ -138,13 +138,14 @@ function randomHex(bytes: number): string {
 /**
  * A uniformly random whole number in [min, max] (max - min < 2^32), as node:crypto's randomInt gives one,
  * from /dev/urandom: values of the last, incomplete span of 2^32 are drawn again, so that none is likelier.
+ * `draw` gives 32 random bits (tests pass their own).
  */
-export function randomInt(min: number, max: number): number {
+export function randomInt(min: number, max: number, draw: () => number = () => randomBytes(4).readUInt32LE(0)): number {
   const span = max - min + 1
   if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || span < 1 || span > 0x100000000) throw new RangeError(`randomInt: no whole numbers from ${min} to ${max}`)
   const limit = Math.floor(0x100000000 / span) * span
   for (;;) {
-    const v = randomBytes(4).readUInt32LE(0)
+    const v = draw()
     if (v < limit) return min + (v % span)
   }
 }

@@ -136,6 +136,16 @@ describe('randomInt (down\'s private link group, from /dev/urandom)', () => {
     expect(randomInt(0, 0xffffffff)).toBeLessThanOrEqual(0xffffffff)
   })
 
+  test('a draw in the last, incomplete span of 2^32 is drawn again (a span of 3 x 2^30: a quarter of all draws)', () => {
+    const span = 3 * 2 ** 30
+    const draws = (xs: number[]) => () => xs.shift() ?? 0
+    // 2^32 - 1 is past the last whole span: a modulo alone would answer min + 2^30 - 1, a likelier value.
+    expect(randomInt(10, 10 + span - 1, draws([0xffffffff, span, 5]))).toBe(15)
+    expect(randomInt(10, 10 + span - 1, draws([span - 1]))).toBe(10 + span - 1)
+    expect(randomInt(0, 2, draws([0xffffffff, 7]))).toBe(1) // 2^32 - 1 alone is past 3's last whole span
+    expect(randomInt(0, 2, draws([0xfffffffe]))).toBe(2)
+  })
+
   test('a range without whole numbers is refused', () => {
     expect(() => randomInt(5, 4)).toThrow(RangeError)
     expect(() => randomInt(0, 0x100000000)).toThrow(RangeError)
