@@ -192,12 +192,14 @@ export interface DeleteResult {
  * queue flag, then TUNSETPERSIST 0; closing the fd removes it (at once, when nothing else is attached).
  * A caller the kernel does not admit gets a precise message; undefined when it worked.
  */
-function deleteAsOwner(link: LinkState): Error | undefined {
+function deleteAsOwner(link: LinkState, own: number | undefined): Error | undefined {
   const tun = link.tun!
   let handle: TunHandle | undefined
   try {
-    // The flags that change nothing the kernel checks (mode, multi_queue); the device goes when the fd closes anyway.
-    handle = TunHandle.attachExisting(link.name, createFlags(tun.type, {pi: tun.pi, vnet_hdr: tun.vnetHdr, multi_queue: tun.multiQueue}))
+    // The device's own TUN flags where sysfs shows them (`own`: an attach sets the features it asks for,
+    // and TUNSETPERSIST 0 could still fail); otherwise those netlink shows, which include all the kernel
+    // checks (mode, multi_queue). The device goes when the fd closes.
+    handle = TunHandle.attachExisting(link.name, own ?? createFlags(tun.type, {pi: tun.pi, vnet_hdr: tun.vnetHdr, multi_queue: tun.multiQueue}))
     handle.setPersist(false)
     return undefined
   } catch (err) {
@@ -319,7 +321,7 @@ function deleteIn(nl: Netlink, names: string[], opts: {force?: boolean; ifExists
     // kernel allows it: attach (TUNSETIFF) and make it non-persistent, so it goes when the fd closes.
     let error: Error | undefined = outcomes[i].error
     if (error && (error as TunadmError).code === 'EPERM') {
-      const owner = deleteAsOwner(link)
+      const owner = deleteAsOwner(link, attachFlags(tunState(link, kernel.tunFlags(link))))
       error = owner && normaliseError(explainKernelError(owner, {action: `delete ${r.name}`, device: r.name}))
     }
     if (error) r.error = error as TunadmError

@@ -170,13 +170,19 @@ describe('netlink errors with the kernel\'s extended ACK', () => {
 
 describe('setGroupRequest', () => {
   it('is the RTM_SETLINK of the group alone, byte for byte', () => {
-    // Made in pooled memory another buffer used before: every byte is written, none left from before.
-    Buffer.allocUnsafe(64).fill(0xff)
-    for (const [index, group] of [[5, 70000], [2147483647, 2147483647], [1, 0], [7, 0xffffffff], [123456, 65536]]) {
-      const fast = setGroupRequest(index, 'tap0', group)
-      const general = setLinkRequest(index, 'tap0', {group})
-      expect(fast).toEqual(general)
-      expect(fast.payload.equals(general.payload)).toBe(true)
+    // Made in memory that held something before (allocUnsafe): every byte must be written, none left over.
+    const unsafe = Buffer.allocUnsafe
+    const spy = jest.spyOn(Buffer, 'allocUnsafe').mockImplementation((n: number) => unsafe(n).fill(0xff))
+    try {
+      for (const [index, group] of [[5, 70000], [2147483647, 2147483647], [1, 0], [7, 0xffffffff], [123456, 65536]]) {
+        const fast = setGroupRequest(index, 'tap0', group)
+        const general = setLinkRequest(index, 'tap0', {group})
+        expect(fast).toEqual(general)
+        expect(fast.payload.equals(general.payload)).toBe(true)
+      }
+      expect(spy).toHaveBeenCalled()
+    } finally {
+      spy.mockRestore()
     }
   })
 })

@@ -8,7 +8,6 @@
 import fc from 'fast-check'
 import * as C from '../../src/kernel/constants'
 import {Link, attr, attrNested, decodeLink, encodeIfinfomsg} from '../../src/kernel/netlink-codec'
-import {formatMac} from '../../src/model/mac'
 
 const params = {seed: 20261203, numRuns: 600}
 
@@ -123,15 +122,5 @@ describe('decodeLink on the links of a TUN/TAP dump', () => {
     expect('operstate' in link).toBe(false)
     expect(link.mac).toBe('02:00:00:00:00:ab')
     expect(link.tun?.type).toBe('tun')
-  })
-})
-
-describe('formatMac', () => {
-  test('two lower-case hex digits a byte, colon-separated, for any length and offset', () => {
-    fc.assert(fc.property(fc.uint8Array({maxLength: 9}), fc.nat(4), fc.nat(4), (bytes, before, after) => {
-      const memory = Buffer.concat([Buffer.alloc(before, 0xee), bytes, Buffer.alloc(after, 0xdd)])
-      expect(formatMac(memory, before, before + bytes.length)).toBe(hexOf(bytes))
-      expect(formatMac(Buffer.from(bytes))).toBe(hexOf(bytes))
-    }), {...params, numRuns: 2000})
   })
 })
