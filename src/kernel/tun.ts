@@ -6,6 +6,27 @@ import {ifreqName, ifreqWithShort} from './ifreq'
 export const TUN_NODE = '/dev/net/tun'
 
 /**
+ * The name (/proc/PID/comm) tunadm gives itself before it attaches to a device or copies another
+ * process's descriptor: "node" would tell another tunadm's holder scan nothing. That scan copies each
+ * holder's descriptor for a moment (heldDeviceNetns), so two tunadm commands running at once see each
+ * other holding the very file its owner holds; system/holders.ts leaves such a copy out by this name.
+ */
+export const SELF_COMM = 'tunadm'
+let named = false
+
+function nameSelf(): void {
+  if (named) return
+  named = true
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const {writeFileSync} = require('node:fs') as typeof import('node:fs')
+    writeFileSync('/proc/self/comm', SELF_COMM)
+  } catch {
+    // no /proc: the scan then shows "node", as before
+  }
+}
+
+/**
  * An open /dev/net/tun file attached to one device. While it is open the device exists even
  * without PERSIST; closing it without PERSIST removes a device we just created. That gives
  * creation its rollback: persist is the last step.
@@ -34,6 +55,7 @@ export class TunHandle {
   }
 
   private static attach(name: string, ifFlags: number, op: string): TunHandle {
+    nameSelf()
     const fd = openPath(TUN_NODE)
     try {
       const req = ifreqWithShort(name, ifFlags)
@@ -91,6 +113,7 @@ export function tunFeatures(): number {
  * namespace (root); undefined when it cannot be asked.
  */
 export function heldDeviceNetns(pid: number, fd: number): string | undefined {
+  nameSelf()
   const copy = borrowFd(pid, fd)
   if (copy === undefined) return undefined
   try {

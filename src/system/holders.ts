@@ -9,6 +9,7 @@
  */
 import type {Holder} from '../model/device'
 import {Host, realHost} from './host'
+import {SELF_COMM} from '../kernel/tun'
 
 export type {Holder} from '../model/device'
 
@@ -53,6 +54,13 @@ export function findHolders(host: Host = realHost, netns = currentNetnsId(host))
       list.push(holder)
       out.set(m[1], list)
     }
+  }
+  // Another tunadm asking the kernel about a holder's descriptor holds a copy of it for a moment: the
+  // same file, not a second holder. A tunadm that holds a device alone (del keeps its attachment until
+  // the delete) is still named.
+  for (const [name, list] of out) {
+    const others = list.filter((h) => h.command !== SELF_COMM)
+    if (others.length && others.length < list.length) out.set(name, others)
   }
   return out
 }

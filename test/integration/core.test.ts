@@ -2,6 +2,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import {spawn} from 'node:child_process'
 import {Netns, describeKernel, json, must, sh, BIN} from '../helpers/kernel'
 import {asUserArgv, hold, userDir} from '../helpers/holder'
 
@@ -287,6 +288,56 @@ describeKernel('core commands against the kernel', () => {
       fs.rmSync(jail, {recursive: true, force: true})
     }
   })
+
+  test("a concurrent tunadm's moment-long copy of a holder's descriptor (its own holder scan) is not named as a second holder", async () => {
+    ns.tunadm(['add', 'tun8'])
+    const held = await hold(ns.name, 'tun8', 'tun')
+    const running: Array<ReturnType<typeof spawn>> = []
+    /** Processes other than the holder whose descriptors are attached to tun8, with their names (/proc: the oracle). */
+    const copiers = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== held.proc.pid).flatMap((pid) => {
+      try {
+        const attached = fs.readdirSync(`/proc/${pid}/fdinfo`).some((fd) => /^iff:\s*tun8$/m.test(fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8')))
+        return attached ? [fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()] : []
+      } catch {
+        return [] // gone meanwhile
+      }
+    })
+    const until = async (what: string, ok: () => boolean) => {
+      for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 50))
+      expect([what, ok()]).toEqual([what, true])
+    }
+    const commands = () => json(ns.tunadm(['show', 'tun8', '--json'])).processes.map((h: {command: string}) => h.command)
+    try {
+      expect(held.outcome).toBe('attached tun8')
+      // One tunadm stopped just after copying the holder's fd (strace holds pidfd_getfd's return for up to
+      // 30 s; strace killed, it goes on): it names itself, and a second tunadm run meanwhile sees one holder.
+      const first = spawn('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=pidfd_getfd', '-e', 'inject=pidfd_getfd:delay_exit=30000000',
+        process.execPath, BIN, 'show', 'tun8', '--json', '--netns', ns.name], {stdio: ['ignore', 'pipe', 'ignore']})
+      running.push(first)
+      let firstOut = ''
+      first.stdout!.on('data', (d) => (firstOut += d))
+      const firstDone = new Promise((resolve) => first.stdout!.once('close', resolve))
+      await until('the first tunadm to hold its copy', () => copiers().length > 0)
+      expect(copiers()).toEqual(['tunadm'])
+      expect(commands()).toEqual(['python3'])
+      expect(ns.tunadm(['del', 'tun8']).stderr).toMatch(/^error: tun8 is in use by python3 \(pid \d+\)$/m)
+      expect(copiers()).toEqual(['tunadm'])
+      first.kill('SIGKILL')
+      await firstDone
+      expect(JSON.parse(firstOut).result.processes.map((h: {command: string}) => h.command)).toEqual(['python3'])
+      // The same file shared with any other program (a forked child, a descriptor passed over a socket) is a holder.
+      const pid = held.proc.pid!
+      const fd = fs.readdirSync(`/proc/${pid}/fd`).find((n) => fs.readlinkSync(`/proc/${pid}/fd/${n}`) === '/dev/net/tun')!
+      const child = spawn('python3', [path.join(__dirname, '../helpers/copyfd.py'), String(pid), fd, 'forked-child'], {stdio: ['pipe', 'pipe', 'inherit']})
+      running.push(child)
+      expect(await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim())))).toBe('copied')
+      expect(commands()).toEqual(['python3', 'forked-child'])
+    } finally {
+      for (const p of running) p.kill()
+      await held.release()
+      ns.tunadm(['del', '--force', 'tun8'])
+    }
+  }, 20000)
 
   test('a non-root owner can attach to the device tunadm made; another user is refused', async () => {
     ns.tunadm(['add', 'tun6', '--user', 'nobody'])

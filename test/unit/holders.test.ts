@@ -78,3 +78,21 @@ test("holdersOf and queueState: the device's own counts judge unconfirmed holder
   expect(queueState({multiQueue: false, carrier: true, processes: []})).toEqual({enabled: 1, disabled: 0, held: true})
   expect(queueState({multiQueue: true, queues: 0, disabledQueues: 2, carrier: true, processes: [confirmed, confirmed]})).toEqual({enabled: 0, disabled: 2, held: true})
 })
+
+test("holders: another tunadm's moment-long copy of a holder's descriptor is not a second holder; a tunadm holding a device alone is named", () => {
+  // pid 40 (tunadm, running in another namespace) has just copied slirp4netns's fd to ask the kernel about it.
+  const links: Record<string, string> = {
+    '/proc/20/ns/net': 'net:[2]', '/proc/20/fd/5': '/dev/net/tun',
+    '/proc/40/ns/net': 'net:[3]', '/proc/40/fd/21': '/dev/net/tun',
+    '/proc/50/ns/net': 'net:[1]', '/proc/50/fd/19': '/dev/net/tun',
+  }
+  const files = {
+    '/proc/20/fdinfo/5': 'iff:\ttap0\n', '/proc/20/comm': 'slirp4netns\n',
+    '/proc/40/fdinfo/21': 'iff:\ttap0\n', '/proc/40/comm': 'tunadm\n',
+    '/proc/50/fdinfo/19': 'iff:\ttap9\n', '/proc/50/comm': 'tunadm\n',
+  }
+  const host = new FakeProc(files, links, [], {'20/5': 'net:[1]', '40/21': 'net:[1]', '50/19': 'net:[1]'})
+  const holders = findHolders(host, 'net:[1]')
+  expect(holders.get('tap0')).toEqual([{pid: 20, command: 'slirp4netns', fd: 5, device: 'tap0', verified: true, elsewhere: true}])
+  expect(holders.get('tap9')).toEqual([{pid: 50, command: 'tunadm', fd: 19, device: 'tap9', verified: true}])
+})
