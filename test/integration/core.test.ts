@@ -303,8 +303,17 @@ describeKernel('core commands against the kernel', () => {
       }
     })
     const until = async (what: string, ok: () => boolean) => {
-      for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 50))
+      for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 100))
       expect([what, ok()]).toEqual([what, true])
+    }
+    /** Whether process `pid` (strace's child) holds a descriptor attached to tun8. */
+    const holdsTun8 = (pid: number) => {
+      try {
+        const child = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]
+        return !!child && fs.readdirSync(`/proc/${child}/fdinfo`).some((fd) => /^iff:\s*tun8$/m.test(fs.readFileSync(`/proc/${child}/fdinfo/${fd}`, 'utf8')))
+      } catch {
+        return false
+      }
     }
     const commands = () => json(ns.tunadm(['show', 'tun8', '--json'])).processes.map((h: {command: string}) => h.command)
     try {
@@ -317,7 +326,7 @@ describeKernel('core commands against the kernel', () => {
       let firstOut = ''
       first.stdout!.on('data', (d) => (firstOut += d))
       const firstDone = new Promise((resolve) => first.stdout!.once('close', resolve))
-      await until('the first tunadm to hold its copy', () => copiers().length > 0)
+      await until('the first tunadm to hold its copy', () => holdsTun8(first.pid!))
       expect(copiers()).toEqual(['tunadm'])
       expect(commands()).toEqual(['python3'])
       expect(ns.tunadm(['del', 'tun8']).stderr).toMatch(/^error: tun8 is in use by python3 \(pid \d+\)$/m)
@@ -333,11 +342,11 @@ describeKernel('core commands against the kernel', () => {
       expect(await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim())))).toBe('copied')
       expect(commands()).toEqual(['python3', 'forked-child'])
     } finally {
-      for (const p of running) p.kill()
+      for (const p of running) p.kill('SIGKILL')
       await held.release()
       ns.tunadm(['del', '--force', 'tun8'])
     }
-  }, 20000)
+  }, 60000)
 
   test('a non-root owner can attach to the device tunadm made; another user is refused', async () => {
     ns.tunadm(['add', 'tun6', '--user', 'nobody'])
