@@ -112,6 +112,8 @@ export const MSG_DONTWAIT = 0x40
 /** Netlink multicast group of link announcements (bind's nl_groups bit for RTNLGRP_LINK). */
 export const RTMGRP_LINK = 1
 export const SO_RCVBUFFORCE = 33
+export const SO_ATTACH_FILTER = 26
+export const SO_DETACH_FILTER = 27
 export const NLM_F_REPLACE = 0x100
 export const NLM_F_EXCL = 0x200
 export const NLM_F_CREATE = 0x400

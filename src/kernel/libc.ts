@@ -6,7 +6,7 @@
  * before any other JavaScript runs, and throws a KernelError naming the operation.
  */
 import {KernelError} from './errno'
-import {O_CLOEXEC, O_NONBLOCK, O_RDWR, O_RDONLY, CLONE_NEWNET} from './constants'
+import {O_CLOEXEC, O_NONBLOCK, O_RDWR, O_RDONLY, CLONE_NEWNET, SOL_SOCKET, SO_ATTACH_FILTER} from './constants'
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Fn = (...args: any[]) => any
@@ -24,6 +24,7 @@ interface Libc {
   bind: Fn
   setsockopt: Fn
   getsockopt: Fn
+  setsockoptFilter: Fn
   flock: Fn
   syscall3: Fn
   getpwnam: Fn
@@ -32,6 +33,7 @@ interface Libc {
   getgrgid: Fn
   passwd: any
   group: any
+  sockFprog: any
 }
 
 let libc: Libc | undefined
@@ -93,6 +95,8 @@ const BINDINGS: {[K in Exclude<keyof Libc, 'koffi'>]: (lib: any, koffi: any, l: 
   bind: (lib) => lib.func('int bind(int fd, void *addr, uint32_t len)'),
   setsockopt: (lib) => lib.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
   getsockopt: (lib) => lib.func('int getsockopt(int fd, int level, int name, void *value, void *len)'),
+  // SO_ATTACH_FILTER's struct sock_fprog, its filter a Buffer (koffi passes a Buffer where a pointer goes).
+  setsockoptFilter: (lib, koffi, l) => lib.func('setsockopt', 'int', ['int', 'int', 'int', koffi.pointer(l.sockFprog), 'uint32_t']),
   flock: (lib) => lib.func('int flock(int fd, int op)'),
   // syscall() is variadic; pidfd_open and pidfd_getfd take at most three integers.
   syscall3: (lib) => lib.func('syscall', 'long', ['long', 'long', 'long', 'long']),
@@ -109,6 +113,7 @@ const BINDINGS: {[K in Exclude<keyof Libc, 'koffi'>]: (lib: any, koffi: any, l: 
   group: (_lib, koffi) => koffi.struct({
     gr_name: 'const char *', gr_passwd: 'const char *', gr_gid: 'uint32_t', gr_mem: 'void *',
   }),
+  sockFprog: (_lib, koffi) => koffi.struct({len: 'uint16_t', filter: 'void *'}),
 }
 
 function load(): Libc {
@@ -194,6 +199,12 @@ export function setSocketInt(fd: number, level: number, name: number, value: num
   if (value === (value | 0)) for (let i = 0; i < 4; i++) v[i] = (value >>> (8 * i)) & 0xff
   else v.writeInt32LE(value) // refused as it always was
   check(l.setsockopt(fd, level, name, v, 4), op)
+}
+
+/** Attach a classic BPF program (struct sock_filter[], 8 bytes each) to a socket; the kernel copies it. */
+export function attachSocketFilter(fd: number, program: Buffer, op: string): void {
+  const l = load()
+  check(l.setsockoptFilter(fd, SOL_SOCKET, SO_ATTACH_FILTER, {len: program.length / 8, filter: program}, 16), op)
 }
 
 const SYS_PIDFD_OPEN = 434

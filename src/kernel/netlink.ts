@@ -1,7 +1,8 @@
 /** A small synchronous rtnetlink client: one request at a time, on this thread's network namespace. */
 import * as C from './constants'
 import {KernelError} from './errno'
-import {bindSocket, closeFd, getSocketU64, openSocket, recvBuffer, sendBuffer, setSocketInt} from './libc'
+import {attachSocketFilter, bindSocket, closeFd, getSocketU64, openSocket, recvBuffer, sendBuffer, setSocketInt} from './libc'
+import {FILTER_MAX_RANGES, ignoreLinksProgram} from './netlink-filter'
 import {TunadmError} from '../errors'
 import {
   Address, Link, NlMessage, Route, attr, attrNested, attrString, attrU32, decodeAddress, decodeLink,
@@ -419,6 +420,10 @@ export function routeRequest(add: boolean, index: number, name: string, dst: Pre
 export class LinkWatch {
   private fd: number
   private rx = Buffer.alloc(RECV_SIZE)
+  /** A socket filter is attached (ignore()). */
+  private filtered = false
+  /** A filter for an earlier set could not be taken off. */
+  private blind = false
 
   constructor() {
     this.fd = openSocket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC, C.NETLINK_ROUTE, 'socket(AF_NETLINK)')
@@ -441,6 +446,39 @@ export class LinkWatch {
   }
 
   /**
+   * From now on the kernel drops the announcements of these links (by ifindex) before they reach the
+   * socket (a socket filter, kernel/netlink-filter.ts), in place of any earlier such set: what drain()
+   * would pass over unread when given them as `skip`. Only a saving: drain() still passes over what its
+   * `skip` names, and when the filter cannot be attached (or holds only part of the set), what the
+   * kernel keeps is read and passed over as before. Returns whether a filter was attached.
+   */
+  ignore(indexes: ReadonlySet<number>): boolean {
+    // The kernel charges a filter to the socket's option memory (net.core.optmem_max, 20 KB on kernels
+    // before 6.9): a program that does not fit is tried again with fewer ranges, the largest.
+    for (const ranges of [FILTER_MAX_RANGES, 200, 50, 10, 1]) {
+      const program = ignoreLinksProgram(indexes, ranges)
+      if (!program) break
+      try {
+        attachSocketFilter(this.fd, program, 'setsockopt(SO_ATTACH_FILTER)')
+        this.filtered = true
+        return true
+      } catch {
+        // a smaller one
+      }
+    }
+    // No filter for this set: an earlier one must not go on dropping what is not in it.
+    if (this.filtered) {
+      try {
+        setSocketInt(this.fd, C.SOL_SOCKET, C.SO_DETACH_FILTER, 0, 'setsockopt(SO_DETACH_FILTER)')
+        this.filtered = false
+      } catch {
+        this.blind = true // what it drops is unknown from here on: every drain() says announcements were lost
+      }
+    }
+    return false
+  }
+
+  /**
    * The links announced since the last call; undefined when the kernel dropped announcements (ENOBUFS).
    * Links in `skip` (by ifindex) are not decoded: 1000 of one's own devices moved cost ~10 ms to decode.
    * With `deleted`, the links announced as deleted (RTM_DELLINK, sent whether a link was up or not, with
@@ -448,7 +486,7 @@ export class LinkWatch {
    */
   drain(skip?: ReadonlySet<number>, deleted?: Link[]): Link[] | undefined {
     const out: Link[] = []
-    let lost = false
+    let lost = this.blind
     for (;;) {
       let n: number
       try {

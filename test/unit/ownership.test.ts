@@ -233,6 +233,10 @@ class FakeKernel implements DeleteIo {
   /** Deletions announced to the watch (each link as it was, with its group). */
   gone: Link[] = []
 
+  /** The links whose announcements the watch's socket filter drops (the last set it was given), and each set given. */
+  ignored = new Set<number>()
+  ignores: number[][] = []
+
   watch = {
     drain: (skip?: ReadonlySet<number>, deleted?: Link[]): Link[] | undefined => {
       if (this.lostAnnouncements) return undefined
@@ -240,19 +244,31 @@ class FakeKernel implements DeleteIo {
       if (deleted) deleted.push(...dropped.filter((l) => !skip?.has(l.index)).map((l) => ({...l})))
       return this.queue.splice(0).map((l) => ({...l}))
     },
+    ignore: (indexes: ReadonlySet<number>): void => {
+      this.ignored = new Set(indexes)
+      this.ignores.push([...indexes].sort((a, b) => a - b))
+    },
+  }
+
+  /** An announcement, unless the filter drops it (as the kernel does, before the socket's queue). */
+  private announce(l: Link, to: Link[] = this.queue): void {
+    if (!this.ignored.has(l.index)) to.push({...l})
   }
 
   /** Change a link as another program would; the kernel announces it only while it is up (or when it is new). */
   move(index: number, group: number, announced = false): void {
     const l = this.links_.get(index)!
     l.group = group
-    if (announced) this.queue.push({...l})
+    if (announced) this.announce(l)
   }
 
   add(l: Link): void {
     this.links_.set(l.index, {...l})
-    this.queue.push({...l})
+    this.announce(l)
   }
+
+  /** Moves the kernel refuses (by ifindex): EPERM, the device left where it is. */
+  moveFails = new Set<number>()
 
   setGroup(targets: Link[], group: number): Array<KernelError | undefined> {
     this.group = group
@@ -260,6 +276,7 @@ class FakeKernel implements DeleteIo {
     const out = targets.map((t) => {
       const l = this.links_.get(t.index)
       if (!l) return new KernelError('RTM_SETLINK', 19, t.name)
+      if (this.moveFails.has(t.index)) return new KernelError('RTM_SETLINK', 1, t.name)
       l.group = group
       return undefined
     })
@@ -275,7 +292,7 @@ class FakeKernel implements DeleteIo {
       if (l.group === group) {
         this.links_.delete(l.index)
         this.deleted.push(l.name)
-        this.gone.push({...l})
+        this.announce(l, this.gone)
       }
     }
   }
@@ -401,6 +418,24 @@ describe('deleting many devices, never another', () => {
     expect(r.group).toBe(555555)
     expect(r.errors.size).toBe(0)
     expect(k.deleted.sort()).toEqual(['t0', 't2'])
+  })
+
+  test('the announcements of the devices to move are ignored from the moves on; a device whose move failed is watched again, and one another program then puts in the private group is seen', () => {
+    const k = setup()
+    expect(del(k).byGroup).toBe(true)
+    expect(k.ignores).toEqual([[2, 3, 4]])
+    // t1's move refused: the filter is set again without it before the check, so that another program
+    // moving it into the private group after the check (announced: it is up) is seen, and it stays.
+    const refused = setup()
+    refused.moveFails.add(3)
+    refused.afterCheck = (group) => refused.move(3, group, true)
+    const r = del(refused)
+    expect(refused.ignores).toEqual([[2, 3, 4], [2, 4]])
+    expect(r.byGroup).toBe(false)
+    expect(r.warnings).toEqual(['the private link group 123456789 tunadm moved the devices into also held t1, which tunadm did not put there: deleted one by one instead, and it was left alone'])
+    expect(refused.deleted.sort()).toEqual(['t0', 't2'])
+    expect(refused.links_.has(3)).toBe(true)
+    expect(r.errors.get(3)).toMatchObject({code: 'EPERM'})
   })
 
   test('a refused group delete, one device, or TUNADM_GROUP_DELETE=0: one by one', () => {
