@@ -293,53 +293,43 @@ describeKernel('core commands against the kernel', () => {
     ns.tunadm(['add', 'tun8'])
     const held = await hold(ns.name, 'tun8', 'tun')
     const running: Array<ReturnType<typeof spawn>> = []
-    /** Processes other than the holder whose descriptors are attached to tun8, with their names (/proc: the oracle). */
-    const copiers = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== held.proc.pid).flatMap((pid) => {
-      try {
-        const attached = fs.readdirSync(`/proc/${pid}/fdinfo`).some((fd) => /^iff:\s*tun8$/m.test(fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8')))
-        return attached ? [fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()] : []
-      } catch {
-        return [] // gone meanwhile
-      }
-    })
     const until = async (what: string, ok: () => boolean) => {
       for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 100))
       expect([what, ok()]).toEqual([what, true])
     }
-    /** Whether process `pid` (strace's child) holds a descriptor attached to tun8. */
-    const holdsTun8 = (pid: number) => {
+    const read = (p: string) => {
       try {
-        const child = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]
-        return !!child && fs.readdirSync(`/proc/${child}/fdinfo`).some((fd) => /^iff:\s*tun8$/m.test(fs.readFileSync(`/proc/${child}/fdinfo/${fd}`, 'utf8')))
+        return fs.readFileSync(p, 'utf8').trim()
       } catch {
-        return false
+        return ''
       }
+    }
+    /** A process named `comm` that copies the holder's fd, as a concurrent tunadm's scan does for a moment, and keeps it. */
+    const copy = async (comm: string) => {
+      const pid = held.proc.pid!
+      const fd = fs.readdirSync(`/proc/${pid}/fd`).find((n) => fs.readlinkSync(`/proc/${pid}/fd/${n}`) === '/dev/net/tun')!
+      const p = spawn('python3', [path.join(__dirname, '../helpers/copyfd.py'), String(pid), fd, comm], {stdio: ['pipe', 'pipe', 'inherit']})
+      running.push(p)
+      expect(await new Promise<string>((resolve) => p.stdout!.once('data', (d) => resolve(String(d).trim())))).toBe('copied')
     }
     const commands = () => json(ns.tunadm(['show', 'tun8', '--json'])).processes.map((h: {command: string}) => h.command)
     try {
       expect(held.outcome).toBe('attached tun8')
-      // One tunadm stopped just after copying the holder's fd (strace holds pidfd_getfd's return for up to
-      // 30 s; strace killed, it goes on): it names itself, and a second tunadm run meanwhile sees one holder.
+      // A tunadm in its holder scan, stopped in its first copy of a descriptor (strace holds pidfd_getfd's
+      // return; which process's descriptor comes first depends on what else runs): it has named itself.
       const first = spawn('strace', ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=pidfd_getfd', '-e', 'inject=pidfd_getfd:delay_exit=30000000',
-        process.execPath, BIN, 'show', 'tun8', '--json', '--netns', ns.name], {stdio: ['ignore', 'pipe', 'ignore']})
+        process.execPath, BIN, 'show', 'tun8', '--netns', ns.name], {stdio: 'ignore'})
       running.push(first)
-      let firstOut = ''
-      first.stdout!.on('data', (d) => (firstOut += d))
-      const firstDone = new Promise((resolve) => first.stdout!.once('close', resolve))
-      await until('the first tunadm to hold its copy', () => holdsTun8(first.pid!))
-      expect(copiers()).toEqual(['tunadm'])
+      const children = () => read(`/proc/${first.pid}/task/${first.pid}/children`).split(' ').filter(Boolean)
+      const names = () => children().map((pid) => read(`/proc/${pid}/comm`))
+      await until('the first tunadm to name itself', () => names().includes('tunadm'))
+      first.kill('SIGKILL')
+      // Such a copy, held as long as a test needs: the holder alone is named, by show and by del's refusal.
+      await copy('tunadm')
       expect(commands()).toEqual(['python3'])
       expect(ns.tunadm(['del', 'tun8']).stderr).toMatch(/^error: tun8 is in use by python3 \(pid \d+\)$/m)
-      expect(copiers()).toEqual(['tunadm'])
-      first.kill('SIGKILL')
-      await firstDone
-      expect(JSON.parse(firstOut).result.processes.map((h: {command: string}) => h.command)).toEqual(['python3'])
       // The same file shared with any other program (a forked child, a descriptor passed over a socket) is a holder.
-      const pid = held.proc.pid!
-      const fd = fs.readdirSync(`/proc/${pid}/fd`).find((n) => fs.readlinkSync(`/proc/${pid}/fd/${n}`) === '/dev/net/tun')!
-      const child = spawn('python3', [path.join(__dirname, '../helpers/copyfd.py'), String(pid), fd, 'forked-child'], {stdio: ['pipe', 'pipe', 'inherit']})
-      running.push(child)
-      expect(await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim())))).toBe('copied')
+      await copy('forked-child')
       expect(commands()).toEqual(['python3', 'forked-child'])
     } finally {
       for (const p of running) p.kill('SIGKILL')
