@@ -101,6 +101,21 @@ export function decodeMessages(buf: Buffer, length = buf.length): NlMessage[] {
   return out
 }
 
+/**
+ * Throws what decodeMessages would throw on this datagram, and nothing when it would decode it: the
+ * messages' lengths walked without making them (their reader then walks them in place).
+ */
+export function checkMessages(buf: Uint8Array, length: number): void {
+  let off = 0
+  while (off + C.NLMSG_HDRLEN <= length) {
+    const len = le32(buf, off)
+    if (len < C.NLMSG_HDRLEN) throw new NetlinkParseError(`message length ${len} at offset ${off} is shorter than its header`)
+    if (off + len > length) throw new NetlinkParseError(`message length ${len} at offset ${off} runs past the ${length}-byte datagram`)
+    off += align4(len)
+  }
+  if (off < length && length - off >= 4) throw new NetlinkParseError(`${length - off} trailing bytes after the last message`)
+}
+
 /** NLMSG_ERROR payload: a negative errno (0 = ACK) followed by the offending header. */
 export function decodeError(payload: Buffer): number {
   if (payload.length < 4) throw new NetlinkParseError('NLMSG_ERROR shorter than 4 bytes')
@@ -252,7 +267,8 @@ class AttrTable {
   private readonly len = new Int32Array(128)
   private buf: Buffer = Buffer.alloc(0)
 
-  scan(buf: Buffer, start: number, end: number): this {
+  /** `from`: where the message starts (offsets in errors are said from there). */
+  scan(buf: Buffer, start: number, end: number, from = 0): this {
     // The loop runs ~40 times a link, mostly before V8 optimises anything: reads written out, no calls.
     const at = this.at
     const lens = this.len
@@ -262,8 +278,8 @@ class AttrTable {
     while (off + 4 <= end) {
       const len = buf[off] | (buf[off + 1] << 8)
       const type = (buf[off + 2] | (buf[off + 3] << 8)) & C.NLA_TYPE_MASK
-      if (len < 4) throw new NetlinkParseError(`attribute ${type} at offset ${off} has length ${len}`)
-      if (off + len > end) throw new NetlinkParseError(`attribute ${type} at offset ${off} runs past its message`)
+      if (len < 4) throw new NetlinkParseError(`attribute ${type} at offset ${off - from} has length ${len}`)
+      if (off + len > end) throw new NetlinkParseError(`attribute ${type} at offset ${off - from} runs past its message`)
       if (type < 128) {
         at[type] = off + 4
         lens[type] = len - 4
@@ -359,14 +375,16 @@ function wordView(b: Buffer): Uint32Array {
   return words
 }
 
-function badAttribute(b: Buffer, off: number, end: number): NetlinkParseError {
+/** An attribute at `off` that does not fit; its offset said from the message's start, `from`. */
+function badAttribute(b: Buffer, off: number, from: number): NetlinkParseError {
   const len = le16(b, off)
   const type = le16(b, off + 2) & C.NLA_TYPE_MASK
-  return new NetlinkParseError(len < 4 ? `attribute ${type} at offset ${off} has length ${len}` : `attribute ${type} at offset ${off} runs past its message`)
+  const at = off - from
+  return new NetlinkParseError(len < 4 ? `attribute ${type} at offset ${at} has length ${len}` : `attribute ${type} at offset ${at} runs past its message`)
 }
 
 /** IFLA_INFO_DATA of a tun link, between start and end (none: start = end). */
-function decodeTunData(b: Buffer, w: Uint32Array, start: number, end: number): TunLinkData {
+function decodeTunData(b: Buffer, w: Uint32Array, start: number, end: number, from: number): TunLinkData {
   const base = b.byteOffset
   let type: number | undefined
   let owner: number | undefined
@@ -381,7 +399,7 @@ function decodeTunData(b: Buffer, w: Uint32Array, start: number, end: number): T
   while (off + 4 <= end) {
     const h = w[(base + off) >> 2]
     const len = h & 0xffff
-    if (len < 4 || off + len > end) throw badAttribute(b, off, end)
+    if (len < 4 || off + len > end) throw badAttribute(b, off, from)
     // As in decodeLink (the types are numbered 1 to 9: a jump table as they are).
     switch ((h >>> 16) & C.NLA_TYPE_MASK) {
       case 1: owner = len >= 8 ? w[(base + off + 4) >> 2] : undefined; break // IFLA_TUN_OWNER
@@ -410,15 +428,24 @@ function decodeTunData(b: Buffer, w: Uint32Array, start: number, end: number): T
 }
 
 export function decodeLink(payload: Buffer): Link {
-  if (payload.length < C.IFINFOMSG_LEN) throw new NetlinkParseError(`ifinfomsg of ${payload.length} bytes`)
-  let b = payload
-  if ((b.byteOffset & 3) !== 0) {
-    b = Buffer.alloc(payload.length) // its own memory, at offset 0
-    payload.copy(b)
+  return decodeLinkAt(payload, 0, payload.length)
+}
+
+/**
+ * The link message whose payload is b[from, end), read where it is: a dump's messages are decoded in the
+ * receive buffer, without a Buffer made for each (offsets in errors are the payload's, as decodeLink's).
+ */
+export function decodeLinkAt(buf: Buffer, from: number, end: number): Link {
+  if (end - from < C.IFINFOMSG_LEN) throw new NetlinkParseError(`ifinfomsg of ${end - from} bytes`)
+  let b = buf
+  if (((b.byteOffset + from) & 3) !== 0) {
+    b = Buffer.alloc(end - from) // its own memory, at offset 0
+    buf.copy(b, 0, from, end)
+    end -= from
+    from = 0
   }
   const w = wordView(b)
   const base = b.byteOffset
-  const end = b.length
   let name = ''
   let mtu: number | undefined
   let minMtu: number | undefined
@@ -432,11 +459,11 @@ export function decodeLink(payload: Buffer): Link {
   let carrier = -1
   let infoAt = -1
   let infoEnd = -1
-  let off: number = C.IFINFOMSG_LEN
+  let off: number = from + C.IFINFOMSG_LEN
   while (off + 4 <= end) {
     const h = w[(base + off) >> 2]
     const len = h & 0xffff
-    if (len < 4 || off + len > end) throw badAttribute(b, off, end)
+    if (len < 4 || off + len > end) throw badAttribute(b, off, from)
     // A u8 needs one byte of value, a u32 four; a shorter one reads as absent.
     switch (LINK_SLOTS[(h >>> 16) & C.NLA_TYPE_MASK]) {
       case 0: break
@@ -455,9 +482,9 @@ export function decodeLink(payload: Buffer): Link {
     }
     off += (len + 3) & ~3
   }
-  const index = le32signed(b, 4)
-  const hwType = le16(b, 2)
-  const flags = le32(b, 8)
+  const index = le32signed(b, from + 4)
+  const hwType = le16(b, from + 2)
+  const flags = le32(b, from + 8)
   const operstate = oper < 0 ? undefined : C.OPERSTATES[oper] ?? String(oper)
   let kind: string | undefined
   let tun: TunLinkData | undefined
@@ -470,7 +497,7 @@ export function decodeLink(payload: Buffer): Link {
     for (let o = infoAt; o + 4 <= infoEnd;) {
       const h = w[(base + o) >> 2]
       const len = h & 0xffff
-      if (len < 4 || o + len > infoEnd) throw badAttribute(b, o, infoEnd)
+      if (len < 4 || o + len > infoEnd) throw badAttribute(b, o, from)
       switch ((h >>> 16) & C.NLA_TYPE_MASK) {
         case 1: kind = textAt(b, o + 4, o + len); break // IFLA_INFO_KIND
         case 2: dataAt = o + 4; dataEnd = o + len; break // IFLA_INFO_DATA
@@ -479,7 +506,7 @@ export function decodeLink(payload: Buffer): Link {
       }
       o += (len + 3) & ~3
     }
-    if (kind === 'tun') tun = dataAt >= 0 ? decodeTunData(b, w, dataAt, dataEnd) : decodeTunData(b, w, 0, 0)
+    if (kind === 'tun') tun = dataAt >= 0 ? decodeTunData(b, w, dataAt, dataEnd, from) : decodeTunData(b, w, 0, 0, from)
     // A TUN/TAP device that is no port: its whole Link in one literal (no property store grown field by field).
     if (tun !== undefined && portKind === undefined && oper >= 0 && carrier >= 0) {
       return mac === undefined
@@ -501,7 +528,7 @@ export function decodeLink(payload: Buffer): Link {
         for (let o = portAt; o + 4 <= portEnd;) {
           const h = w[(base + o) >> 2]
           const len = h & 0xffff
-          if (len < 4 || o + len > portEnd) throw badAttribute(b, o, portEnd)
+          if (len < 4 || o + len > portEnd) throw badAttribute(b, o, from)
           if (((h >>> 16) & C.NLA_TYPE_MASK) === C.IFLA_BRPORT_STATE) st = len > 4 ? b[o + 4] : -1
           o += (len + 3) & ~3
         }
@@ -540,18 +567,23 @@ export function encodeIfaddrmsg(family: 4 | 6, prefixLen: number, index: number,
 const addrAttrs = new AttrTable()
 
 export function decodeAddress(payload: Buffer): Address {
-  if (payload.length < C.IFADDRMSG_LEN) throw new NetlinkParseError(`ifaddrmsg of ${payload.length} bytes`)
-  const family = payload[0] === C.AF_INET6 ? 6 : 4
-  const a = addrAttrs.scan(payload, C.IFADDRMSG_LEN, payload.length)
+  return decodeAddressAt(payload, 0, payload.length)
+}
+
+/** The address message whose payload is b[from, end), read where it is (decodeLinkAt's way). */
+export function decodeAddressAt(payload: Buffer, from: number, end: number): Address {
+  if (end - from < C.IFADDRMSG_LEN) throw new NetlinkParseError(`ifaddrmsg of ${end - from} bytes`)
+  const family = payload[from] === C.AF_INET6 ? 6 : 4
+  const a = addrAttrs.scan(payload, from + C.IFADDRMSG_LEN, end, from)
   // Read in place: a dump has an address or two per device, thousands of them.
   const local = a.has(C.IFA_LOCAL)
   const address = a.has(C.IFA_ADDRESS)
   const out: Address = {
     family,
-    prefixLen: payload[1],
-    flags: a.u32(C.IFA_FLAGS) ?? payload[2],
-    scope: payload[3],
-    index: le32(payload, 4),
+    prefixLen: payload[from + 1],
+    flags: a.u32(C.IFA_FLAGS) ?? payload[from + 2],
+    scope: payload[from + 3],
+    index: le32(payload, from + 4),
     address: local ? a.ip(C.IFA_LOCAL) : address ? a.ip(C.IFA_ADDRESS) : '',
     label: a.str(C.IFA_LABEL),
   }

@@ -5,7 +5,7 @@ import {attachSocketFilter, bindSocket, closeFd, getSocketU64, openSocket, recvB
 import {FILTER_MAX_RANGES, ignoreLinksProgram} from './netlink-filter'
 import {TunadmError} from '../errors'
 import {
-  Address, Link, NlMessage, Route, attr, attrNested, attrString, attrU32, decodeAddress, decodeLink,
+  Address, Link, NlMessage, Route, attr, attrNested, attrString, attrU32, checkMessages, decodeAddressAt, decodeLink, decodeLinkAt,
   decodeMessages, decodeRoute, decodeStatus, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage, encodeMessages, encodeRtmsg,
 } from './netlink-codec'
 import {Prefix} from '../model/ip'
@@ -27,6 +27,12 @@ export interface NlRequest {
   /** What it acts on, for messages (a device name). */
   target?: string
 }
+
+/** A reply message where it lies: its type, and its payload buf[start, end) (the header just before it). */
+export type AtVisitor = (type: number, buf: Buffer, start: number, end: number) => void
+
+/** A little-endian u32, read by hand (Buffer's reader checks its arguments at each of thousands of calls). */
+const le32 = (b: Uint8Array, o: number) => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000
 
 /** A dump the kernel reported as changed while it ran (NLM_F_DUMP_INTR): repeat it. */
 class DumpInterrupted extends Error {}
@@ -97,6 +103,19 @@ export class Netlink {
    * `restart` is called first so that the caller can drop what it collected.
    */
   each(type: number, flags: number, payload: Buffer, visit: (m: NlMessage) => void, target?: string, restart?: () => void): void {
+    this.eachAt(type, flags, payload, (mtype, buf, start, end) => {
+      // Its header is the 16 bytes before the payload.
+      const h = start - C.NLMSG_HDRLEN
+      visit({type: mtype, flags: buf[h + 6] | (buf[h + 7] << 8), seq: le32(buf, h + 8), pid: le32(buf, h + 12), payload: buf.subarray(start, end)})
+    }, target, restart)
+  }
+
+  /**
+   * each(), with each reply message handed over as where it lies in the receive buffer (its type and its
+   * payload, buf[start, end), the header just before it), valid until the visitor returns: no message
+   * object or Buffer made for each of the thousands of messages of a dump.
+   */
+  eachAt(type: number, flags: number, payload: Buffer, visit: AtVisitor, target?: string, restart?: () => void): void {
     const op = opNames[type] ?? `netlink type ${type}`
     for (let attempt = 1; ; attempt++) {
       try {
@@ -114,26 +133,34 @@ export class Netlink {
     }
   }
 
-  private once(type: number, flags: number, payload: Buffer, visit: (m: NlMessage) => void, op: string, target?: string): void {
+  private once(type: number, flags: number, payload: Buffer, visit: AtVisitor, op: string, target?: string): void {
     const seq = this.nextSeq()
     sendBuffer(this.fd, encodeMessage(type, flags | C.NLM_F_REQUEST, seq, payload), op)
     const dump = (flags & C.NLM_F_DUMP) === C.NLM_F_DUMP
     let interrupted = false
     for (;;) {
-      // Indexed: a for-of makes an iterator result a message in the baseline tiers (a dump has thousands).
-      const msgs = this.receive(op)
-      for (let i = 0; i < msgs.length; i++) {
-        const msg = msgs[i]
-        if (msg.seq !== seq) continue
-        if (msg.flags & C.NLM_F_DUMP_INTR) interrupted = true
-        if (msg.type === C.NLMSG_DONE || msg.type === C.NLMSG_ERROR) {
-          const {errno, detail} = decodeStatus(msg)
+      const n = this.receiveLength(op)
+      const rx = this.rx
+      // The datagram's messages checked as decodeMessages checks them, then walked in place, headers read by hand.
+      checkMessages(rx, n)
+      for (let off = 0; off + C.NLMSG_HDRLEN <= n;) {
+        const len = le32(rx, off)
+        const mtype = rx[off + 4] | (rx[off + 5] << 8)
+        const mflags = rx[off + 6] | (rx[off + 7] << 8)
+        const mseq = le32(rx, off + 8)
+        const start = off + C.NLMSG_HDRLEN
+        const end = off + len
+        off += (len + 3) & ~3
+        if (mseq !== seq) continue
+        if (mflags & C.NLM_F_DUMP_INTR) interrupted = true
+        if (mtype === C.NLMSG_DONE || mtype === C.NLMSG_ERROR) {
+          const {errno, detail} = decodeStatus({type: mtype, flags: mflags, payload: rx.subarray(start, end)})
           if (errno !== 0) throw new KernelError(op, errno, target, detail)
           if (interrupted) throw new DumpInterrupted()
           return
         }
-        if (!interrupted) visit(msg)
-        if (!dump && (msg.flags & C.NLM_F_MULTI) === 0 && (flags & C.NLM_F_ACK) === 0) return
+        if (!interrupted) visit(mtype, rx, start, end)
+        if (!dump && (mflags & C.NLM_F_MULTI) === 0 && (flags & C.NLM_F_ACK) === 0) return
       }
     }
   }
@@ -145,6 +172,11 @@ export class Netlink {
 
   /** One datagram's messages; a datagram larger than the buffer is read again into a bigger one. */
   private receive(op: string): NlMessage[] {
+    return decodeMessages(this.rx, this.receiveLength(op))
+  }
+
+  /** One datagram into this.rx (made larger when it does not fit), and its length. */
+  private receiveLength(op: string): number {
     for (;;) {
       const n = recvBuffer(this.fd, this.rx, op, C.MSG_PEEK | C.MSG_TRUNC)
       if (n > this.rx.length) {
@@ -152,7 +184,7 @@ export class Netlink {
         continue
       }
       recvBuffer(this.fd, this.rx, op)
-      return decodeMessages(this.rx, n)
+      return n
     }
   }
 
@@ -207,9 +239,9 @@ export class Netlink {
     // Without the counters (we never read them) each link's message is about half as long.
     const mask = attrU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS)
     let out: Link[] = []
-    this.each(C.RTM_GETLINK, C.NLM_F_DUMP, Buffer.concat([encodeIfinfomsg(), filter, mask]), (m) => {
-      if (m.type !== C.RTM_NEWLINK) return
-      out.push(decodeLink(m.payload))
+    this.eachAt(C.RTM_GETLINK, C.NLM_F_DUMP, Buffer.concat([encodeIfinfomsg(), filter, mask]), (type, buf, start, end) => {
+      if (type !== C.RTM_NEWLINK) return
+      out.push(decodeLinkAt(buf, start, end))
       counted?.(out.length)
     }, undefined, () => { out = [] })
     return out
@@ -291,8 +323,8 @@ export class Netlink {
 
   addresses(): Address[] {
     let out: Address[] = []
-    this.each(C.RTM_GETADDR, C.NLM_F_DUMP, Buffer.alloc(C.IFADDRMSG_LEN), (m) => {
-      if (m.type === C.RTM_NEWADDR) out.push(decodeAddress(m.payload))
+    this.eachAt(C.RTM_GETADDR, C.NLM_F_DUMP, Buffer.alloc(C.IFADDRMSG_LEN), (type, buf, start, end) => {
+      if (type === C.RTM_NEWADDR) out.push(decodeAddressAt(buf, start, end))
     }, undefined, () => { out = [] })
     return out
   }
