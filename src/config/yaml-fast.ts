@@ -138,6 +138,8 @@ interface Frame {
 class FastReader {
   private readonly stack: Frame[] = []
   private readonly trivia: Trivia[] = []
+  /** The items of the flow collections being read (flowCollection). */
+  private readonly flowItems: Array<FastNode | FastPair> = []
   private root: FastMap | FastSeq | null = null
   /**
    * The comment and blank lines left after the last item of the innermost collection, as they move up
@@ -419,62 +421,75 @@ class FastReader {
     }
   }
 
-  /** `[...]` or `{...}` closed on this line. range[2] is left at the closing bracket for the caller to extend. */
+  /**
+   * `[...]` or `{...}` closed on this line. range[2] is left at the closing bracket for the caller to extend.
+   * Its items are gathered on `flowItems` (shared by the nested ones) and taken off it at its length: a
+   * list pushed onto from empty gets room for 17, and a config has thousands of short ones.
+   */
   private flowCollection(at: number, depth: number): FastMap | FastSeq {
     if (depth > MAX_DEPTH) throw DECLINE
-    const isMap = this.code(at) === LBRACE
+    const {text, lineEnd, flowItems} = this
+    const isMap = text.charCodeAt(at) === LBRACE
     const close = isMap ? RBRACE : RBRACKET
-    const node: FastMap | FastSeq = isMap ? {kind: 'map', items: [], range: [at, at, at]} : {kind: 'seq', items: [], range: [at, at, at]}
-    let i = this.skipSpaces(at + 1)
-    if (this.code(i) !== close) {
+    const base = flowItems.length
+    let i = at + 1
+    while (i < lineEnd && text.charCodeAt(i) === SPACE) i++
+    if ((i < lineEnd ? text.charCodeAt(i) : EOL) !== close) {
       for (;;) {
-        if (isMap) i = this.flowPair(node as FastMap, i, depth)
+        if (isMap) i = this.flowPair(i, depth)
         else {
           const item = this.flowItem(i, depth)
-          ;(node as FastSeq).items.push(item)
+          flowItems.push(item)
           i = item.range[2]
         }
-        const c = this.code(i)
+        const c = i < lineEnd ? text.charCodeAt(i) : EOL
         if (c === close) break
         if (c !== COMMA) throw DECLINE // `:` in a sequence (a one-pair map), a comment, or the line's end
-        i = this.skipSpaces(i + 1)
-        if (this.code(i) === close) break // a trailing comma
+        i++
+        while (i < lineEnd && text.charCodeAt(i) === SPACE) i++
+        if ((i < lineEnd ? text.charCodeAt(i) : EOL) === close) break // a trailing comma
       }
     }
-    node.range[1] = node.range[2] = i + 1
-    return node
+    // Its own items, off the shared list (splice: the removed ones, in a list of their length).
+    const items = flowItems.splice(base)
+    return isMap ? {kind: 'map', items: items as FastPair[], range: [at, i + 1, i + 1]} : {kind: 'seq', items: items as FastNode[], range: [at, i + 1, i + 1]}
   }
 
   /** One value in a flow collection; its range[2] takes in the spaces after it (where the next token is). */
   private flowItem(at: number, depth: number): FastNode {
-    const c = this.code(at)
+    const {text, lineEnd} = this
+    const c = at < lineEnd ? text.charCodeAt(at) : EOL
     const node = c === LBRACKET || c === LBRACE ? this.flowCollection(at, depth + 1) : this.scalarAt(at, true)
-    node.range[2] = this.skipSpaces(node.range[1])
+    let i = node.range[1]
+    while (i < lineEnd && text.charCodeAt(i) === SPACE) i++
+    node.range[2] = i
     return node
   }
 
-  /** `key: value`, `key:` (an empty scalar) or `key` alone (no value at all) in a flow mapping. */
-  private flowPair(map: FastMap, at: number, depth: number): number {
-    const c = this.code(at)
+  /** `key: value`, `key:` (an empty scalar) or `key` alone (no value at all) in a flow mapping, onto flowItems. */
+  private flowPair(at: number, depth: number): number {
+    const {text, lineEnd} = this
+    const c = at < lineEnd ? text.charCodeAt(at) : EOL
     if (c === LBRACKET || c === LBRACE || c === COMMA) throw DECLINE
     const key = this.scalarAt(at, true)
     const end = key.range[1]
     const pair: FastPair = {kind: 'pair', key, value: null}
-    map.items.push(pair)
-    if (this.code(end) !== COLON) {
+    this.flowItems.push(pair)
+    if ((end < lineEnd ? text.charCodeAt(end) : EOL) !== COLON) {
       const after = this.skipSpaces(end)
       const d = this.code(after)
       if (d !== COMMA && d !== RBRACE) throw DECLINE
       return after
     }
-    const d = this.code(end + 1)
+    const d = end + 1 < lineEnd ? text.charCodeAt(end + 1) : EOL
     if (d === COMMA || d === RBRACE) {
       pair.value = scalar(null, end + 1, end + 1, end + 1)
       return end + 1
     }
     if (d !== SPACE) throw DECLINE // `"a":b`, `a:[b]`: adjacent values, left to the package
-    const at2 = this.skipSpaces(end + 1)
-    const e = this.code(at2)
+    let at2 = end + 2
+    while (at2 < lineEnd && text.charCodeAt(at2) === SPACE) at2++
+    const e = at2 < lineEnd ? text.charCodeAt(at2) : EOL
     if (e === COMMA || e === RBRACE) {
       pair.value = scalar(null, at2, at2, at2)
       return at2
