@@ -330,8 +330,8 @@ export const LINK_FLAGS: ReadonlyArray<{key: 'promisc' | 'allmulti' | 'multicast
 export function linkFlagBits(want: Partial<Record<'promisc' | 'allmulti' | 'multicast' | 'arp' | 'up', boolean>>, current: number | undefined): {set: number; clear: number; changes: Change[]} {
   let set = 0
   let clear = 0
-  const changes: Change[] = []
-  // Indexed, no destructuring: asked for each of thousands of devices.
+  // Made when something changes (an apply of thousands asks for each device): else one shared empty list.
+  let changes: Change[] | undefined
   for (let i = 0; i < LINK_FLAGS.length; i++) {
     const {key, bit, inverted} = LINK_FLAGS[i]
     const w = want[key]
@@ -341,11 +341,14 @@ export function linkFlagBits(want: Partial<Record<'promisc' | 'allmulti' | 'mult
     if (has === on) continue
     if (on) set |= bit
     else clear |= bit
-    changes.push({what: key, from: has === undefined ? null : inverted ? !has : has, to: w})
+    ;(changes ??= []).push({what: key, from: has === undefined ? null : inverted ? !has : has, to: w})
   }
   if (want.up !== undefined) {
     if (want.up) set |= IFF_UP
     else clear |= IFF_UP
   }
-  return {set, clear, changes}
+  return {set, clear, changes: changes ?? NO_FLAG_CHANGES}
 }
+
+/** linkFlagBits' list when nothing changes, shared (its callers only read it). */
+const NO_FLAG_CHANGES: Change[] = Object.freeze([]) as unknown as Change[]
