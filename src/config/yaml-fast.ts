@@ -61,6 +61,19 @@ for (let c = 0; c < 128; c++) {
 }
 
 /**
+ * A run of PLAIN's ordinary characters of a context (less ':', which ends a key), as a sticky pattern:
+ * matched natively from its lastIndex, where a loop over the characters runs in V8's interpreter (a
+ * config's scalars are read once, in a process too short to optimise the loop).
+ */
+function runOf(allowed: number): RegExp {
+  let chars = ''
+  for (let c = 0; c < 128; c++) if (c !== COLON && (PLAIN[c] & allowed) !== 0) chars += `\\x${c.toString(16).padStart(2, '0')}`
+  return new RegExp(`[${chars}]*`, 'y')
+}
+const FLOW_RUN = runOf(IN_FLOW)
+const BLOCK_RUN = runOf(IN_BLOCK)
+
+/**
  * Controls (tabs and CR among them), C1 controls, the BOM and the Unicode line separators: left to the
  * package, whose rules for them are subtle. One character class, so no backtracking; native, so much
  * faster than a loop on the first (cold) run, which is the one a CLI makes.
@@ -373,12 +386,15 @@ class FastReader {
     const c0 = this.code(at)
     if (c0 === EOL || (c0 < 128 ? !(PLAIN[c0] & STARTS) : false)) throw DECLINE
     const allowed = inFlow ? IN_FLOW : IN_BLOCK
+    const run = inFlow ? FLOW_RUN : BLOCK_RUN
     const {text, lineEnd} = this
     let i = at + 1
     for (;;) {
-      // The ordinary characters (most of every scalar) read in place, without a call each.
-      let c = i < lineEnd ? text.charCodeAt(i) : EOL
-      while (c >= 0 && c < 128 && c !== COLON && (PLAIN[c] & allowed) !== 0) c = ++i < lineEnd ? text.charCodeAt(i) : EOL
+      // The ordinary characters (most of every scalar) passed over at once; a run never crosses a line feed.
+      run.lastIndex = i
+      run.test(text)
+      i = run.lastIndex
+      const c = i < lineEnd ? text.charCodeAt(i) : EOL
       if (c === EOL) return i
       if (c === COLON) {
         const d = this.code(i + 1)
