@@ -89,4 +89,20 @@ describe('decoding a message where it lies', () => {
       else expect(checked).toEqual({value: undefined})
     }), params)
   })
+
+  test('a name or alias of any bytes reads as its bytes up to the first NUL, decoded as UTF-8 (invalid sequences and NULs anywhere)', () => {
+    const upToNul = (b: Uint8Array) => {
+      const nul = b.indexOf(0)
+      return Buffer.from(nul < 0 ? b : b.subarray(0, nul)).toString('utf8')
+    }
+    const bytes = fc.uint8Array({maxLength: 40}).chain((b) => fc.constantFrom(b, Uint8Array.from([...b, 0]), Uint8Array.from(b.map((x) => x | 0x80))))
+    fc.assert(fc.property(bytes, bytes, fc.nat(7), (name, alias, before) => {
+      const payload = Buffer.concat([encodeIfinfomsg(3), attr(C.IFLA_IFNAME, name), attr(C.IFLA_IFALIAS, alias)])
+      const {buf, start, end} = embedded(payload, before, 0, 0)
+      const link = decodeLinkAt(buf, start, end)
+      expect(link.name).toBe(upToNul(name))
+      expect(link.alias).toBe(upToNul(alias) || undefined)
+      expect(decodeLink(payload)).toEqual(link)
+    }), params)
+  })
 })
