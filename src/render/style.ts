@@ -40,51 +40,80 @@ const spaces = (n: number): string => padding[n] ?? (padding[n] = ' '.repeat(n))
 
 /**
  * A plain-text table: columns padded to the widest cell, two spaces apart; trailing blanks trimmed from
- * each line. Built line by line with indexed loops, the lines joined once: list makes one of thousands of rows.
+ * each line. list makes one of thousands of rows: a line is made by joining its pieces (cells and the
+ * runs of spaces after them, in one list reused for every line), one flat string, rather than by
+ * concatenation, which made some twenty intermediate strings a line. Widths are first taken as the
+ * cells' lengths; a table found to hold a colour code in a cell is made again with every cell measured
+ * without them (measured()), so the text is the same either way.
  */
 export function table(headers: string[], rows: string[][], st: Style = plain): string {
   const columns = headers.length
-  const widths = new Array<number>(columns)
-  for (let i = 0; i < columns; i++) widths[i] = headers[i].length
-  // Cell widths kept for the padding pass (a cell with colour codes is measured without them).
-  const cellWidths = new Array<number>(rows.length * columns)
+  const widths = columnWidths(headers, rows, false)
+  const lines = new Array<string>(rows.length + 1)
+  const head = st.bold(line(headers, widths, columns))
+  lines[0] = head
+  const parts: string[] = []
   for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]
-    for (let i = 0; i < columns; i++) {
-      const w = visibleLength(row[i] ?? '')
-      cellWidths[r * columns + i] = w
-      if (w > widths[i]) widths[i] = w
-    }
-  }
-  const line = (cells: string[], r: number) => {
-    let text = ''
+    const cells = rows[r]
     const last = cells.length - 1
-    for (let i = 0; i <= last; i++) {
-      if (i > 0) text += '  '
-      text += cells[i]
-      if (i < last) {
-        const w = r < 0 || i >= columns ? visibleLength(cells[i]) : cellWidths[r * columns + i]
-        if (widths[i] > w) text += spaces(widths[i] - w)
-      }
-    }
     // Nothing to trim when the line ends in a printable ASCII character other than a space (most lines).
     const end = last >= 0 ? cells[last] : ''
     const c = end.length > 0 ? end.charCodeAt(end.length - 1) : 0
-    return c > 0x20 && c < 0x7f ? text : text.trimEnd()
+    if (!(c > 0x20 && c < 0x7f)) {
+      lines[r + 1] = line(cells, widths, columns)
+      continue
+    }
+    let k = 0
+    for (let i = 0; i < last; i++) {
+      const cell = cells[i]
+      parts[k++] = cell
+      parts[k++] = i < columns && widths[i] > cell.length ? spaces(widths[i] - cell.length + 2) : '  '
+    }
+    parts[k++] = end
+    if (parts.length !== k) parts.length = k
+    lines[r + 1] = parts.join('')
   }
+  const text = lines.join('\n')
+  return text.includes('\x1b', head.length) ? measured(headers, rows, st) : text
+}
+
+/** One line: each cell but the last padded to its column's width (measured without colour codes), two spaces apart, trailing blanks trimmed. */
+function line(cells: string[], widths: number[], columns: number): string {
+  let text = ''
+  const last = cells.length - 1
+  for (let i = 0; i <= last; i++) {
+    if (i > 0) text += '  '
+    text += cells[i]
+    if (i < last && i < columns) {
+      const w = visibleLength(cells[i])
+      if (widths[i] > w) text += spaces(widths[i] - w)
+    }
+  }
+  return text.trimEnd()
+}
+
+/** The table when a cell has colour codes: every cell measured without them. */
+function measured(headers: string[], rows: string[][], st: Style): string {
+  const columns = headers.length
+  const widths = columnWidths(headers, rows, true)
   const lines = new Array<string>(rows.length + 1)
-  lines[0] = st.bold(line(headers, -1))
-  for (let r = 0; r < rows.length; r++) lines[r + 1] = flat(line(rows[r], r))
+  lines[0] = st.bold(line(headers, widths, columns))
+  for (let r = 0; r < rows.length; r++) lines[r + 1] = line(rows[r], widths, columns)
   return lines.join('\n')
 }
 
-/**
- * The string, its pieces copied into one now (V8 does so when a character of it is first read): a line
- * made by concatenation is a tree of some twenty strings, and a table of thousands kept every tree until
- * the text was written, for each young-generation collection to copy. Flat, a line is one string and
- * its pieces are garbage at once (a list of 1000: ~1.5 ms of CPU less, most of it the collector's).
- */
-function flat(s: string): string {
-  s.charCodeAt(0)
-  return s
+/** Each column's width: its header's length, or its widest cell, as visibleLength measures it (`exact`) or by length. */
+function columnWidths(headers: string[], rows: string[][], exact: boolean): number[] {
+  const columns = headers.length
+  const widths = new Array<number>(columns)
+  for (let i = 0; i < columns; i++) widths[i] = headers[i].length
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]
+    const n = row.length < columns ? row.length : columns
+    for (let i = 0; i < n; i++) {
+      const w = exact ? visibleLength(row[i]) : row[i].length
+      if (w > widths[i]) widths[i] = w
+    }
+  }
+  return widths
 }
