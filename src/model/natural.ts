@@ -4,16 +4,18 @@
  * costs about 6 ms at start-up, more than listing 1000 devices takes to sort).
  */
 export function compareNames(a: string, b: string): number {
+  // Digits tested in place (c - 48 as an unsigned number is below 10) rather than by a call: a list sorts
+  // thousands of names, in code V8 does not optimise, where each call counts.
   let i = 0
   let j = 0
   while (i < a.length && j < b.length) {
     const ca = a.charCodeAt(i)
     const cb = b.charCodeAt(j)
-    if (isDigit(ca) && isDigit(cb)) {
-      let ei = i
-      let ej = j
-      while (ei < a.length && isDigit(a.charCodeAt(ei))) ei++
-      while (ej < b.length && isDigit(b.charCodeAt(ej))) ej++
+    if ((ca - 48) >>> 0 < 10 && (cb - 48) >>> 0 < 10) {
+      let ei = i + 1
+      let ej = j + 1
+      while (ei < a.length && (a.charCodeAt(ei) - 48) >>> 0 < 10) ei++
+      while (ej < b.length && (b.charCodeAt(ej) - 48) >>> 0 < 10) ej++
       // Compare values without converting (runs may be longer than a double holds exactly).
       let si = i
       let sj = j
@@ -37,8 +39,4 @@ export function compareNames(a: string, b: string): number {
     j++
   }
   return a.length - i - (b.length - j)
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57
 }

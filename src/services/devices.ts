@@ -79,7 +79,14 @@ export function listDevices(opts: ReadOptions = {}): TunDevice[] {
   const devices = withNetlink((nl) => {
     // A long list is one pass over many devices: V8's optimising compiler would cost more than it saves.
     const links = nl.links('tun', (n) => n === MANY_DEVICES && noOptimisingCompiler())
-    const list = links.filter((l) => l.kind === 'tun').map((l) => toDevice(l, readTunFlags(l.name)))
+    // Indexed, into a list made at its length (no filter and map arrays, no iterator results a device).
+    let n = 0
+    for (let i = 0; i < links.length; i++) if (links[i].kind === 'tun') n++
+    const list = new Array<TunDevice>(n)
+    for (let i = 0, k = 0; i < links.length; i++) {
+      const l = links[i]
+      if (l.kind === 'tun') list[k++] = toDevice(l, readTunFlags(l.name))
+    }
     nameMasters(nl, list)
     if (opts.addressing) addAddressing(nl, list)
     return list
@@ -91,7 +98,8 @@ export function listDevices(opts: ReadOptions = {}): TunDevice[] {
 /** The names of the devices' masters: one request per master (a VM host has a bridge or two, not one per device). */
 function nameMasters(nl: Netlink, devices: TunDevice[]): void {
   const names = new Map<number, string | undefined>()
-  for (const d of devices) {
+  for (let i = 0; i < devices.length; i++) {
+    const d = devices[i]
     if (!d.master) continue
     if (!names.has(d.master.index)) names.set(d.master.index, nl.linkAt(d.master.index)?.name)
     d.master.name = names.get(d.master.index) ?? d.master.name
