@@ -40,6 +40,12 @@ class DumpInterrupted extends Error {}
 const DUMP_ATTEMPTS = 5
 /** Requests per datagram in a batch: their ACKs must fit the socket's receive buffer. */
 const BATCH_SIZE = 128
+/**
+ * RTM_GETLINKs per datagram: their answers (a link each, ~1-2 KB, charged to the socket at their allocated
+ * size, up to ~5 KB) must fit the receive buffer of 208 KB: 128 of them did not (down failed with ENOBUFS on
+ * a host with some 100 other links).
+ */
+const INDEX_BATCH = 24
 
 export class Netlink {
   private fd: number
@@ -250,23 +256,40 @@ export class Netlink {
   /**
    * The links with these ifindexes as they are now, asked for together (many requests per datagram):
    * faster than a dump when they are few among many. A link that is gone is left out.
+   *
+   * Each request is answered once, by the link or by an error (no ACK asked for besides), and every answer
+   * of a datagram is queued on the socket within the send: INDEX_BATCH of them fit the default receive
+   * buffer (net.core.rmem_default) with room to spare. If the kernel still had to drop some (a smaller
+   * buffer: ENOBUFS), what is queued is thrown away and the links are asked for again one at a time.
    */
   linksByIndex(indexes: number[]): Link[] {
+    try {
+      return this.linksByIndexIn(indexes, INDEX_BATCH)
+    } catch (err) {
+      if (!(err instanceof KernelError && err.code === 'ENOBUFS')) throw err
+      this.discard()
+      return this.linksByIndexIn(indexes, 1)
+    }
+  }
+
+  private linksByIndexIn(indexes: number[], per: number): Link[] {
     const out: Link[] = []
     const mask = attrU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS)
-    for (let start = 0; start < indexes.length; start += BATCH_SIZE) {
+    for (let start = 0; start < indexes.length; start += per) {
       const pending = new Set<number>()
-      const msgs = indexes.slice(start, start + BATCH_SIZE).map((index) => {
+      const msgs = indexes.slice(start, start + per).map((index) => {
         const seq = this.nextSeq()
         pending.add(seq)
-        return encodeMessage(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_ACK, seq, Buffer.concat([encodeIfinfomsg(index), mask]))
+        return encodeMessage(C.RTM_GETLINK, C.NLM_F_REQUEST, seq, Buffer.concat([encodeIfinfomsg(index), mask]))
       })
       sendBuffer(this.fd, Buffer.concat(msgs), 'RTM_GETLINK')
       while (pending.size > 0) {
         for (const msg of this.receive('RTM_GETLINK')) {
           if (!pending.has(msg.seq)) continue
-          if (msg.type === C.RTM_NEWLINK) out.push(decodeLink(msg.payload))
-          else if (msg.type === C.NLMSG_ERROR) {
+          if (msg.type === C.RTM_NEWLINK) {
+            pending.delete(msg.seq)
+            out.push(decodeLink(msg.payload))
+          } else if (msg.type === C.NLMSG_ERROR) {
             pending.delete(msg.seq)
             const {errno, detail} = decodeStatus(msg)
             if (errno !== 0 && errno !== 19 /* ENODEV: gone */) throw new KernelError('RTM_GETLINK', errno, undefined, detail)
@@ -275,6 +298,19 @@ export class Netlink {
       }
     }
     return out
+  }
+
+  /** Throw away whatever is queued on the socket (answers to requests given up on). */
+  private discard(): void {
+    for (;;) {
+      try {
+        recvBuffer(this.fd, this.rx, 'recv', C.MSG_DONTWAIT | C.MSG_TRUNC)
+      } catch (err) {
+        if (err instanceof KernelError && err.code === 'ENOBUFS') continue
+        if (err instanceof KernelError && err.code === 'EAGAIN') return
+        throw err
+      }
+    }
   }
 
   /** One link by name, or undefined when there is none. */

@@ -3,11 +3,13 @@
  * ignore are dropped before they reach the socket, every other one still arrives, a later set replaces
  * the earlier one, and a kernel that charges a filter to a small option memory (net.core.optmem_max,
  * 20 KB before 6.9: set so in the test's own namespace) gets a smaller filter, never one dropping more.
+ * And down's check of the other links (Netlink.linksByIndex) among many of them, with the receive buffer
+ * as it is and too small for a batch of answers.
  */
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {Netns, ROOT, describeKernel, sh} from '../helpers/kernel'
+import {Netns, ROOT, describeKernel, json, sh} from '../helpers/kernel'
 
 describeKernel('the link watch\'s filter', () => {
   let ns: Netns
@@ -40,7 +42,7 @@ describeKernel('the link watch\'s filter', () => {
   }
   /** The probe: ignore `sets` in turn, run `commands` (moves and deletes by ip), read what arrived. */
   const watch = (sets: number[][], commands: string): {attached: boolean[]; changed: number[]; deleted: number[]} => {
-    const r = ns.exec(process.execPath, [probe, JSON.stringify(sets)], {input: commands, env: {...process.env, NODE_PATH: path.join(ROOT, 'node_modules')}})
+    const r = ns.exec(process.execPath, [probe, 'watch', JSON.stringify(sets)], {input: commands, env: {...process.env, NODE_PATH: path.join(ROOT, 'node_modules')}})
     if (r.status !== 0) throw new Error(`probe: ${r.status} ${r.stderr}`)
     return JSON.parse(r.stdout)
   }
@@ -76,4 +78,32 @@ describeKernel('the link watch\'s filter', () => {
     const seen = watch([[...made, ...taps.slice(0, 20)]], moveAll(names, 79) + 'ip link del group 79\n')
     expect(seen).toEqual({attached: [true], changed: kept, deleted: kept})
   })
+
+  test('down among 150 other links: the check of the others fits the receive buffer (it failed with ENOBUFS), one request for the group, the others stay', () => {
+    fs.writeFileSync(path.join(dir, 'bridges'), Array.from({length: 150}, (_, i) => `link add zbr${i} type bridge\n`).join(''))
+    ns.ip(['-batch', path.join(dir, 'bridges')])
+    const config = path.join(dir, 'many.yaml')
+    fs.writeFileSync(config, 'version: 1\ndefaults: {mode: tap, user: 0, up: true}\ndevices:\n  - {name: m0}\n  - {name: m1}\n  - {name: m2}\n')
+    const env = {TUNADM_LOCK: path.join(dir, 'lock')}
+    expect(ns.tunadm(['apply', '--config', config], {env}).status).toBe(0)
+    const down = ns.tunadm(['down', '--config', config, '--json'], {env})
+    expect([down.status, json(down).removedByGroup]).toEqual([0, true])
+    const left = ns.links().map((l) => l.ifname)
+    expect(left.filter((n) => n.startsWith('zbr'))).toHaveLength(150)
+    expect(left.filter((n) => /^m\d$/.test(n))).toEqual([])
+    const seen = byIndex(0)
+    expect(seen.answered).toEqual(seen.all) // every link, once; the two made-up ifindexes are no error
+    expect(seen.all.length).toBeGreaterThan(150)
+  })
+
+  test('a receive buffer too small for a batch of answers: the links are asked for again one at a time, the same answer', () => {
+    const seen = byIndex(2304) // the kernel's least: no two links' answers fit
+    expect(seen.answered).toEqual(seen.all)
+  })
+
+  const byIndex = (rcvbuf: number): {all: number[]; answered: number[]} => {
+    const r = ns.exec(process.execPath, [probe, 'byindex', String(rcvbuf)], {env: {...process.env, NODE_PATH: path.join(ROOT, 'node_modules')}})
+    if (r.status !== 0) throw new Error(`probe: ${r.status} ${r.stderr}`)
+    return JSON.parse(r.stdout)
+  }
 })
