@@ -274,13 +274,17 @@ export function attachFlags(state: TunState): number | undefined {
   return state.tunFlags === undefined ? undefined : state.tunFlags & ATTACH_BITS
 }
 
+/** The TUN flags netlink reports (those tunFlagsAgree compares), picked from the registry once. */
+let netlinkTunFlags: TunFlagSetting[] | undefined
+
 /** Does sysfs's `tun_flags` agree with what netlink says of the same device (mode, pi, vnet_hdr, multi_queue)? */
 export function tunFlagsAgree(state: TunState, tunFlags: number): boolean {
   if (((tunFlags & IFF_TAP) !== 0) !== (state.mode === 'tap')) return false
-  // Asked once per device by list: an indexed loop, no callback.
-  for (let i = 0; i < TUN_FLAGS.length; i++) {
-    const s = TUN_FLAGS[i]
-    if (s.source === 'netlink' && s.read(state) !== (((tunFlags & s.bit) !== 0) !== (s.inverted === true))) return false
+  // Asked once per device by list: an indexed loop over those flags alone, no callback.
+  netlinkTunFlags ??= TUN_FLAGS.filter((s) => s.source === 'netlink')
+  for (let i = 0; i < netlinkTunFlags.length; i++) {
+    const s = netlinkTunFlags[i]
+    if (s.read(state) !== (((tunFlags & s.bit) !== 0) !== (s.inverted === true))) return false
   }
   return true
 }

@@ -51,14 +51,21 @@ function cachedResolve(text: string, what: 'user' | 'group'): Account {
 export const resolveUser = (text: string) => cachedResolve(text, 'user')
 export const resolveGroup = (text: string) => cachedResolve(text, 'group')
 
+// One look-up in the map for an id already named (list names the owner of each of thousands of devices).
 export function userName(uid: number): string | undefined {
-  if (!userNames.has(uid)) userNames.set(uid, lookupUserById(uid)?.name)
-  return userNames.get(uid)
+  const name = userNames.get(uid)
+  if (name !== undefined || userNames.has(uid)) return name
+  const found = lookupUserById(uid)?.name
+  userNames.set(uid, found)
+  return found
 }
 
 export function groupName(gid: number): string | undefined {
-  if (!groupNames.has(gid)) groupNames.set(gid, lookupGroupById(gid)?.name)
-  return groupNames.get(gid)
+  const name = groupNames.get(gid)
+  if (name !== undefined || groupNames.has(gid)) return name
+  const found = lookupGroupById(gid)?.name
+  groupNames.set(gid, found)
+  return found
 }
 
 /**
