@@ -18,17 +18,24 @@ function stateText(d: TunDevice, st: Style): string {
   return st.ok('up')
 }
 
-/** The registry's TUN flags as [model field, key]: worked out once (list asks per device). */
-let flagFields: Array<[string, string]> | undefined
+/** The registry's TUN flags' model fields: worked out once (list asks per device). */
+let flagFields: string[] | undefined
+/** The text of each set of flags seen (bit 0 persist, bit i + 1 the registry's flag i), made once: a list's devices share a few. */
+const flagTexts: string[] = []
 
 export function tunFlagText(d: TunDevice): string {
-  flagFields ??= TUN_FLAGS.map((s) => [fieldOf(s.key), s.key])
-  let text = ''
-  for (let i = 0; i < flagFields.length; i++) {
-    if ((d as unknown as Record<string, unknown>)[flagFields[i][0]] === true) text += text ? `,${flagFields[i][1]}` : flagFields[i][1]
-  }
-  if (d.persist) text += text ? ',persist' : 'persist'
-  return text || '-'
+  flagFields ??= TUN_FLAGS.map((s) => fieldOf(s.key))
+  let set = d.persist ? 1 : 0
+  for (let i = 0; i < flagFields.length; i++) if ((d as unknown as Record<string, unknown>)[flagFields[i]] === true) set |= 2 << i
+  return flagTexts[set] ??= flagSetText(set)
+}
+
+/** The keys of the flags in `set` (tunFlagText's bits), comma-separated in the registry's order, persist last; '-' for none. */
+function flagSetText(set: number): string {
+  const on: string[] = []
+  for (let i = 0; i < TUN_FLAGS.length; i++) if (set & (2 << i)) on.push(TUN_FLAGS[i].key)
+  if (set & 1) on.push('persist')
+  return on.join(',') || '-'
 }
 
 export function renderList(devices: TunDevice[], st: Style, withProcesses: boolean, withAddresses = false): string {

@@ -50,19 +50,25 @@ function addAddressing(nl: Netlink, devices: TunDevice[]): void {
 
 /** Give each device its addresses and its main-table unicast routes, from one dump of each. */
 export function assignAddressing(devices: TunDevice[], addresses: Address[], routes: Route[]): void {
-  const byIndex = new Map(devices.map((d) => [d.index, d]))
-  for (const d of devices) {
+  // Indexed loops and the map filled in place: list --json does this for each of thousands of devices
+  // (no pair array a device, no iterator result a device, address or route).
+  const byIndex = new Map<number, TunDevice>()
+  for (let i = 0; i < devices.length; i++) {
+    const d = devices[i]
+    byIndex.set(d.index, d)
     d.addresses = []
     d.routes = []
   }
-  for (const a of addresses) {
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]
     const d = byIndex.get(a.index)
     if (!d) continue
     const v: AddressView = {address: a.address, prefixLen: a.prefixLen, family: a.family}
     if (a.peer) v.peer = a.peer
     d.addresses!.push(v)
   }
-  for (const r of routes) {
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i]
     const d = r.oif !== undefined ? byIndex.get(r.oif) : undefined
     if (!d || !isMainUnicast(r)) continue
     d.routes!.push(routeView(r))
