@@ -241,16 +241,27 @@ export class Netlink {
    * `counted` is told the number of links read so far after each one (a caller can tune itself for a long dump).
    */
   links(kind?: string, counted?: (n: number) => void): Link[] {
+    let out: Link[] = []
+    this.eachLink(kind, (link) => {
+      out.push(link)
+      counted?.(out.length)
+    }, () => { out = [] })
+    return out
+  }
+
+  /**
+   * links(), each link handed to `visit` as soon as it is decoded, and kept nowhere here: a caller that
+   * makes something else of each (list's device views) lets the links go while the dump is read, rather
+   * than holding thousands of them for the young-generation collections to copy. `restart` is called
+   * before an interrupted dump is read again (drop what was made of it).
+   */
+  eachLink(kind: string | undefined, visit: (link: Link) => void, restart: () => void): void {
     const filter = kind ? attrNested(C.IFLA_LINKINFO, [attrString(C.IFLA_INFO_KIND, kind)]) : Buffer.alloc(0)
     // Without the counters (we never read them) each link's message is about half as long.
     const mask = attrU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS)
-    let out: Link[] = []
     this.eachAt(C.RTM_GETLINK, C.NLM_F_DUMP, Buffer.concat([encodeIfinfomsg(), filter, mask]), (type, buf, start, end) => {
-      if (type !== C.RTM_NEWLINK) return
-      out.push(decodeLinkAt(buf, start, end))
-      counted?.(out.length)
-    }, undefined, () => { out = [] })
-    return out
+      if (type === C.RTM_NEWLINK) visit(decodeLinkAt(buf, start, end))
+    }, undefined, restart)
   }
 
   /**

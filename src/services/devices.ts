@@ -84,15 +84,14 @@ function addProcesses(devices: TunDevice[]): void {
 export function listDevices(opts: ReadOptions = {}): TunDevice[] {
   const devices = withNetlink((nl) => {
     // A long list is one pass over many devices: V8's optimising compiler would cost more than it saves.
-    const links = nl.links('tun', (n) => n === MANY_DEVICES && noOptimisingCompiler())
-    // Indexed, into a list made at its length (no filter and map arrays, no iterator results a device).
-    let n = 0
-    for (let i = 0; i < links.length; i++) if (links[i].kind === 'tun') n++
-    const list = new Array<TunDevice>(n)
-    for (let i = 0, k = 0; i < links.length; i++) {
-      const l = links[i]
-      if (l.kind === 'tun') list[k++] = toDevice(l, readTunFlags(l.name))
-    }
+    // Each link made a device view as it is read: the links are not kept (for young-generation collections
+    // to copy) until the dump ends.
+    let seen = 0
+    let list: TunDevice[] = []
+    nl.eachLink('tun', (l) => {
+      if (++seen === MANY_DEVICES) noOptimisingCompiler()
+      if (l.kind === 'tun') list.push(toDevice(l, readTunFlags(l.name)))
+    }, () => { list = [] })
     nameMasters(nl, list)
     if (opts.addressing) addAddressing(nl, list)
     return list
