@@ -15,11 +15,50 @@
  * so those rules are followed here to the offset.
  */
 
-export interface FastScalar { kind: 'scalar'; value: string | number | boolean | null; range: [number, number, number] }
 export interface FastPair { kind: 'pair'; key: FastScalar; value: FastNode | null }
-export interface FastMap { kind: 'map'; items: FastPair[]; range: [number, number, number] }
-export interface FastSeq { kind: 'seq'; items: FastNode[]; range: [number, number, number] }
 export type FastNode = FastScalar | FastMap | FastSeq
+
+/**
+ * A node's offsets are three fields, and its range ([start, valueEnd, nodeEnd], as the package's nodes have
+ * it) a list made when read: the reader keeps the fields, and only a problem's position reads a range. A
+ * config of a thousand entries has some ten thousand nodes, and a list of three numbers each was nearly
+ * half of what the reader made. Each kind is a class whose constructor sets every field (one shape, all
+ * of it in the object), without a base class's constructor to call: the range getter is put on each.
+ */
+interface Offsets {
+  start: number
+  end: number
+  nodeEnd: number
+  readonly range: [number, number, number]
+}
+
+export class FastScalar implements Offsets {
+  declare readonly range: [number, number, number]
+  declare kind: 'scalar'
+  constructor(public value: string | number | boolean | null, public start: number, public end: number, public nodeEnd: number) {
+    this.kind = 'scalar'
+  }
+}
+export class FastMap implements Offsets {
+  declare readonly range: [number, number, number]
+  declare kind: 'map'
+  constructor(public items: FastPair[], public start: number, public end: number, public nodeEnd: number) {
+    this.kind = 'map'
+  }
+}
+export class FastSeq implements Offsets {
+  declare readonly range: [number, number, number]
+  declare kind: 'seq'
+  constructor(public items: FastNode[], public start: number, public end: number, public nodeEnd: number) {
+    this.kind = 'seq'
+  }
+}
+function rangeOf(this: Offsets): [number, number, number] {
+  return [this.start, this.end, this.nodeEnd]
+}
+for (const kind of [FastScalar, FastMap, FastSeq]) Object.defineProperty(kind.prototype, 'range', {get: rangeOf, enumerable: false, configurable: true})
+
+const scalar = (value: FastScalar['value'], start: number, end: number, nodeEnd: number): FastScalar => new FastScalar(value, start, end, nodeEnd)
 
 const SPACE = 0x20
 const HASH = 0x23
@@ -117,8 +156,6 @@ function numberOrText(s: string): number | string {
   return s
 }
 
-const scalar = (value: FastScalar['value'], start: number, end: number, nodeEnd: number): FastScalar =>
-  ({kind: 'scalar', value, range: [start, end, nodeEnd]})
 
 /** A comment or blank line between two content lines. */
 interface Trivia {
@@ -143,7 +180,7 @@ interface Pending {
 interface Frame {
   node: FastMap | FastSeq
   indent: number
-  /** The value of the last item: its range[2] is where the collection's value range ends. */
+  /** The value of the last item: its nodeEnd (range[2]) is where the collection's value range ends. */
   last: FastNode
   pending: Pending | null
 }
@@ -244,7 +281,7 @@ class FastReader {
   /** A block collection starting at `at`: a sequence if the line is a `-` entry, else a mapping. */
   private open(at: number, indent: number, dash: boolean): Frame {
     if (this.stack.length >= MAX_DEPTH) throw DECLINE
-    const node: FastMap | FastSeq = dash ? {kind: 'seq', items: [], range: [at, at, at]} : {kind: 'map', items: [], range: [at, at, at]}
+    const node: FastMap | FastSeq = dash ? new FastSeq([], at, at, at) : new FastMap([], at, at, at)
     const frame: Frame = {node, indent, last: node, pending: null}
     this.stack.push(frame)
     return frame
@@ -299,7 +336,7 @@ class FastReader {
       return
     }
     const start = this.scalarAt(at, false)
-    if (this.code(start.range[1]) === COLON && this.isSeparator(start.range[1] + 1)) {
+    if (this.code(start.end) === COLON && this.isSeparator(start.end + 1)) {
       const inner = this.open(at, column, false)
       seq.items.push(inner.node)
       frame.last = inner.node
@@ -314,7 +351,7 @@ class FastReader {
   /** `key: value`, or `key:` with the value on the next lines. */
   private mapEntry(frame: Frame, key: FastScalar): void {
     const map = frame.node as FastMap
-    const colon = key.range[1]
+    const colon = key.end
     const at = this.skipSpaces(colon + 1)
     const c = this.code(at)
     if (c === EOL || c === HASH) {
@@ -338,14 +375,14 @@ class FastReader {
   /** A key at `at`, which must be followed by `:` and a space or the end of the line. */
   private key(at: number): FastScalar {
     const key = this.scalarAt(at, false)
-    if (this.code(key.range[1]) !== COLON || !this.isSeparator(key.range[1] + 1)) throw DECLINE
+    if (this.code(key.end) !== COLON || !this.isSeparator(key.end + 1)) throw DECLINE
     return this.asKey(key)
   }
 
   /** A key's range ends where its text does (what follows belongs to the `:`). */
   private asKey(node: FastScalar): FastScalar {
-    if (node.range[1] - node.range[0] > MAX_KEY) throw DECLINE
-    node.range[2] = node.range[1]
+    if (node.end - node.start > MAX_KEY) throw DECLINE
+    node.nodeEnd = node.end
     return node
   }
 
@@ -361,14 +398,14 @@ class FastReader {
   private lineValue(at: number, already?: FastScalar): FastNode {
     const c = this.code(at)
     const node = already ?? (c === LBRACKET || c === LBRACE ? this.flowCollection(at, 1) : this.scalarAt(at, false))
-    const end = node.range[1]
+    const end = node.end
     const after = this.skipSpaces(end)
     if (after !== this.lineEnd && !(after > end && this.code(after) === HASH)) throw DECLINE
-    node.range[2] = this.next
+    node.nodeEnd = this.next
     return node
   }
 
-  /** A plain or quoted scalar on this line; its range[2] is set by the caller. */
+  /** A plain or quoted scalar on this line; its nodeEnd (range[2]) is set by the caller. */
   private scalarAt(at: number, inFlow: boolean): FastScalar {
     const c = this.code(at)
     if (c === DQUOTE) return this.doubleQuoted(at)
@@ -438,7 +475,7 @@ class FastReader {
   }
 
   /**
-   * `[...]` or `{...}` closed on this line. range[2] is left at the closing bracket for the caller to extend.
+   * `[...]` or `{...}` closed on this line. Its nodeEnd (range[2]) is left at the closing bracket for the caller to extend.
    * Its items are gathered on `flowItems` (shared by the nested ones) and taken off it at its length: a
    * list pushed onto from empty gets room for 17, and a config has thousands of short ones.
    */
@@ -456,7 +493,7 @@ class FastReader {
         else {
           const item = this.flowItem(i, depth)
           flowItems.push(item)
-          i = item.range[2]
+          i = item.nodeEnd
         }
         const c = i < lineEnd ? text.charCodeAt(i) : EOL
         if (c === close) break
@@ -468,17 +505,17 @@ class FastReader {
     }
     // Its own items, off the shared list (splice: the removed ones, in a list of their length).
     const items = flowItems.splice(base)
-    return isMap ? {kind: 'map', items: items as FastPair[], range: [at, i + 1, i + 1]} : {kind: 'seq', items: items as FastNode[], range: [at, i + 1, i + 1]}
+    return isMap ? new FastMap(items as FastPair[], at, i + 1, i + 1) : new FastSeq(items as FastNode[], at, i + 1, i + 1)
   }
 
-  /** One value in a flow collection; its range[2] takes in the spaces after it (where the next token is). */
+  /** One value in a flow collection; its nodeEnd (range[2]) takes in the spaces after it (where the next token is). */
   private flowItem(at: number, depth: number): FastNode {
     const {text, lineEnd} = this
     const c = at < lineEnd ? text.charCodeAt(at) : EOL
     const node = c === LBRACKET || c === LBRACE ? this.flowCollection(at, depth + 1) : this.scalarAt(at, true)
-    let i = node.range[1]
+    let i = node.end
     while (i < lineEnd && text.charCodeAt(i) === SPACE) i++
-    node.range[2] = i
+    node.nodeEnd = i
     return node
   }
 
@@ -488,7 +525,7 @@ class FastReader {
     const c = at < lineEnd ? text.charCodeAt(at) : EOL
     if (c === LBRACKET || c === LBRACE || c === COMMA) throw DECLINE
     const key = this.scalarAt(at, true)
-    const end = key.range[1]
+    const end = key.end
     const pair: FastPair = {kind: 'pair', key, value: null}
     this.flowItems.push(pair)
     if ((end < lineEnd ? text.charCodeAt(end) : EOL) !== COLON) {
@@ -512,7 +549,7 @@ class FastReader {
     }
     const value = this.flowItem(at2, depth)
     pair.value = value
-    return value.range[2]
+    return value.nodeEnd
   }
 
   /**
@@ -528,7 +565,7 @@ class FastReader {
       const t = trivia[i]
       if (!t.comment) continue
       if (absorbing && t.indent > top.indent) {
-        top.last.range[2] = t.newline < 0 ? this.text.length : t.newline + 1
+        top.last.nodeEnd = t.newline < 0 ? this.text.length : t.newline + 1
         continue
       }
       absorbing = false
@@ -538,7 +575,7 @@ class FastReader {
 
   /**
    * A pending `key:` or `-` that stays empty. Its scalar sits after the indicator and its spaces; with a
-   * comment in what follows, its range[2] runs over the comment and blank lines (and the next line's
+   * comment in what follows, its nodeEnd (range[2]) runs over the comment and blank lines (and the next line's
    * indent). When the next key of the same mapping follows, those lines from the second line feed on
    * (counted from the last comment indented deeper than the mapping) go to that key instead.
    */
@@ -562,18 +599,18 @@ class FastReader {
       if (cut >= 0 && t.newline > cut) break
       if (t.comment) comment = true
     }
-    if (comment) pending.empty.range[2] = cut >= 0 ? cut : end
+    if (comment) pending.empty.nodeEnd = cut >= 0 ? cut : end
   }
 
   /**
    * Close a block collection: its value ends where its last item's node does. Left-over comment lines
-   * deep enough stay with it (its range[2] then ends after them); the others move to its parent.
+   * deep enough stay with it (its nodeEnd, range[2], then ends after them); the others move to its parent.
    */
   private close(frame: Frame): void {
-    const {range} = frame.node
-    range[1] = range[2] = frame.last.range[2]
+    const node = frame.node
+    node.end = node.nodeEnd = frame.last.nodeEnd
     if (frame.indent !== 0 && this.leftoverIndent >= frame.indent) {
-      range[2] = this.leftoverEnd
+      node.nodeEnd = this.leftoverEnd
       this.leftoverIndent = -1
     }
   }
