@@ -564,8 +564,6 @@ export function encodeIfaddrmsg(family: 4 | 6, prefixLen: number, index: number,
   return b
 }
 
-const addrAttrs = new AttrTable()
-
 export function decodeAddress(payload: Buffer): Address {
   return decodeAddressAt(payload, 0, payload.length)
 }
@@ -574,21 +572,47 @@ export function decodeAddress(payload: Buffer): Address {
 export function decodeAddressAt(payload: Buffer, from: number, end: number): Address {
   if (end - from < C.IFADDRMSG_LEN) throw new NetlinkParseError(`ifaddrmsg of ${end - from} bytes`)
   const family = payload[from] === C.AF_INET6 ? 6 : 4
-  const a = addrAttrs.scan(payload, from + C.IFADDRMSG_LEN, end, from)
-  // Read in place: a dump has an address or two per device, thousands of them.
-  const local = a.has(C.IFA_LOCAL)
-  const address = a.has(C.IFA_ADDRESS)
+  // One pass over the attributes, each taken as it is met (a dump has an address or two per device,
+  // thousands of them): the checks and the reading of decodeAttrs, the last of a repeated type winning.
+  let localAt = -1
+  let localLen = 0
+  let addressAt = -1
+  let addressLen = 0
+  let labelAt = -1
+  let labelEnd = -1
+  let flags: number | undefined
+  let off = from + C.IFADDRMSG_LEN
+  while (off + 4 <= end) {
+    const len = payload[off] | (payload[off + 1] << 8)
+    const type = (payload[off + 2] | (payload[off + 3] << 8)) & C.NLA_TYPE_MASK
+    if (len < 4) throw new NetlinkParseError(`attribute ${type} at offset ${off - from} has length ${len}`)
+    if (off + len > end) throw new NetlinkParseError(`attribute ${type} at offset ${off - from} runs past its message`)
+    switch (type) {
+      case C.IFA_ADDRESS: addressAt = off + 4; addressLen = len - 4; break
+      case C.IFA_LOCAL: localAt = off + 4; localLen = len - 4; break
+      case C.IFA_LABEL: labelAt = off + 4; labelEnd = off + len; break
+      case C.IFA_FLAGS: flags = len >= 8 ? le32(payload, off + 4) : undefined; break // a u32 needs four bytes
+    }
+    off += (len + 3) & ~3
+  }
   const out: Address = {
     family,
     prefixLen: payload[from + 1],
-    flags: a.u32(C.IFA_FLAGS) ?? payload[from + 2],
+    flags: flags ?? payload[from + 2],
     scope: payload[from + 3],
     index: le32(payload, from + 4),
-    address: local ? a.ip(C.IFA_LOCAL) : address ? a.ip(C.IFA_ADDRESS) : '',
-    label: a.str(C.IFA_LABEL),
+    address: localAt >= 0 ? ipTextAt(payload, localAt, localLen) : addressAt >= 0 ? ipTextAt(payload, addressAt, addressLen) : '',
+    label: labelAt >= 0 ? textAt(payload, labelAt, labelEnd) : undefined,
   }
-  if (local && address && !a.same(C.IFA_LOCAL, C.IFA_ADDRESS)) out.peer = a.ip(C.IFA_ADDRESS)
+  if (localAt >= 0 && addressAt >= 0 && !sameBytes(payload, localAt, addressAt, localLen, addressLen)) out.peer = ipTextAt(payload, addressAt, addressLen)
   return out
+}
+
+/** Whether b[x, x + xLen) and b[y, y + yLen) hold the same bytes. */
+function sameBytes(b: Buffer, x: number, y: number, xLen: number, yLen: number): boolean {
+  if (xLen !== yLen) return false
+  for (let i = 0; i < xLen; i++) if (b[x + i] !== b[y + i]) return false
+  return true
 }
 
 // ---- routes -----------------------------------------------------------------------------------

@@ -6,9 +6,10 @@
 import fc from 'fast-check'
 import * as C from '../../src/kernel/constants'
 import {
-  attr, attrNested, attrString, attrU32, checkMessages, decodeAddress, decodeAddressAt, decodeLink, decodeLinkAt,
-  decodeMessages, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage,
+  Address, NetlinkParseError, attr, attrNested, attrString, attrU32, checkMessages, decodeAddress, decodeAddressAt, decodeAttrs,
+  decodeLink, decodeLinkAt, decodeMessages, encodeIfaddrmsg, encodeIfinfomsg, encodeMessage,
 } from '../../src/kernel/netlink-codec'
+import {bytesToIp} from '../../src/model/ip'
 
 const params = {seed: 20261203, numRuns: 1500}
 
@@ -59,6 +60,24 @@ const addressPayload = fc.record({
   return whole.subarray(0, whole.length - (cut < 3 ? cut : 0))
 })
 
+/** An address message read through the generic attribute table (decodeAttrs), as the decoder read it before its one pass. */
+function addressByTable(p: Buffer): Address {
+  if (p.length < C.IFADDRMSG_LEN) throw new NetlinkParseError(`ifaddrmsg of ${p.length} bytes`)
+  const m = decodeAttrs(p, C.IFADDRMSG_LEN)
+  const local = m.get(C.IFA_LOCAL)
+  const address = m.get(C.IFA_ADDRESS)
+  const flags = m.get(C.IFA_FLAGS)
+  const label = m.get(C.IFA_LABEL)
+  const nul = label ? label.indexOf(0) : -1
+  const out: Address = {
+    family: p[0] === C.AF_INET6 ? 6 : 4, prefixLen: p[1], flags: flags && flags.length >= 4 ? flags.readUInt32LE(0) : p[2], scope: p[3],
+    index: p.readUInt32LE(4), address: local ? bytesToIp(local) : address ? bytesToIp(address) : '',
+    label: label ? label.toString('utf8', 0, nul < 0 ? label.length : nul) : undefined,
+  }
+  if (local && address && !local.equals(address)) out.peer = bytesToIp(address)
+  return out
+}
+
 describe('decoding a message where it lies', () => {
   test('a link: decodeLinkAt at any offset gives what decodeLink gives of its payload (fields or error)', () => {
     fc.assert(fc.property(fc.oneof(linkPayload, fc.uint8Array({maxLength: 80}).map((b) => Buffer.from(b))), fc.nat(9), fc.nat(5), fc.integer({min: 0, max: 255}), (payload, before, after, fill) => {
@@ -71,6 +90,11 @@ describe('decoding a message where it lies', () => {
     fc.assert(fc.property(fc.oneof(addressPayload, fc.uint8Array({maxLength: 60}).map((b) => Buffer.from(b))), fc.nat(9), fc.nat(5), fc.integer({min: 0, max: 255}), (payload, before, after, fill) => {
       const {buf, start, end} = embedded(payload, before, after, fill)
       expect(outcome(() => decodeAddressAt(buf, start, end))).toEqual(outcome(() => decodeAddress(Buffer.from(payload))))
+      // Both as the generic attribute table reads the message (key order included).
+      const table = outcome(() => addressByTable(Buffer.from(payload)))
+      const got = outcome(() => decodeAddress(Buffer.from(payload)))
+      expect(got).toEqual(table)
+      if ('value' in got && 'value' in table) expect(Object.keys(got.value)).toEqual(Object.keys(table.value))
     }), params)
   })
 
