@@ -215,32 +215,50 @@ class Checker extends YamlDoc {
         this.problem(entry ?? list, 'a device entry is not a mapping; expected keys such as name: tap0, mode: tap')
         continue
       }
+      // An everyday entry is one device, taken without a list of one [device, origin] pair made for it.
       const quickOne = quick && this.quickDevice(entry as YAMLMap, quick)
-      const expanded = quickOne ? [quickOne] : this.device(entry, defaults)
+      if (quickOne) {
+        if (++declared > maxDevices) {
+          this.capAt(entry)
+          break
+        }
+        this.declare(quickOne, this.quickAt!, seen, config)
+        continue
+      }
+      const expanded = this.device(entry, defaults)
       declared += expanded.length
       if (declared > maxDevices) {
-        const {line, col} = this.lines.linePos(this.offsetOf(entry))
-        this.capped = {file: this.file, line, col, message: `the file declares more than ${CAPS.devices} devices (after ranges); expected fewer, or raise the cap: TUNADM_MAX_DEVICES=N`}
+        this.capAt(entry)
         break
       }
       // Indexed, not destructured: an iterator and a pair a device in the interpreter, for thousands of entries.
-      for (let k = 0; k < expanded.length; k++) {
-        const device = expanded[k][0]
-        const at = expanded[k][1]
-        const first = seen.get(device.name)
-        if (first) {
-          const {line} = this.lines.linePos(this.offsetOf(first))
-          this.problem(at, `device ${device.name} is declared twice (first at line ${line}); expected each name once, also after ranges are expanded`)
-        } else {
-          seen.set(device.name, at)
-          config.devices.push(device)
-        }
-      }
+      for (let k = 0; k < expanded.length; k++) this.declare(expanded[k][0], expanded[k][1], seen, config)
     }
     // What one device cannot see on its own (model/rules.ts): the same address or route on two devices.
     for (const p of checkAcrossEntries(config.devices)) this.problem(seen.get(config.devices[p.device].name), p.message)
     return config
   }
+
+  /** The file declares more devices than the cap: said at the entry that goes past it. */
+  private capAt(entry: Origin): void {
+    const {line, col} = this.lines.linePos(this.offsetOf(entry))
+    this.capped = {file: this.file, line, col, message: `the file declares more than ${CAPS.devices} devices (after ranges); expected fewer, or raise the cap: TUNADM_MAX_DEVICES=N`}
+  }
+
+  /** A device of the config, declared at `at`, unless its name was declared before (then a problem). */
+  private declare(device: DeviceConfig, at: Origin, seen: Map<string, Origin>, config: TunadmConfig): void {
+    const first = seen.get(device.name)
+    if (first) {
+      const {line} = this.lines.linePos(this.offsetOf(first))
+      this.problem(at, `device ${device.name} is declared twice (first at line ${line}); expected each name once, also after ranges are expanded`)
+    } else {
+      seen.set(device.name, at)
+      config.devices.push(device)
+    }
+  }
+
+  /** Where the device quickDevice last gave was declared (its name's node). */
+  private quickAt?: Origin
 
   /**
    * An entry of the shape nearly every entry of a large file has, a plain name and IPv4 addresses written
@@ -248,7 +266,7 @@ class Checker extends YamlDoc {
    * device exactly as device() makes it, without reading the entry setting by setting. Undefined for
    * anything else, and device() then checks the entry and says what is wrong, where.
    */
-  private quickDevice(entry: YAMLMap, base: QuickBase): [DeviceConfig, Origin] | undefined {
+  private quickDevice(entry: YAMLMap, base: QuickBase): DeviceConfig | undefined {
     const items = entry.items
     if (items.length === 0 || items.length > 2) return undefined
     let name: string | undefined
@@ -284,7 +302,8 @@ class Checker extends YamlDoc {
       ;(d as unknown as Record<string, unknown>)[base.keys[i]] = Array.isArray(value) ? [...value] : value
     }
     if (addresses !== undefined) d.addresses = addresses
-    return [d, at!]
+    this.quickAt = at
+    return d
   }
 
   /** Validate each setting of a device entry or of defaults. */
