@@ -161,9 +161,6 @@ const NONE: never[] = Object.freeze([]) as unknown as never[]
 /** The TUN flags of a config entry by their bits (TUN_FLAG_KEYS' order), made once each. */
 const tunFlagValues: Array<Readonly<TunFlagValues> | undefined> = []
 
-/** The config keys whose value a DesiredDevice takes as it is, under the same name. */
-const COPIED_AS_IS = ['mtu', 'txqueuelen', 'up', 'promisc', 'allmulti', 'arp', 'multicast'] as const
-
 /**
  * A config entry (already validated by the loader). Keys the entry leaves out are not managed,
  * except ownership, which an entry states whole (no user: no owner), and the creation-time flags,
@@ -172,29 +169,43 @@ const COPIED_AS_IS = ['mtu', 'txqueuelen', 'up', 'promisc', 'allmulti', 'arp', '
 export function desiredFromConfig(c: DeviceConfig, marker: string, linkGroup: number | undefined): DesiredDevice {
   // Plain loops, no arrays or closures made per entry: this runs for each of thousands of devices. The
   // lists a config entry leaves empty are one shared empty list, and its TUN flags one shared object for
-  // each of their 32 combinations: nothing changes a DesiredDevice's values once it is made.
-  const d: DesiredDevice = {name: c.name, addresses: NONE, delAddresses: NONE, routes: NONE, delRoutes: NONE}
-  d.mode = c.mode
+  // each of their 32 combinations: nothing changes a DesiredDevice's values once it is made. It is made by
+  // one literal with every field (those the entry does not set undefined, which every reader takes as
+  // absent): added one by one, its property store was copied three times as it grew.
   let bits = 0
   for (let i = 0; i < TUN_FLAG_KEYS.length; i++) if (c[TUN_FLAG_KEYS[i]]) bits |= 1 << i
-  d.tunFlags = tunFlagValues[bits] ??= Object.freeze(Object.fromEntries(TUN_FLAG_KEYS.map((k, i) => [k, (bits & (1 << i)) !== 0])))
-  d.owner = c.user === undefined ? null : resolveUser(String(c.user))
-  d.group = c.group === undefined ? null : resolveGroup(String(c.group))
-  if (c.mac !== undefined) d.mac = parseMac(c.mac)
-  if (c.master !== undefined) d.master = c.master
-  for (let i = 0; i < COPIED_AS_IS.length; i++) {
-    const k = COPIED_AS_IS[i]
-    if (c[k] !== undefined) (d as unknown as Record<string, unknown>)[k] = c[k]
+  const tunFlags = tunFlagValues[bits] ??= Object.freeze(Object.fromEntries(TUN_FLAG_KEYS.map((k, i) => [k, (bits & (1 << i)) !== 0])))
+  // Read in this order (the first refusal is the one reported): owner, group, MAC, addresses, routes.
+  const owner = c.user === undefined ? null : resolveUser(String(c.user))
+  const group = c.group === undefined ? null : resolveGroup(String(c.group))
+  const mac = c.mac === undefined ? undefined : parseMac(c.mac)
+  const exactAddresses = c.addresses !== undefined || c.peer !== undefined
+  const addresses = exactAddresses ? addressesWithPeer(c.addresses ?? [], c.peer, c.name, 'address') : NONE
+  const exactRoutes = c.routes !== undefined
+  const routes = exactRoutes ? c.routes!.map((r) => ({dst: networkOf(parsePrefix(r.to, 'route')), via: r.via === undefined ? undefined : parsePrefix(r.via, 'via', true), metric: r.metric})) : NONE
+  return {
+    name: c.name,
+    addresses,
+    delAddresses: NONE,
+    routes,
+    delRoutes: NONE,
+    mode: c.mode,
+    tunFlags,
+    owner,
+    group,
+    mac,
+    master: c.master,
+    // The settings a DesiredDevice takes as they are, under the same name.
+    mtu: c.mtu,
+    txqueuelen: c.txqueuelen,
+    up: c.up,
+    promisc: c.promisc,
+    allmulti: c.allmulti,
+    arp: c.arp,
+    multicast: c.multicast,
+    exactAddresses: exactAddresses || undefined,
+    exactRoutes: exactRoutes || undefined,
+    alias: marker,
+    linkGroup,
   }
-  if (c.addresses !== undefined || c.peer !== undefined) {
-    d.exactAddresses = true
-    d.addresses = addressesWithPeer(c.addresses ?? [], c.peer, c.name, 'address')
-  }
-  if (c.routes !== undefined) {
-    d.exactRoutes = true
-    d.routes = c.routes.map((r) => ({dst: networkOf(parsePrefix(r.to, 'route')), via: r.via === undefined ? undefined : parsePrefix(r.via, 'via', true), metric: r.metric}))
-  }
-  d.alias = marker
-  d.linkGroup = linkGroup
-  return d
 }
