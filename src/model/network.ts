@@ -44,7 +44,8 @@ export function planAddresses(name: string, have: Array<AddressFacts & {linkScop
       while (at >= 0 && !sameAddressIdentity(wantFacts[at], h)) at--
       const w = at >= 0 ? wantFacts[at] : undefined
       if (!sameAddress(w, h)) (removed ??= new Set()).add(h)
-      else if (w!.peer === undefined && h.peer === undefined) (keptAs ??= [])[i] = d.addresses[at]
+      // At its length: a store at index 0 of an empty list gives it room for 17.
+      else if (w!.peer === undefined && h.peer === undefined) (keptAs ??= new Array(have.length))[i] = d.addresses[at]
     }
   }
   let adds: AddressSpec[] | undefined

@@ -47,22 +47,21 @@ export function checkDevice(v: DeviceView): Problem[] {
   // Indexed loops, and maps only where there can be two of a thing: the loader and the planner check
   // each of thousands of devices, most with one address and no route.
   const problems: Problem[] = []
-  const add = (p: Problem) => problems.push(p)
   if (v.hasMac && v.mode === 'tun') {
-    add({code: 'MAC_ON_TUN', field: 'mac', message: `${v.label} is a TUN device, which has no MAC address (it carries IP packets, without an Ethernet header)`, expected: 'a MAC address only on a TAP device'})
+    problems.push({code: 'MAC_ON_TUN', field: 'mac', message: `${v.label} is a TUN device, which has no MAC address (it carries IP packets, without an Ethernet header)`, expected: 'a MAC address only on a TAP device'})
   }
   const requested = v.requestedAddresses
   const seenAddr = requested.length > 1 ? new Map<string, AddressSpec>() : undefined
   for (let index = 0; index < requested.length; index++) {
     const a = requested[index]
     if (a.peer && v.mode === 'tap') {
-      add({code: 'INVALID_PEER', field: 'peer', message: `${v.label} is a TAP device, and a peer is for point-to-point TUN devices`, expected: 'the address with its prefix length instead, e.g. 192.168.0.1/24'})
+      problems.push({code: 'INVALID_PEER', field: 'peer', message: `${v.label} is a TAP device, and a peer is for point-to-point TUN devices`, expected: 'the address with its prefix length instead, e.g. 192.168.0.1/24'})
     }
     if (!seenAddr) continue
     const key = addressKey(addressFacts(a))
     const first = seenAddr.get(key)
     if (first) {
-      add({
+      problems.push({
         code: 'DUPLICATE_ADDRESS', field: 'addresses', index,
         message: `address ${addressText(addressFacts(a))} is given twice for ${v.label}${a.local.family === 6 ? ` (an IPv6 address is one address whatever its prefix length; the first is ${addressText(addressFacts(first))})` : ''}`,
         expected: 'each address once',
@@ -72,7 +71,7 @@ export function checkDevice(v: DeviceView): Problem[] {
   if (v.mtu !== undefined && v.mtu < IPV6_MIN_MTU) {
     const v6 = v.addresses.filter((a) => a.local.family === 6)
     if (v6.length > 0) {
-      add({
+      problems.push({
         code: 'MTU_TOO_SMALL_FOR_IPV6', field: v.mtuRequested ? 'mtu' : 'addresses',
         message: `MTU ${v.mtu} is below ${IPV6_MIN_MTU}, where the kernel turns IPv6 off, but ${v.label} would have IPv6 address ${addressText(addressFacts(v6[0]))}`,
         expected: `an MTU of ${IPV6_MIN_MTU} or more, or no IPv6 address`,
@@ -85,17 +84,17 @@ export function checkDevice(v: DeviceView): Problem[] {
     const facts = routeFacts(r)
     const key = routeKey(facts)
     if (seenRoute.has(key)) {
-      add({code: 'DUPLICATE_ROUTE', field: 'routes', index, message: `the route to ${routeText({...facts, via: undefined})} is given twice for ${v.label} (a route is its destination and metric)`, expected: 'each destination once per metric'})
+      problems.push({code: 'DUPLICATE_ROUTE', field: 'routes', index, message: `the route to ${routeText({...facts, via: undefined})} is given twice for ${v.label} (a route is its destination and metric)`, expected: 'each destination once per metric'})
     }
     seenRoute.set(key, index)
     if (!r.via) return
     const via = bytesToIp(r.via.bytes)
     const own = v.addresses.find((a) => a.local.family === r.via!.family && a.local.bytes.equals(r.via!.bytes))
     if (own) {
-      add({code: 'GATEWAY_IS_LOCAL', field: 'routes', index, message: `the gateway ${via} of the route to ${routeText(facts)} is ${v.label}'s own address; the kernel refuses a gateway that is local`, expected: 'the address of the next hop (e.g. the peer), or no gateway (a device route)'})
+      problems.push({code: 'GATEWAY_IS_LOCAL', field: 'routes', index, message: `the gateway ${via} of the route to ${routeText(facts)} is ${v.label}'s own address; the kernel refuses a gateway that is local`, expected: 'the address of the next hop (e.g. the peer), or no gateway (a device route)'})
     } else if (!gatewayReachable(r.via, v.addresses)) {
       const peer = v.addresses.some((a) => a.peer)
-      add({
+      problems.push({
         code: 'GATEWAY_UNREACHABLE', field: 'routes', index,
         message: `the gateway ${via} of the route to ${routeText({...facts, via: undefined})} is not on ${v.label}: no address of the device covers it`,
         expected: `a gateway inside one of its address prefixes${peer ? ' or the peer' : ''}, or no gateway (a device route)`,
@@ -103,7 +102,7 @@ export function checkDevice(v: DeviceView): Problem[] {
     }
   })
   if (v.routes.length > 0 && v.up !== true) {
-    add({code: 'ROUTE_NEEDS_UP', field: 'routes', message: `${v.label} would have routes but not be up; the kernel refuses routes through a device that is down`, expected: 'the device up (up: true, or --up)'})
+    problems.push({code: 'ROUTE_NEEDS_UP', field: 'routes', message: `${v.label} would have routes but not be up; the kernel refuses routes through a device that is down`, expected: 'the device up (up: true, or --up)'})
   }
   return problems
 }
