@@ -211,25 +211,27 @@ const SYS_PIDFD_OPEN = 434
 const SYS_PIDFD_GETFD = 438
 
 /**
- * A copy of another process's file descriptor (pidfd_open + pidfd_getfd, kernel 5.6+), or undefined
- * when the kernel refuses (no ptrace rights over the process, or it has exited). The caller closes it.
+ * A copy of another process's file descriptor (pidfd_open + pidfd_getfd, kernel 5.6+), or the kernel's
+ * errno, negated, when it refuses: ESRCH (the process has exited), EBADF (the descriptor is closed),
+ * EPERM (no ptrace rights over the process), ENOSYS (an older kernel). The caller closes the copy.
  */
-export function borrowFd(pid: number, fd: number): number | undefined {
+export function borrowFd(pid: number, fd: number): number {
   const l = load()
   const pidfd = Number(l.syscall3(SYS_PIDFD_OPEN, pid, 0, 0))
-  if (pidfd < 0) return undefined
+  if (pidfd < 0) return -l.koffi.errno()
   try {
     const copy = Number(l.syscall3(SYS_PIDFD_GETFD, pidfd, fd, 0))
-    return copy < 0 ? undefined : copy
+    return copy < 0 ? -l.koffi.errno() : copy
   } finally {
     l.close(pidfd)
   }
 }
 
-/** ioctl with no argument that returns a new fd (TUNGETDEVNETNS), or undefined when refused. */
-export function ioctlNewFd(fd: number, request: number): number | undefined {
-  const n = Number(load().ioctlInt(fd, request, 0))
-  return n < 0 ? undefined : n
+/** ioctl with no argument that returns a new fd (TUNGETDEVNETNS), or the kernel's errno, negated. */
+export function ioctlNewFd(fd: number, request: number): number {
+  const l = load()
+  const n = Number(l.ioctlInt(fd, request, 0))
+  return n < 0 ? -l.koffi.errno() : n
 }
 
 /** getsockopt() of a 64-bit value (SO_NETNS_COOKIE), as text: JSON has no 64-bit numbers. */

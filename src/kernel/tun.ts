@@ -106,19 +106,27 @@ export function tunFeatures(): number {
 }
 
 /**
+ * Errnos that say a descriptor no longer holds a device: the process exited (ESRCH), the descriptor was
+ * closed (EBADF), its number now names a file that is not /dev/net/tun's (ENOTTY; tun's own unknown
+ * ioctls fail with EINVAL), or the file is not attached any more (EBADFD: its device was deleted).
+ */
+const GONE = new Set([3, 9, 25, 77])
+
+/**
  * The network namespace ("net:[INODE]", as /proc/PID/ns/net reads) of the device that process `pid`'s
  * descriptor `fd` is attached to: a copy of the descriptor (pidfd_getfd) asked with TUNGETDEVNETNS.
  * fdinfo's "iff:" gives only the name, which another namespace may use for another device; this is
  * the kernel's own answer. Needs ptrace rights over the process and CAP_NET_ADMIN over the device's
- * namespace (root); undefined when it cannot be asked.
+ * namespace (root). null when the descriptor holds no device any more (it was closed, or its process
+ * or device is gone, since /proc named it); undefined when the kernel cannot be asked.
  */
-export function heldDeviceNetns(pid: number, fd: number): string | undefined {
+export function heldDeviceNetns(pid: number, fd: number): string | null | undefined {
   nameSelf()
   const copy = borrowFd(pid, fd)
-  if (copy === undefined) return undefined
+  if (copy < 0) return GONE.has(-copy) ? null : undefined
   try {
     const ns = ioctlNewFd(copy, TUNGETDEVNETNS)
-    if (ns === undefined) return undefined
+    if (ns < 0) return GONE.has(-ns) ? null : undefined
     try {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const {fstatSync} = require('node:fs') as typeof import('node:fs')

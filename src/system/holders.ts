@@ -44,6 +44,8 @@ export function findHolders(host: Host = realHost, netns = currentNetnsId(host))
       if (!m) continue
       const fd = Number(fdName)
       const deviceNetns = host.tunDeviceNetns(pid, fd)
+      // Closed, or its process or device gone, since /proc named it (another tunadm's moment-long copy, for one).
+      if (deviceNetns === null) continue
       if (deviceNetns !== undefined && netns && deviceNetns !== netns) continue
       if (procNetns === null) procNetns = host.readlink(`/proc/${pid}/ns/net`)
       command ??= (host.read(`/proc/${pid}/comm`) ?? '?').trim()

@@ -60,9 +60,10 @@ export class Host {
 
   /**
    * The network namespace of the device that process `pid`'s TUN/TAP descriptor `fd` is attached to,
-   * as the kernel says (TUNGETDEVNETNS), or undefined when it cannot be asked (not root; a fixture tree).
+   * as the kernel says (TUNGETDEVNETNS); null when it holds no device any more; undefined when the kernel
+   * cannot be asked (not root; a fixture tree).
    */
-  tunDeviceNetns(pid: number, fd: number): string | undefined {
+  tunDeviceNetns(pid: number, fd: number): string | null | undefined {
     if (this.root !== '/') return undefined
     try {
       return heldDeviceNetns(pid, fd)

@@ -8,11 +8,11 @@ import {holdersOf, queueState} from '../../src/model/device'
 
 class FakeProc extends Host {
   readonly asked: string[] = []
-  constructor(private readonly files: Record<string, string>, private readonly links: Record<string, string>, private readonly refused: string[], private readonly deviceNetns: Record<string, string> = {}) {
+  constructor(private readonly files: Record<string, string>, private readonly links: Record<string, string>, private readonly refused: string[], private readonly deviceNetns: Record<string, string | null> = {}) {
     super('/')
   }
-  /** What TUNGETDEVNETNS would say for /proc/PID/fd/FD; absent: the kernel cannot be asked (not root). */
-  tunDeviceNetns(pid: number, fd: number): string | undefined {
+  /** What TUNGETDEVNETNS would say for /proc/PID/fd/FD; null: it holds no device any more; absent: the kernel cannot be asked (not root). */
+  tunDeviceNetns(pid: number, fd: number): string | null | undefined {
     return this.deviceNetns[`${pid}/${fd}`]
   }
   list(p: string): string[] {
@@ -95,4 +95,22 @@ test("holders: another tunadm's moment-long copy of a holder's descriptor is not
   const holders = findHolders(host, 'net:[1]')
   expect(holders.get('tap0')).toEqual([{pid: 20, command: 'slirp4netns', fd: 5, device: 'tap0', verified: true, elsewhere: true}])
   expect(holders.get('tap9')).toEqual([{pid: 50, command: 'tunadm', fd: 19, device: 'tap9', verified: true}])
+})
+
+test('holders: a descriptor that holds no device any more by the time the kernel is asked (closed, its process gone) is left out; one the kernel cannot be asked about is kept', () => {
+  const links: Record<string, string> = {
+    '/proc/20/ns/net': 'net:[1]', '/proc/20/fd/5': '/dev/net/tun',
+    '/proc/40/ns/net': 'net:[3]', '/proc/40/fd/21': '/dev/net/tun',
+    '/proc/60/ns/net': 'net:[1]', '/proc/60/fd/7': '/dev/net/tun',
+  }
+  const files = {
+    '/proc/20/fdinfo/5': 'iff:\ttap0\n', '/proc/20/comm': 'qemu\n',
+    '/proc/40/fdinfo/21': 'iff:\ttap1\n', '/proc/40/comm': 'tunadm\n',
+    '/proc/60/fdinfo/7': 'iff:\ttap2\n', '/proc/60/comm': 'vde_switch\n',
+  }
+  const host = new FakeProc(files, links, [], {'20/5': 'net:[1]', '40/21': null})
+  expect([...findHolders(host, 'net:[1]').entries()]).toEqual([
+    ['tap0', [{pid: 20, command: 'qemu', fd: 5, device: 'tap0', verified: true}]],
+    ['tap2', [{pid: 60, command: 'vde_switch', fd: 7, device: 'tap2'}]],
+  ])
 })
