@@ -58,11 +58,13 @@ export function findHolders(host: Host = realHost, netns = currentNetnsId(host))
     }
   }
   // Another tunadm asking the kernel about a holder's descriptor holds a copy of it for a moment: the
-  // same file, not a second holder. A tunadm that holds a device alone (del keeps its attachment until
-  // the delete) is still named.
+  // same file, not a second holder. It is left out only beside a holder the kernel confirmed, which keeps
+  // the device busy by itself: any process may call itself "tunadm". A tunadm that holds a device alone
+  // (del keeps its attachment until the delete) is still named.
   for (const [name, list] of out) {
-    const others = list.filter((h) => h.command !== SELF_COMM)
-    if (others.length && others.length < list.length) out.set(name, others)
+    if (!list.some((h) => h.verified && h.command !== SELF_COMM)) continue
+    const others = list.filter((h) => !(h.verified && h.command === SELF_COMM))
+    if (others.length < list.length) out.set(name, others)
   }
   return out
 }

@@ -114,3 +114,15 @@ test('holders: a descriptor that holds no device any more by the time the kernel
     ['tap2', [{pid: 60, command: 'vde_switch', fd: 7, device: 'tap2'}]],
   ])
 })
+
+test("holders: a process named tunadm is left out only beside a holder the kernel confirmed (any process may take the name)", () => {
+  // tap0: pid 70 calls itself tunadm and is confirmed; the only other candidate, pid 80, could not be asked.
+  const links: Record<string, string> = {
+    '/proc/70/ns/net': 'net:[1]', '/proc/70/fd/4': '/dev/net/tun',
+    '/proc/80/ns/net': 'net:[2]', '/proc/80/fd/4': '/dev/net/tun',
+  }
+  const files = {'/proc/70/fdinfo/4': 'iff:\ttap0\n', '/proc/70/comm': 'tunadm\n', '/proc/80/fdinfo/4': 'iff:\ttap0\n', '/proc/80/comm': 'pasta\n'}
+  const holders = findHolders(new FakeProc(files, links, [], {'70/4': 'net:[1]'}), 'net:[1]').get('tap0')
+  expect(holders).toEqual([{pid: 70, command: 'tunadm', fd: 4, device: 'tap0', verified: true}, {pid: 80, command: 'pasta', fd: 4, device: 'tap0', elsewhere: true}])
+  expect(holdersOf({multiQueue: false}, holders!)).toHaveLength(2)
+})
